@@ -1,0 +1,58 @@
+import type { SqlRow, SqlValue } from "./storage-adapter.js";
+
+/** How to load sql.js's WASM when the default lookup does not fit (e.g. in an extension). */
+export interface SqlJsConfig {
+  /** Maps the file name sql.js asks for (`sql-wasm.wasm`) to a URL or path. */
+  readonly locateFile?: (file: string, prefix: string) => string;
+  /** The WASM bytes themselves; no lookup happens. */
+  readonly wasmBinary?: ArrayBuffer | Uint8Array;
+}
+
+/** The subset of a sql.js prepared statement this package uses. */
+export interface SqlJsStatement {
+  bind(values?: readonly SqlValue[]): boolean;
+  step(): boolean;
+  getAsObject(): SqlRow;
+  free(): boolean;
+}
+
+/** The subset of a sql.js database this package uses (sql.js >= 1.15.2). */
+export interface SqlJsDatabase {
+  run(sql: string, params?: readonly SqlValue[]): unknown;
+  exec(sql: string): unknown;
+  prepare(sql: string): SqlJsStatement;
+  getRowsModified(): number;
+  export(): Uint8Array;
+  close(): void;
+}
+
+/** The subset of the initialised sql.js module this package uses. */
+export interface SqlJsStatic {
+  readonly Database: new (data?: Uint8Array) => SqlJsDatabase;
+}
+
+type InitSqlJs = (config?: SqlJsConfig) => Promise<SqlJsStatic>;
+
+let defaultEngine: Promise<SqlJsStatic> | undefined;
+
+/**
+ * Loads and initialises sql.js. Without a config, the WASM is found next to sql.js and the
+ * engine is shared by every adapter; a config always gets an engine of its own.
+ *
+ * @param config - Overrides for finding the WASM.
+ * @returns The initialised sql.js module.
+ */
+export function loadSqlJs(config?: SqlJsConfig): Promise<SqlJsStatic> {
+  if (config) return initialise(config);
+  defaultEngine ??= initialise(undefined).catch((error: unknown) => {
+    defaultEngine = undefined;
+    throw error;
+  });
+  return defaultEngine;
+}
+
+async function initialise(config: SqlJsConfig | undefined): Promise<SqlJsStatic> {
+  const module = (await import("sql.js")) as { default?: InitSqlJs } & InitSqlJs;
+  const init = module.default ?? module;
+  return init(config);
+}

@@ -1,0 +1,201 @@
+/**
+ * Every error this package throws on purpose. Each class is one kind of failure with a
+ * stable `code`; each message names the thing that was wrong (field path, key path, file).
+ *
+ * @example
+ * try { await store.save(input) } catch (error) {
+ *   if (isNegotiationError(error, "INVALID_CAMPAIGN")) console.error(error.path)
+ * }
+ */
+
+/** The stable codes of {@link NegotiationError} and its subclasses. */
+export type NegotiationErrorCode =
+  | "INVALID_TRANSITION"
+  | "INVALID_INPUT"
+  | "INVALID_CAMPAIGN"
+  | "CONTEXT_NOT_SERIALIZABLE"
+  | "STORAGE_FAILED"
+  | "STORAGE_CLOSED"
+  | "DATABASE_LOCKED"
+  | "DATABASE_CORRUPT";
+
+/** Base class of every error thrown on purpose by this package. */
+export class NegotiationError extends Error {
+  /** A stable, machine-readable code for the kind of failure. */
+  readonly code: NegotiationErrorCode;
+
+  /**
+   * @param code - The kind of failure.
+   * @param message - What was wrong and where.
+   * @param options - `cause`: the underlying error, when there is one.
+   */
+  constructor(code: NegotiationErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Thrown when an event is not valid in the machine's current state. */
+export class InvalidTransitionError extends NegotiationError {
+  /** The state the machine was in. */
+  readonly currentState: string;
+  /** The event that was refused. */
+  readonly event: string;
+
+  /**
+   * @param currentState - The state the machine was in.
+   * @param event - The refused event.
+   * @param reason - Why it was refused, when more than "not in the table".
+   */
+  constructor(currentState: string, event: string, reason?: string) {
+    super(
+      "INVALID_TRANSITION",
+      `Invalid transition: event "${event}" is not allowed in state "${currentState}"${reason ? ` (${reason})` : ""}`,
+    );
+    this.currentState = currentState;
+    this.event = event;
+  }
+}
+
+/** Thrown for bad input: a money value, a tracker dict, a thread id, a stored row. */
+export class ValidationError extends NegotiationError {
+  /** Where the bad value was, as a dotted path (`cpmTracker.agreements[0].cpm`). */
+  readonly path: string;
+
+  /**
+   * @param path - Where the bad value was.
+   * @param problem - What was wrong with it.
+   * @param options - `cause`, and the `code` of a subclass.
+   */
+  constructor(
+    path: string,
+    problem: string,
+    options?: { cause?: unknown; code?: NegotiationErrorCode },
+  ) {
+    super(options?.code ?? "INVALID_INPUT", `${path}: ${problem}`, options);
+    this.path = path;
+  }
+}
+
+/** One refused field of a campaign. */
+export interface CampaignIssue {
+  /** Dotted path of the field inside the campaign (`cpm_range.min_cpm`). */
+  readonly path: string;
+  /** What was wrong with it. */
+  readonly message: string;
+}
+
+/** Thrown when a campaign does not satisfy the campaign schema; lists every refused field. */
+export class CampaignValidationError extends ValidationError {
+  /** Every refused field; `path` is the first one's. */
+  readonly issues: readonly CampaignIssue[];
+
+  /**
+   * @param issues - The refused fields, at least one.
+   * @param options - `cause`: the underlying validation error.
+   */
+  constructor(issues: readonly CampaignIssue[], options?: { cause?: unknown }) {
+    const [first] = issues;
+    const detail = issues.map((issue) => `${issue.path || "(campaign)"}: ${issue.message}`);
+    super(first?.path ?? "", "", { ...options, code: "INVALID_CAMPAIGN" });
+    this.message = `Invalid campaign: ${detail.join("; ")}`;
+    this.issues = issues;
+  }
+}
+
+/** Thrown when a context holds something JSON would silently change or drop. */
+export class ContextSerializationError extends NegotiationError {
+  /** Where the value was, as a key path from the context (`context.offers[2].amount`). */
+  readonly keyPath: string;
+
+  /**
+   * @param keyPath - Where the value was.
+   * @param problem - What it was and why it is refused.
+   */
+  constructor(keyPath: string, problem: string) {
+    super("CONTEXT_NOT_SERIALIZABLE", `Cannot serialize ${keyPath}: ${problem}`);
+    this.keyPath = keyPath;
+  }
+}
+
+/** Thrown when the storage could not do what was asked; nothing acknowledged is lost. */
+export class StorageError extends NegotiationError {
+  /** The database file, IndexedDB name or other location involved, when there is one. */
+  readonly location: string | undefined;
+
+  /**
+   * @param message - What failed, naming the location.
+   * @param options - `cause`, `location`, and the `code` of a subclass.
+   */
+  constructor(
+    message: string,
+    options?: { cause?: unknown; location?: string; code?: NegotiationErrorCode },
+  ) {
+    super(options?.code ?? "STORAGE_FAILED", message, options);
+    this.location = options?.location;
+  }
+}
+
+/** Thrown when another writer holds the database. */
+export class DatabaseLockedError extends StorageError {
+  /**
+   * @param location - The locked database.
+   * @param detail - Who holds it, or why it could not be told.
+   */
+  constructor(location: string, detail: string, options?: { cause?: unknown }) {
+    super(`Database ${location} is locked: ${detail}`, {
+      ...options,
+      location,
+      code: "DATABASE_LOCKED",
+    });
+  }
+}
+
+/** Thrown when a stored database cannot be read as one; its bytes are left untouched. */
+export class CorruptDatabaseError extends StorageError {
+  /**
+   * @param location - The unreadable database.
+   * @param detail - What was wrong with it.
+   */
+  constructor(location: string, detail: string, options?: { cause?: unknown }) {
+    super(`Database ${location} is corrupt or not a SQLite database: ${detail}`, {
+      ...options,
+      location,
+      code: "DATABASE_CORRUPT",
+    });
+  }
+}
+
+/**
+ * Tells whether a value is an error of this package, optionally of one code.
+ *
+ * @param error - Any caught value.
+ * @param code - When given, the code it must have.
+ * @returns `true` when `error` is a {@link NegotiationError} (with that code).
+ */
+export function isNegotiationError(
+  error: unknown,
+  code?: NegotiationErrorCode,
+): error is NegotiationError {
+  return error instanceof NegotiationError && (code === undefined || error.code === code);
+}
+
+/**
+ * The message of any thrown value.
+ *
+ * @internal
+ */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The `code` of a thrown value, such as Node's `"ENOENT"`, when it has one.
+ *
+ * @internal
+ */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}

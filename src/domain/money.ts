@@ -1,0 +1,114 @@
+import Big, { type BigConstructor } from "big.js";
+import { ValidationError } from "./errors.js";
+
+/** A money value as accepted on input: a `Big` (from any copy of big.js), a decimal string or a safe integer. */
+export type MoneyInput = Big | string | number;
+
+/** Decimal places kept by divisions; rounding happens only where text is shown. */
+const DIVISION_PLACES = 40;
+
+let ownBig: BigConstructor | undefined;
+
+/**
+ * The package's own Big constructor, so a consumer changing `Big.DP` or `Big.RM` changes
+ * nothing here. Created on first use: nothing runs at import time.
+ *
+ * @returns A big.js constructor private to this package.
+ */
+export function moneyConstructor(): BigConstructor {
+  if (ownBig === undefined) {
+    ownBig = Big();
+    ownBig.DP = DIVISION_PLACES;
+    ownBig.RM = Big.roundHalfUp;
+    // toString and toJSON print plain notation, never an exponent.
+    ownBig.NE = -1e6;
+    ownBig.PE = 1e6;
+  }
+  return ownBig;
+}
+
+/**
+ * Tells whether a value is a big.js number, from this or any other copy of big.js.
+ *
+ * @param value - Anything.
+ * @returns `true` when the value has big.js's shape (`s`, `e`, `c` digits).
+ */
+export function isBigLike(value: unknown): value is Big {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as { s?: unknown; e?: unknown; c?: unknown };
+  return (
+    (candidate.s === 1 || candidate.s === -1) &&
+    Number.isInteger(candidate.e) &&
+    Array.isArray(candidate.c) &&
+    candidate.c.length > 0 &&
+    candidate.c.every((digit) => Number.isInteger(digit) && digit >= 0 && digit <= 9)
+  );
+}
+
+const DECIMAL = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * Reads a money value exactly.
+ *
+ * @param value - A `Big`, a decimal string (plain or with an exponent, such as `"1E+3"`) or a safe integer.
+ * @param path - Where the value came from, for the error message.
+ * @returns The value as a `Big` of the package's own constructor.
+ * @throws {@link ValidationError} for a fractional number, NaN, Infinity, a non-decimal string or any other type.
+ */
+export function toMoney(value: unknown, path: string): Big {
+  const Money = moneyConstructor();
+  if (isBigLike(value)) return new Money(digitsOf(value));
+  if (typeof value === "string") {
+    if (DECIMAL.test(value)) return new Money(value);
+    throw new ValidationError(
+      path,
+      `expected a decimal string such as "25.50", got ${JSON.stringify(value)}`,
+    );
+  }
+  if (typeof value === "number" && Number.isSafeInteger(value)) return new Money(value);
+  throw new ValidationError(
+    path,
+    `expected money, got ${describe(value)}; pass a decimal string or a Big (a fractional or unsafe number is not exact)`,
+  );
+}
+
+/**
+ * Reads a money value that may not be negative.
+ *
+ * @param value - As for {@link toMoney}.
+ * @param path - Where the value came from, for the error message.
+ * @returns The value as a `Big`.
+ * @throws {@link ValidationError} as {@link toMoney} does, and for a negative amount.
+ */
+export function toNonNegativeMoney(value: unknown, path: string): Big {
+  const money = toMoney(value, path);
+  if (money.lt(0)) {
+    throw new ValidationError(path, `must not be negative, got ${formatMoney(money)}`);
+  }
+  return money;
+}
+
+/**
+ * Writes a money value as an exact decimal string in plain notation (never an exponent).
+ *
+ * @param money - A `Big` from any copy of big.js.
+ * @returns The decimal string, such as `"25.5"` or `"0.0000001"`.
+ */
+export function formatMoney(money: Big): string {
+  // toFixed() without places is exact and plain; "-0" prints as "0".
+  return new (moneyConstructor())(digitsOf(money)).toFixed();
+}
+
+/** Rebuilds a Big's value from its digits, independent of the copy of big.js that made it. */
+function digitsOf(value: Big): string {
+  const { s, e, c } = value as unknown as { s: number; e: number; c: number[] };
+  return `${s < 0 ? "-" : ""}0.${c.join("")}e${e + 1}`;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "number") return `the number ${value}`;
+  if (value === null) return "null";
+  if (value === undefined) return "nothing";
+  if (typeof value === "bigint") return `the bigint ${value}n`;
+  return `a value of type ${Array.isArray(value) ? "array" : typeof value}`;
+}

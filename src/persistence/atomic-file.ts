@@ -1,0 +1,50 @@
+import { randomUUID } from "node:crypto";
+import { open, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import process from "node:process";
+
+/**
+ * Replaces a file so that a crash at any moment leaves either the old bytes or the new
+ * ones: write a temp file in the same folder, fsync it, rename it over the target, fsync
+ * the folder. Resolves once the new bytes are durable.
+ *
+ * @param path - The file to replace.
+ * @param bytes - Its new content.
+ * @throws The file system's error; the target is then unchanged and the temp file removed.
+ */
+export async function replaceFileAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = `${path}${TEMP_MARK}${randomUUID()}`;
+  try {
+    const handle = await open(temp, "w");
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(dirname(path));
+}
+
+/** What names the temp files of {@link replaceFileAtomically}: `<path><mark><uuid>`. */
+export const TEMP_MARK = ".tmp-";
+
+/**
+ * Makes the entries of a folder (a rename, a new file) durable.
+ *
+ * @param path - The folder.
+ */
+export async function syncDirectory(path: string): Promise<void> {
+  // Windows cannot open a folder for fsync; its renames are durable without it.
+  if (process.platform === "win32") return;
+  const handle = await open(path, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,30 @@
+import { DatabaseLockedError } from "../domain/errors.js";
+import type { Persistence } from "./persistence.js";
+
+/**
+ * Keeps the database in memory only: nothing survives the process. The image is kept
+ * when the adapter closes, so reopening the same persistence finds the data again.
+ * One adapter at a time may hold it.
+ *
+ * @returns A persistence for `openSqlJsAdapter` or `openNegotiationStore`.
+ * @example
+ * const store = await openNegotiationStore({ persistence: memoryPersistence() });
+ */
+export function memoryPersistence(): Persistence {
+  let stored: Uint8Array | null = null;
+  let isOpen = false;
+  return {
+    location: "memory",
+    async open() {
+      if (isOpen) throw new DatabaseLockedError("memory", "it is already open in this process");
+      isOpen = true;
+      return stored;
+    },
+    // The live database is the only copy in memory, so a commit is durable as it is.
+    async commit() {},
+    async close(finalImage) {
+      if (finalImage) stored = finalImage();
+      isOpen = false;
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
+import { DatabaseLockedError, StorageError } from "../../src/domain/errors.js";
+import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
+import type { Persistence } from "../../src/persistence/persistence.js";
+
+async function openWithTable(persistence: Persistence = memoryPersistence()) {
+  const adapter = await openSqlJsAdapter({ persistence });
+  await adapter.run("CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v)");
+  return adapter;
+}
+
+/** A memory persistence whose commits fail from the `failAt`-th on, counting from 1. */
+function failingPersistence(failAt: number) {
+  const inner = memoryPersistence();
+  let commits = 0;
+  let durable: Uint8Array | null = null;
+  const persistence: Persistence = {
+    location: "flaky",
+    open: () => inner.open().then(() => durable),
+    async commit(change) {
+      commits += 1;
+      if (commits >= failAt) throw new Error("EIO: disk on fire");
+      durable = change.snapshot();
+    },
+    close: () => inner.close(null),
+  };
+  return persistence;
+}
+
+describe("SqlJsAdapter", () => {
+  it("runs statements with positional parameters and reads rows as plain objects", async () => {
+    const adapter = await openWithTable();
+    const { changes } = await adapter.run("INSERT INTO t VALUES (?, ?), (?, ?)", [
+      "a",
+      1,
+      "b",
+      "x'); DROP TABLE t; --",
+    ]);
+    expect(changes).toBe(2);
+    expect(await adapter.all("SELECT k, v FROM t ORDER BY k")).toEqual([
+      { k: "a", v: 1 },
+      { k: "b", v: "x'); DROP TABLE t; --" },
+    ]);
+    await adapter.close();
+  });
+
+  it("commits a transaction as one unit and returns what its function returned", async () => {
+    const adapter = await openWithTable();
+    const result = await adapter.transaction(async (tx) => {
+      await tx.run("INSERT INTO t VALUES (?, ?)", ["a", 1]);
+      await tx.run("INSERT INTO t VALUES (?, ?)", ["b", 2]);
+      return (await tx.all("SELECT count(*) AS n FROM t"))[0];
+    });
+    expect(result).toEqual({ n: 2 });
+    expect(await adapter.all("SELECT k FROM t ORDER BY k")).toEqual([{ k: "a" }, { k: "b" }]);
+    await adapter.close();
+  });
+
+  it("rolls a transaction back when its function throws, and rethrows", async () => {
+    const adapter = await openWithTable();
+    await expect(
+      adapter.transaction(async (tx) => {
+        await tx.run("INSERT INTO t VALUES (?, ?)", ["a", 1]);
+        throw new Error("changed my mind");
+      }),
+    ).rejects.toThrow("changed my mind");
+    expect(await adapter.all("SELECT * FROM t")).toEqual([]);
+    await adapter.close();
+  });
+
+  it("refuses a transaction's executor once the transaction has ended", async () => {
+    const adapter = await openWithTable();
+    let leaked: Parameters<Parameters<typeof adapter.transaction>[0]>[0] | undefined;
+    await adapter.transaction(async (tx) => {
+      leaked = tx;
+    });
+    await expect(leaked?.run("INSERT INTO t VALUES ('late', 1)")).rejects.toThrow("already ended");
+    expect(await adapter.all("SELECT * FROM t")).toEqual([]);
+    await adapter.close();
+  });
+
+  it("keeps other calls out of a transaction until it ends", async () => {
+    const adapter = await openWithTable();
+    const order: string[] = [];
+    const inTransaction = adapter.transaction(async (tx) => {
+      await tx.run("INSERT INTO t VALUES ('tx', 1)");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      order.push("transaction done");
+      throw new Error("roll back");
+    });
+    const outside = adapter.all("SELECT k FROM t").then((rows) => {
+      order.push("outside read");
+      return rows;
+    });
+    await expect(inTransaction).rejects.toThrow("roll back");
+    expect(await outside).toEqual([]);
+    expect(order).toEqual(["transaction done", "outside read"]);
+    await adapter.close();
+  });
+
+  it("reports a failed statement as a StorageError naming it, and keeps working", async () => {
+    const adapter = await openWithTable();
+    await adapter.run("INSERT INTO t VALUES ('a', 1)");
+    const error = await adapter.run("INSERT INTO t VALUES ('a', 2)").catch((caught) => caught);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error.message).toContain("in \"INSERT INTO t VALUES ('a', 2)\"");
+    expect(error.message).toContain("UNIQUE constraint failed");
+    expect(await adapter.all("SELECT v FROM t")).toEqual([{ v: 1 }]);
+    await adapter.close();
+  });
+
+  it("closes idempotently and refuses calls after close", async () => {
+    const adapter = await openWithTable();
+    await Promise.all([adapter.close(), adapter.close()]);
+    await adapter.close();
+    await expect(adapter.all("SELECT 1")).rejects.toMatchObject({ code: "STORAGE_CLOSED" });
+  });
+
+  it("closes itself when a commit cannot be made durable, keeping memory equal to disk", async () => {
+    const persistence = failingPersistence(3);
+    const adapter = await openWithTable(persistence);
+    await adapter.run("INSERT INTO t VALUES ('kept', 1)");
+    const failed = await adapter.run("INSERT INTO t VALUES ('lost', 2)").catch((caught) => caught);
+    expect(failed).toBeInstanceOf(StorageError);
+    expect(failed.message).toContain("could not be made durable");
+    expect(failed.message).toContain("EIO: disk on fire");
+    await expect(adapter.all("SELECT * FROM t")).rejects.toBe(failed);
+    await adapter.close();
+
+    const reopened = await openSqlJsAdapter({ persistence });
+    expect(await reopened.all("SELECT k FROM t")).toEqual([{ k: "kept" }]);
+    await reopened.close();
+  });
+});
+
+describe("memoryPersistence", () => {
+  it("keeps the database across a close and reopen of the same persistence", async () => {
+    const persistence = memoryPersistence();
+    const first = await openWithTable(persistence);
+    await first.run("INSERT INTO t VALUES ('a', 1)");
+    await first.close();
+    const second = await openSqlJsAdapter({ persistence });
+    expect(await second.all("SELECT k, v FROM t")).toEqual([{ k: "a", v: 1 }]);
+    await second.close();
+  });
+
+  it("lets one adapter at a time hold it", async () => {
+    const persistence = memoryPersistence();
+    const first = await openSqlJsAdapter({ persistence });
+    await expect(openSqlJsAdapter({ persistence })).rejects.toBeInstanceOf(DatabaseLockedError);
+    await first.close();
+    await (await openSqlJsAdapter({ persistence })).close();
+  });
+});

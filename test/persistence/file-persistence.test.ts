@@ -1,0 +1,198 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
+import {
+  CorruptDatabaseError,
+  DatabaseLockedError,
+  StorageError,
+} from "../../src/domain/errors.js";
+import { filePersistence } from "../../src/persistence/file-persistence.js";
+
+let folder: string;
+let file: string;
+
+beforeEach(async () => {
+  folder = await mkdtemp(join(tmpdir(), "negotiation-state-file-"));
+  file = join(folder, "negotiations.db");
+});
+
+afterEach(() => {
+  for (const child of children) child.kill("SIGKILL");
+  children.length = 0;
+});
+
+const children: ReturnType<typeof spawn>[] = [];
+
+async function createDatabase(path = file) {
+  const adapter = await openSqlJsAdapter({ persistence: filePersistence(path) });
+  await adapter.run("CREATE TABLE t (k TEXT PRIMARY KEY, v)");
+  await adapter.run("INSERT INTO t VALUES ('a', 1)");
+  await adapter.close();
+}
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", ""]);
+  await new Promise((resolve) => child.on("exit", resolve));
+  return child.pid as number;
+}
+
+/** The pid of a process that stays alive until the test ends. */
+function livePid(): number {
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"]);
+  children.push(child);
+  return child.pid as number;
+}
+
+function writeLock(pid: number, host = hostname()) {
+  return writeFile(`${file}.lock`, JSON.stringify({ pid, host, token: "someone-else" }));
+}
+
+describe("filePersistence", () => {
+  it("writes a plain SQLite file that a reopen reads back", async () => {
+    await createDatabase();
+    const adapter = await openSqlJsAdapter({ persistence: filePersistence(file) });
+    expect(await adapter.all("SELECT k, v FROM t")).toEqual([{ k: "a", v: 1 }]);
+    await adapter.close();
+    const header = (await readFile(file)).subarray(0, 16).toString("latin1");
+    expect(header).toBe("SQLite format 3\0");
+  });
+
+  it("has each commit in the file before the call resolves, without close", async () => {
+    const adapter = await openSqlJsAdapter({ persistence: filePersistence(file) });
+    await adapter.run("CREATE TABLE t (k)");
+    await adapter.run("INSERT INTO t VALUES ('durable')");
+    const python = execFileSync("python3", [
+      "-c",
+      "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select k from t').fetchall())",
+      file,
+    ]);
+    expect(python.toString().trim()).toBe("[('durable',)]");
+    await adapter.close();
+  });
+
+  it("creates the folder of the file when it is missing", async () => {
+    await createDatabase(join(folder, "nested", "deeper", "n.db"));
+    expect(await readdir(join(folder, "nested", "deeper"))).toEqual(["n.db"]);
+  });
+
+  it("leaves no temp or lock file behind after close", async () => {
+    await createDatabase();
+    expect(await readdir(folder)).toEqual(["negotiations.db"]);
+  });
+
+  it("removes temp files that a crashed write left behind", async () => {
+    await createDatabase();
+    await writeFile(`${file}.tmp-0f1e2d`, "half a database");
+    const adapter = await openSqlJsAdapter({ persistence: filePersistence(file) });
+    expect(await readdir(folder)).toEqual(["negotiations.db", "negotiations.db.lock"]);
+    await adapter.close();
+  });
+
+  it("refuses a file that is not a database, naming it, and leaves its bytes alone", async () => {
+    const garbage = Buffer.from("this is not a database, it is a shopping list\n".repeat(20));
+    await writeFile(file, garbage);
+    const error = await openSqlJsAdapter({ persistence: filePersistence(file) }).catch(
+      (caught) => caught,
+    );
+    expect(error).toBeInstanceOf(CorruptDatabaseError);
+    expect(error.message).toContain(file);
+    expect(await readFile(file)).toEqual(garbage);
+    // The refused open released its lock: the next one gets the same answer, not "locked".
+    await expect(openSqlJsAdapter({ persistence: filePersistence(file) })).rejects.toBeInstanceOf(
+      CorruptDatabaseError,
+    );
+  });
+
+  it("refuses a truncated database, naming it, and leaves its bytes alone", async () => {
+    await createDatabase();
+    const whole = await readFile(file);
+    const truncated = whole.subarray(0, whole.length - 100);
+    await writeFile(file, truncated);
+    const error = await openSqlJsAdapter({ persistence: filePersistence(file) }).catch(
+      (caught) => caught,
+    );
+    expect(error).toBeInstanceOf(CorruptDatabaseError);
+    expect(error.message).toMatch(/truncated/);
+    expect(error.message).toContain(file);
+    expect(await readFile(file)).toEqual(truncated);
+  });
+
+  it("refuses a database path it cannot read, naming it", async () => {
+    await mkdir(file);
+    const error = await openSqlJsAdapter({ persistence: filePersistence(file) }).catch(
+      (caught) => caught,
+    );
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error.message).toContain(`Cannot read the database ${file}`);
+  });
+
+  it("refuses a second open of the same file in this process", async () => {
+    const first = await openSqlJsAdapter({ persistence: filePersistence(file) });
+    const error = await openSqlJsAdapter({ persistence: filePersistence(file) }).catch(
+      (caught) => caught,
+    );
+    expect(error).toBeInstanceOf(DatabaseLockedError);
+    expect(error.message).toContain("already open here");
+    await first.close();
+  });
+
+  it("refuses a file locked by a live process, naming the process", async () => {
+    await createDatabase();
+    const pid = livePid();
+    await writeLock(pid);
+    const error = await openSqlJsAdapter({ persistence: filePersistence(file) }).catch(
+      (caught) => caught,
+    );
+    expect(error).toBeInstanceOf(DatabaseLockedError);
+    expect(error.message).toBe(
+      `Database ${file} is locked: held by process ${pid} on ${hostname()}`,
+    );
+  });
+
+  it("takes over a lock left by a process that is gone", async () => {
+    await createDatabase();
+    await writeLock(await deadPid());
+    const adapter = await openSqlJsAdapter({ persistence: filePersistence(file) });
+    expect(await adapter.all("SELECT k FROM t")).toEqual([{ k: "a" }]);
+    const lock = JSON.parse(await readFile(`${file}.lock`, "utf8"));
+    expect(lock.pid).toBe(process.pid);
+    await adapter.close();
+  });
+
+  it("refuses a lock from another host, whose holder it cannot check", async () => {
+    await writeLock(await deadPid(), "some-other-host");
+    await expect(openSqlJsAdapter({ persistence: filePersistence(file) })).rejects.toThrow(
+      "whether it is alive cannot be checked from",
+    );
+  });
+
+  it("refuses a lock file that does not name its holder", async () => {
+    await writeFile(`${file}.lock`, "");
+    await expect(openSqlJsAdapter({ persistence: filePersistence(file) })).rejects.toThrow(
+      "does not name its holder",
+    );
+  });
+
+  it("waits for the lock when asked, and gets it once it is released", async () => {
+    const first = await openSqlJsAdapter({ persistence: filePersistence(file) });
+    await first.run("CREATE TABLE t (k)");
+    setTimeout(() => void first.close(), 150);
+    const second = await openSqlJsAdapter({
+      persistence: filePersistence(file, { lockTimeout: 5000 }),
+    });
+    expect(await second.all("SELECT count(*) AS n FROM t")).toEqual([{ n: 0 }]);
+    await second.close();
+  });
+
+  it("gives up waiting for the lock after the timeout", async () => {
+    const first = await openSqlJsAdapter({ persistence: filePersistence(file) });
+    await expect(
+      openSqlJsAdapter({ persistence: filePersistence(file, { lockTimeout: 120 }) }),
+    ).rejects.toBeInstanceOf(DatabaseLockedError);
+    await first.close();
+  });
+});
