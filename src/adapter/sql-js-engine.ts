@@ -52,7 +52,7 @@ export function loadSqlJs(config?: SqlJsConfig): Promise<SqlJsStatic> {
 }
 
 async function initialise(config: SqlJsConfig | undefined): Promise<SqlJsStatic> {
-  const module = (await import("sql.js")) as { default?: InitSqlJs } & InitSqlJs;
+  const module = (await import("sql.js")) as unknown as { default?: InitSqlJs } & InitSqlJs;
   const init = module.default ?? module;
   return init(config);
 }

@@ -1,0 +1,406 @@
+/**
+ * The campaign a negotiation belongs to: its valibot schema and its JSON form, the
+ * `campaign_json` column shared with the Python service (DESIGN §4 and §5).
+ *
+ * Issue paths are dotted, with list positions in brackets: `cpm_range.min_cpm`,
+ * `influencers[1].name`, `usage_rights.minimum.paid_usage`; `""` is the campaign itself.
+ */
+import type { Big } from "big.js";
+import * as v from "valibot";
+import {
+  type CampaignIssue,
+  CampaignValidationError,
+  errorMessage,
+  ValidationError,
+} from "./errors.js";
+import { formatMoney, isBigLike, toNonNegativeMoney } from "./money.js";
+
+const PLATFORMS = ["instagram", "tiktok", "youtube"] as const;
+const OPTIMIZE_FOR = ["cpm", "content_volume_usage_rights", "balance"] as const;
+/** Usage-right durations, shortest first: the order decides "minimum exceeds target". */
+const RIGHT_LEVELS = [
+  "not_required",
+  "days_30",
+  "days_60",
+  "days_90",
+  "months_6",
+  "year_1",
+  "perpetual",
+] as const;
+type UsageRight = "paid_usage" | "whitelisting" | "organic_owned";
+
+function received(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null || typeof value === "boolean") return String(value);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number") return `the number ${value}`;
+  if (Array.isArray(value)) return "a list";
+  return `a value of type ${typeof value}`;
+}
+
+const expected = (what: string) => (issue: v.BaseIssue<unknown>) =>
+  `must be ${what}, got ${received(issue.input)}`;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** An object of these entries; unknown fields are kept, after the known ones. */
+function record<const TEntries extends v.ObjectEntries>(entries: TEntries) {
+  const object = v.looseObject(entries, (issue) =>
+    issue.expected === "Object" ? expected("an object")(issue) : "is required",
+  );
+  // looseObject takes a list for an object; a list here is a mistake, not a group.
+  return v.pipe(v.custom<v.InferInput<typeof object>>(isRecord, expected("an object")), object);
+}
+
+/** `null` when absent or null, else the value checked by `schema`. */
+function orNull<const TSchema extends v.GenericSchema>(schema: TSchema) {
+  return v.nullish(schema, null);
+}
+
+function nonBlank() {
+  return v.pipe(
+    v.string(expected("a non-blank string")),
+    v.check((text) => text.trim() !== "", expected("a non-blank string")),
+  );
+}
+
+/** Text from a form that sends `0` or `""` for an empty field: anything but non-empty text is `fallback`. */
+function text<const TFallback extends string | null>(fallback: TFallback) {
+  return v.optional(
+    v.pipe(
+      v.unknown(),
+      v.transform((value): string | TFallback =>
+        typeof value === "string" && value !== "" ? value : fallback,
+      ),
+    ),
+    null,
+  );
+}
+
+const optionalText = () => text(null);
+
+function money() {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform<unknown, Big>(({ dataset, addIssue, NEVER }) => {
+      try {
+        return toNonNegativeMoney(dataset.value, "");
+      } catch (error) {
+        // Keep money.ts's wording; the schema adds the path.
+        const message =
+          error instanceof ValidationError
+            ? error.message.slice(`${error.path}: `.length)
+            : errorMessage(error);
+        addIssue({ message });
+        return NEVER;
+      }
+    }),
+  );
+}
+
+const optionalMoney = () => orNull(money());
+
+function count() {
+  const message = expected("a non-negative integer");
+  return v.pipe(v.number(message), v.safeInteger(message), v.minValue(0, message));
+}
+
+function flag() {
+  return v.nullish(v.boolean(expected("true or false")), false);
+}
+
+function oneOf<const TOptions extends readonly [string, ...string[]]>(
+  options: TOptions,
+  fallback: TOptions[number],
+) {
+  return v.nullish(v.picklist(options, expected(`one of ${options.join(", ")}`)), fallback);
+}
+
+function textList() {
+  return v.array(v.string(expected("a string")), expected("a list of strings"));
+}
+
+const ISO_DATE_TIME =
+  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?:[Tt ](?<hour>\d{2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:[.,]\d+)?)?(?:[Zz]|[+-](?<offsetHour>\d{2}):?(?<offsetMinute>\d{2}))?)?$/;
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isIsoDateTime(value: string): boolean {
+  const parts = ISO_DATE_TIME.exec(value)?.groups;
+  if (parts === undefined) return false;
+  const part = (name: string) => Number(parts[name] ?? 0);
+  const [year, month, day] = [part("year"), part("month"), part("day")];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays = month === 2 && !leap ? 28 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  return (
+    day >= 1 &&
+    day <= monthDays &&
+    part("hour") <= 23 &&
+    part("minute") <= 59 &&
+    part("second") <= 59 &&
+    part("offsetHour") <= 23 &&
+    part("offsetMinute") <= 59
+  );
+}
+
+function isoDateTime() {
+  const message = expected("an ISO 8601 date or date-time such as 2026-01-15T12:00:00Z");
+  return v.pipe(v.string(message), v.check(isIsoDateTime, message));
+}
+
+const influencer = () =>
+  record({
+    name: nonBlank(),
+    platform: oneOf(PLATFORMS, "instagram"),
+    engagement_rate: orNull(
+      v.pipe(
+        v.number(expected("a finite non-negative number or null")),
+        v.finite(expected("a finite non-negative number or null")),
+        v.minValue(0, expected("a finite non-negative number or null")),
+      ),
+    ),
+  });
+
+const cpmRange = () =>
+  v.pipe(
+    record({ min_cpm: money(), max_cpm: money() }),
+    v.forward(
+      v.partialCheck(
+        [["min_cpm"], ["max_cpm"]],
+        (range) => range.min_cpm.lte(range.max_cpm),
+        (issue) =>
+          `must not exceed max_cpm (${formatMoney(issue.input.min_cpm)} > ${formatMoney(issue.input.max_cpm)})`,
+      ),
+      ["min_cpm"],
+    ),
+  );
+
+const rights = () =>
+  record({
+    paid_usage: oneOf(RIGHT_LEVELS, "not_required"),
+    whitelisting: oneOf(RIGHT_LEVELS, "not_required"),
+    organic_owned: oneOf(RIGHT_LEVELS, "not_required"),
+  });
+
+type RightLevels = Record<UsageRight, (typeof RIGHT_LEVELS)[number]>;
+type UsageRights = { target: RightLevels; minimum: RightLevels };
+
+/** Refuses, at `minimum.<right>`, a minimum longer than the target. */
+function minimumWithinTarget(right: UsageRight) {
+  return v.forward<UsageRights, v.BaseIssue<unknown>, readonly ["minimum", UsageRight]>(
+    v.partialCheck(
+      [
+        ["minimum", right],
+        ["target", right],
+      ],
+      (usage) =>
+        RIGHT_LEVELS.indexOf(usage.minimum[right]) <= RIGHT_LEVELS.indexOf(usage.target[right]),
+      (issue) =>
+        `must not exceed target.${right} (${issue.input.minimum[right]} > ${issue.input.target[right]})`,
+    ),
+    ["minimum", right],
+  );
+}
+
+const usageRights = () =>
+  v.pipe(
+    record({ target: rights(), minimum: rights() }),
+    minimumWithinTarget("paid_usage"),
+    minimumWithinTarget("whitelisting"),
+    minimumWithinTarget("organic_owned"),
+  );
+
+const deliverables = () =>
+  v.pipe(
+    record({
+      target_deliverables: textList(),
+      content_syndication: flag(),
+      scenario_1: optionalText(),
+      scenario_2: optionalText(),
+      scenario_3: optionalText(),
+    }),
+    v.partialCheck(
+      [["scenario_1"], ["scenario_2"], ["scenario_3"]],
+      (group) =>
+        group.scenario_1 !== null || group.scenario_2 !== null || group.scenario_3 !== null,
+      "needs at least one scenario (scenario_1, scenario_2 or scenario_3)",
+    ),
+  );
+
+/**
+ * The campaign schema (DESIGN §5). Parsing turns money into `Big`, applies the defaults,
+ * turns empty optional text (`0`, `""`, any non-string) into `null`, gives every absent
+ * optional field `null` and keeps unknown fields at every level, after the known ones.
+ * Entries are declared in the Python service's output order, which the JSON form keeps.
+ */
+export const CampaignSchema = record({
+  campaign_id: nonBlank(),
+  client_name: nonBlank(),
+  budget: money(),
+  target_deliverables: nonBlank(),
+  influencers: v.nullish(v.array(influencer(), expected("a list")), () => []),
+  cpm_range: cpmRange(),
+  platform: oneOf(PLATFORMS, "instagram"),
+  timeline: text("TBD"),
+  created_at: isoDateTime(),
+  background: orNull(
+    record({
+      client_website: optionalText(),
+      campaign_manager: optionalText(),
+      payment_methods: v.nullish(textList(), () => []),
+      payment_terms: optionalText(),
+    }),
+  ),
+  goals: orNull(
+    record({
+      primary_goal: nonBlank(),
+      secondary_goal: optionalText(),
+      business_context: optionalText(),
+      optimize_for: oneOf(OPTIMIZE_FOR, "balance"),
+    }),
+  ),
+  deliverables: orNull(deliverables()),
+  usage_rights: orNull(usageRights()),
+  budget_constraints: orNull(
+    record({
+      campaign_budget: money(),
+      target_influencer_count: orNull(count()),
+      target_cost_range: optionalText(),
+      min_cost_per_influencer: optionalMoney(),
+      max_cost_without_approval: optionalMoney(),
+      cpm_target: optionalMoney(),
+      cpm_leniency_pct: optionalMoney(),
+    }),
+  ),
+  product_leverage: orNull(
+    record({
+      product_available: flag(),
+      product_description: optionalText(),
+      product_monetary_value: optionalMoney(),
+    }),
+  ),
+  requirements: orNull(
+    record({
+      exclusivity_required: flag(),
+      exclusivity_term: optionalText(),
+      exclusivity_description: optionalText(),
+      content_posted_organically: flag(),
+      content_approval_required: flag(),
+      revision_rounds: v.nullish(count(), 0),
+      raw_footage_required: optionalText(),
+      content_delivery_date: optionalText(),
+      content_publish_date: optionalText(),
+    }),
+  ),
+  distribution: orNull(
+    record({
+      platform_distribution: optionalText(),
+      market_distribution: optionalText(),
+      influencer_size_distribution: optionalText(),
+    }),
+  ),
+  influencer_sheet_tab: optionalText(),
+  influencer_sheet_id: optionalText(),
+});
+
+/** A parsed campaign: money fields are `Big`, every known field is present (`null` when empty). */
+export type Campaign = v.InferOutput<typeof CampaignSchema>;
+
+/** A campaign as accepted by {@link parseCampaign}, before defaults and money conversion. */
+export type CampaignInput = v.InferInput<typeof CampaignSchema>;
+
+function issuePath(issue: v.BaseIssue<unknown>): string {
+  let path = "";
+  for (const item of issue.path ?? []) {
+    path +=
+      typeof item.key === "number" ? `[${item.key}]` : `${path ? "." : ""}${String(item.key)}`;
+  }
+  return path;
+}
+
+/**
+ * Validates a campaign and normalises it: money becomes `Big`, defaults are applied, empty
+ * optional text becomes `null`, unknown fields are kept. Parsing a parsed campaign again
+ * gives an equal campaign.
+ *
+ * @param input - A campaign object, as read from JSON or built in code; money as decimal
+ *   strings, safe integers or `Big`.
+ * @returns The parsed campaign.
+ * @throws {@link CampaignValidationError} listing every refused field with its path.
+ * @example
+ * const campaign = parseCampaign({
+ *   campaign_id: "camp-001", client_name: "Acme Corp", budget: "10000",
+ *   target_deliverables: "2 Instagram Reels", cpm_range: { min_cpm: "20", max_cpm: "30" },
+ *   created_at: "2026-01-15T12:00:00Z",
+ * });
+ * campaign.cpm_range.max_cpm.toFixed(); // "30"
+ * campaign.timeline; // "TBD"
+ */
+export function parseCampaign(input: unknown): Campaign {
+  let result: v.SafeParseResult<typeof CampaignSchema>;
+  try {
+    result = v.safeParse(CampaignSchema, input);
+  } catch (error) {
+    // A throwing getter or proxy in the input: still a refusal, never a raw TypeError.
+    throw new CampaignValidationError(
+      [{ path: "", message: `could not be read: ${errorMessage(error)}` }],
+      {
+        cause: error,
+      },
+    );
+  }
+  if (result.success) return result.output;
+  const issues: CampaignIssue[] = result.issues.map((issue) => ({
+    path: issuePath(issue),
+    message: issue.message,
+  }));
+  throw new CampaignValidationError(issues, { cause: new v.ValiError(result.issues) });
+}
+
+/**
+ * Writes a campaign as the `campaign_json` column: compact JSON with every known field
+ * present (`null` included) in the schema's order, money as plain decimal strings (never an
+ * exponent), unknown fields kept after the known ones.
+ *
+ * @param campaign - A parsed campaign, or anything {@link parseCampaign} accepts.
+ * @returns The JSON text.
+ * @throws {@link CampaignValidationError} when the campaign is invalid, or when an unknown
+ *   field cannot be written as JSON (a cycle, a bigint).
+ */
+export function serializeCampaign(campaign: Campaign | unknown): string {
+  const parsed = parseCampaign(campaign);
+  try {
+    return JSON.stringify(parsed, function (this: Record<string, unknown>, key, value) {
+      // The replacer sees a Big after its own toJSON; read the holder to catch it first.
+      const raw = this[key];
+      return isBigLike(raw) ? formatMoney(raw) : value;
+    });
+  } catch (error) {
+    throw new CampaignValidationError(
+      [{ path: "", message: `cannot be written as JSON: ${errorMessage(error)}` }],
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Reads a `campaign_json` value back into a parsed campaign.
+ *
+ * @param json - The JSON text, as written by {@link serializeCampaign} or the Python service.
+ * @returns The parsed campaign.
+ * @throws {@link CampaignValidationError} when the text is not JSON or the campaign is invalid.
+ */
+export function deserializeCampaign(json: string): Campaign {
+  let data: unknown;
+  try {
+    if (typeof json !== "string") throw new TypeError(`expected a string, got ${received(json)}`);
+    data = JSON.parse(json);
+  } catch (error) {
+    throw new CampaignValidationError(
+      [{ path: "", message: `is not valid JSON: ${errorMessage(error)}` }],
+      { cause: error },
+    );
+  }
+  return parseCampaign(data);
+}

@@ -1,0 +1,245 @@
+import type { SqlValue, StorageAdapter } from "../adapter/storage-adapter.js";
+import { type Campaign, deserializeCampaign, serializeCampaign } from "../domain/campaign.js";
+import type { CampaignCPMTracker, CpmTrackerDict } from "../domain/campaign-cpm-tracker.js";
+import { isNegotiationError, StorageError, ValidationError } from "../domain/errors.js";
+import {
+  type NegotiationSnapshot,
+  NegotiationStateMachine,
+} from "../domain/negotiation-state-machine.js";
+import { TERMINAL_STATES } from "../domain/transitions.js";
+import { deserializeContext, serializeContext } from "./context-serializer.js";
+import { deserializeCpmTracker, serializeCpmTracker } from "./cpm-tracker-serializer.js";
+import { type NegotiationStateRow, TABLE } from "./negotiation-state-table.js";
+
+/** What {@link NegotiationStateStore.save} stores for one negotiation (one email thread). */
+export interface NegotiationInput {
+  /** The email thread; any non-empty text, stored literally. */
+  readonly threadId: string;
+  /** The negotiation's state machine; its state and history are stored. */
+  readonly stateMachine: Pick<NegotiationStateMachine, "toSnapshot">;
+  /** Free-form JSON-safe data; `Big` values are stored as decimal strings. */
+  readonly context: Record<string, unknown>;
+  /** The campaign, parsed or as plain input; validated before anything is written. */
+  readonly campaign: Campaign | Record<string, unknown>;
+  /** The campaign's CPM tracker, or its `toDict()` form. */
+  readonly cpmTracker: CampaignCPMTracker | CpmTrackerDict;
+  /** How many rounds of negotiation have happened; a non-negative integer. */
+  readonly roundCount: number;
+}
+
+/** A negotiation rebuilt from its row by {@link NegotiationStateStore.restoreActive}. */
+export interface RestoredNegotiation {
+  readonly threadId: string;
+  readonly stateMachine: NegotiationStateMachine;
+  /** The context as stored: decimals come back as strings. */
+  readonly context: Record<string, unknown>;
+  readonly campaign: Campaign;
+  readonly cpmTracker: CampaignCPMTracker;
+  readonly roundCount: number;
+  /** When the negotiation was first saved, UTC `YYYY-MM-DDTHH:MM:SSZ`, as stored. */
+  readonly createdAt: string;
+  /** When it was last saved, in the same form. */
+  readonly updatedAt: string;
+}
+
+/** Options of {@link NegotiationStateStore}. */
+export interface NegotiationStateStoreOptions {
+  /** The time source for `created_at` and `updated_at`; `() => new Date()` by default. */
+  readonly clock?: () => Date;
+  /** Whether `close()` also closes the adapter; `openNegotiationStore` sets it. */
+  readonly ownsAdapter?: boolean;
+}
+
+const COLUMNS =
+  "thread_id, state, round_count, context_json, campaign_json, cpm_tracker_json, history_json, created_at, updated_at";
+
+const UPSERT = `INSERT OR REPLACE INTO ${TABLE} (${COLUMNS})
+  VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT created_at FROM ${TABLE} WHERE thread_id = ?), ?), ?)`;
+
+const TERMINAL = [...TERMINAL_STATES];
+
+const SELECT_ACTIVE = `SELECT ${COLUMNS} FROM ${TABLE}
+  WHERE state NOT IN (${TERMINAL.map(() => "?").join(", ")}) ORDER BY created_at, thread_id`;
+
+/**
+ * Saves and restores negotiations in the `negotiation_state` table (DESIGN §4) through a
+ * {@link StorageAdapter}. Every save and delete resolves only once it is durable.
+ *
+ * @example
+ * const store = await openNegotiationStore({ persistence: memoryPersistence() });
+ * await store.save({ threadId: "thread-1", stateMachine, context: {}, campaign, cpmTracker, roundCount: 0 });
+ * const active = await store.restoreActive();
+ */
+export class NegotiationStateStore {
+  readonly #adapter: StorageAdapter;
+  readonly #clock: () => Date;
+  readonly #ownsAdapter: boolean;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * @param adapter - The database; its table must exist (`initNegotiationStateTable`).
+   * @param options - Clock and adapter ownership.
+   */
+  constructor(adapter: StorageAdapter, options: NegotiationStateStoreOptions = {}) {
+    this.#adapter = adapter;
+    this.#clock = options.clock ?? (() => new Date());
+    this.#ownsAdapter = options.ownsAdapter ?? false;
+  }
+
+  /**
+   * Inserts or replaces one negotiation, keeping its first `created_at` and setting
+   * `updated_at` to now. Everything is validated and serialized before anything is
+   * written, so a refused save writes nothing.
+   *
+   * @param negotiation - The negotiation to store.
+   * @returns Once the row is durable.
+   * @throws `ValidationError`, `CampaignValidationError` or `ContextSerializationError`
+   *   naming the bad field; `StorageError` when the write could not be made durable.
+   */
+  async save(negotiation: NegotiationInput): Promise<void> {
+    this.#ensureOpen();
+    const now = formatTimestamp(this.#clock());
+    const row = toRow(negotiation);
+    await this.#adapter.run(UPSERT, [
+      row.thread_id,
+      row.state,
+      row.round_count,
+      row.context_json,
+      row.campaign_json,
+      row.cpm_tracker_json,
+      row.history_json,
+      row.thread_id,
+      now,
+      now,
+    ]);
+  }
+
+  /**
+   * Reads the negotiations that are not finished (not agreed, rejected or stopped), oldest
+   * first.
+   *
+   * @returns Rows with exactly the table's columns.
+   */
+  async loadActive(): Promise<NegotiationStateRow[]> {
+    this.#ensureOpen();
+    return this.#adapter.all<NegotiationStateRow & Record<string, SqlValue>>(
+      SELECT_ACTIVE,
+      TERMINAL,
+    );
+  }
+
+  /**
+   * Rebuilds every unfinished negotiation from its row, without replaying events.
+   *
+   * @returns The negotiations as domain objects, oldest first.
+   * @throws `ValidationError` naming the thread and column of a row that cannot be read.
+   */
+  async restoreActive(): Promise<RestoredNegotiation[]> {
+    return (await this.loadActive()).map(restoreRow);
+  }
+
+  /**
+   * Deletes one negotiation.
+   *
+   * @param threadId - Its thread.
+   * @returns Whether a row was deleted, once the deletion is durable.
+   */
+  async delete(threadId: string): Promise<boolean> {
+    this.#ensureOpen();
+    const { changes } = await this.#adapter.run(`DELETE FROM ${TABLE} WHERE thread_id = ?`, [
+      checkedThreadId(threadId),
+    ]);
+    return changes > 0;
+  }
+
+  /**
+   * Stops using the store. Closes the adapter when the store opened it
+   * (`openNegotiationStore`); an adapter the caller passed stays open. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#ownsAdapter ? this.#adapter.close() : Promise.resolve();
+    return this.#closing;
+  }
+
+  #ensureOpen(): void {
+    if (this.#closing) {
+      throw new StorageError("The negotiation store is closed", { code: "STORAGE_CLOSED" });
+    }
+  }
+}
+
+function toRow(
+  negotiation: NegotiationInput,
+): Omit<NegotiationStateRow, "created_at" | "updated_at"> {
+  const snapshot = checkedSnapshot(negotiation.stateMachine);
+  return {
+    thread_id: checkedThreadId(negotiation.threadId),
+    state: snapshot.state,
+    round_count: checkedRoundCount(negotiation.roundCount),
+    context_json: serializeContext(negotiation.context),
+    campaign_json: serializeCampaign(negotiation.campaign),
+    cpm_tracker_json: JSON.stringify(serializeCpmTracker(negotiation.cpmTracker)),
+    history_json: JSON.stringify(snapshot.history),
+  };
+}
+
+function checkedThreadId(threadId: unknown): string {
+  if (typeof threadId !== "string" || threadId.length === 0) {
+    throw new ValidationError("threadId", "must be a non-empty string");
+  }
+  return threadId;
+}
+
+function checkedRoundCount(roundCount: unknown): number {
+  if (!Number.isSafeInteger(roundCount) || (roundCount as number) < 0) {
+    throw new ValidationError(
+      "roundCount",
+      `must be a non-negative integer, got ${String(roundCount)}`,
+    );
+  }
+  return roundCount as number;
+}
+
+function checkedSnapshot(stateMachine: unknown): NegotiationSnapshot {
+  const machine = stateMachine as Partial<NegotiationStateMachine> | null;
+  if (typeof machine?.toSnapshot !== "function") {
+    throw new ValidationError("stateMachine", "must be a NegotiationStateMachine");
+  }
+  const { state, history, prePauseState } = machine.toSnapshot();
+  // Rebuilding checks every state and event name before they reach the table.
+  return NegotiationStateMachine.fromSnapshot(state, history, prePauseState).toSnapshot();
+}
+
+function restoreRow(row: NegotiationStateRow): RestoredNegotiation {
+  const read = <T>(column: keyof NegotiationStateRow, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!isNegotiationError(error) && !(error instanceof SyntaxError)) throw error;
+      const path = `${TABLE}[${JSON.stringify(row.thread_id)}].${column}`;
+      throw new ValidationError(path, (error as Error).message, { cause: error });
+    }
+  };
+  return {
+    threadId: row.thread_id,
+    stateMachine: read("history_json", () =>
+      NegotiationStateMachine.fromSnapshot(
+        row.state as NegotiationSnapshot["state"],
+        JSON.parse(row.history_json),
+      ),
+    ),
+    context: read("context_json", () => deserializeContext(row.context_json)),
+    campaign: read("campaign_json", () => deserializeCampaign(row.campaign_json)),
+    cpmTracker: read("cpm_tracker_json", () =>
+      deserializeCpmTracker(JSON.parse(row.cpm_tracker_json)),
+    ),
+    roundCount: row.round_count,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** UTC `YYYY-MM-DDTHH:MM:SSZ`, the timestamp form of the on-disk format. */
+function formatTimestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}

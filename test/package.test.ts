@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+
+// The public names of DESIGN §3: other programs depend on them.
+const MAIN_NAMES = [
+  "NegotiationState",
+  "NegotiationEvent",
+  "TRANSITIONS",
+  "TERMINAL_STATES",
+  "NegotiationStateMachine",
+  "NegotiationError",
+  "InvalidTransitionError",
+  "CampaignSchema",
+  "parseCampaign",
+  "serializeCampaign",
+  "deserializeCampaign",
+  "CampaignCPMTracker",
+  "initNegotiationStateTable",
+  "NegotiationStateStore",
+  "serializeContext",
+  "deserializeContext",
+  "serializeCpmTracker",
+  "deserializeCpmTracker",
+  "openNegotiationStore",
+  "SqlJsAdapter",
+  "openSqlJsAdapter",
+  "memoryPersistence",
+];
+
+const packageJson = JSON.parse(readFileSync("package.json", "utf8"));
+
+describe("the built package", () => {
+  it("exports every contract name from the ESM and the CJS main entry", async () => {
+    const esm = await import("negotiation-state");
+    const cjs = createRequire(import.meta.url)("negotiation-state");
+    for (const name of MAIN_NAMES) {
+      expect(esm, name).toHaveProperty(name);
+      expect(cjs, name).toHaveProperty(name);
+    }
+  });
+
+  it("exports filePersistence from negotiation-state/file, in ESM and CJS", async () => {
+    expect(typeof (await import("negotiation-state/file")).filePersistence).toBe("function");
+    expect(typeof createRequire(import.meta.url)("negotiation-state/file").filePersistence).toBe(
+      "function",
+    );
+  });
+
+  it("keeps node:* out of the main entry", () => {
+    for (const file of ["dist/index.js", "dist/index.cjs"]) {
+      const code = readFileSync(file, "utf8");
+      const chunks = [...code.matchAll(/from "\.\/(chunk-[\w-]+\.js)"/g)].map((m) =>
+        readFileSync(`dist/${m[1]}`, "utf8"),
+      );
+      for (const source of [code, ...chunks]) expect(source, file).not.toMatch(/["']node:/);
+    }
+  });
+
+  it("declares no side effects, types first in every export condition, and only the chosen runtime dependencies", () => {
+    expect(packageJson.sideEffects).toBe(false);
+    expect(packageJson.type).toBe("module");
+    for (const [subpath, conditions] of Object.entries(packageJson.exports)) {
+      if (typeof conditions === "string") continue;
+      for (const [condition, target] of Object.entries(
+        conditions as Record<string, Record<string, string>>,
+      )) {
+        expect(Object.keys(target)[0], `${subpath} ${condition}`).toBe("types");
+      }
+    }
+    expect(Object.keys(packageJson.dependencies).sort()).toEqual(["big.js", "sql.js", "valibot"]);
+  });
+});

@@ -1,0 +1,247 @@
+import { describe, expect, it } from "vitest";
+import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
+import { CampaignCPMTracker } from "../../src/domain/campaign-cpm-tracker.js";
+import {
+  CampaignValidationError,
+  ContextSerializationError,
+  ValidationError,
+} from "../../src/domain/errors.js";
+import { toMoney } from "../../src/domain/money.js";
+import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
+import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
+import { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
+import { initNegotiationStateTable } from "../../src/store/negotiation-state-table.js";
+import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
+import { campaignInput, negotiation, steppingClock } from "../support/negotiations.js";
+
+async function openStore(clock = steppingClock("2026-03-01T10:00:00Z", 60)) {
+  return openNegotiationStore({ persistence: memoryPersistence(), clock });
+}
+
+describe("NegotiationStateStore.save and loadActive", () => {
+  it("stores every column in the on-disk format", async () => {
+    const store = await openStore();
+    await store.save(negotiation("thread-1", ["send_offer", "receive_reply"]));
+    const [row] = await store.loadActive();
+    expect(row).toEqual({
+      thread_id: "thread-1",
+      state: "counter_received",
+      round_count: 2,
+      context_json:
+        '{"influencer_name":"Influencer of thread-1","next_cpm":"25.50","tags":["reel"]}',
+      campaign_json: expect.stringMatching(
+        /^\{"campaign_id":"camp-001","client_name":"Acme Corp","budget":"10000",/,
+      ),
+      cpm_tracker_json:
+        '{"campaign_id":"camp-001","target_min_cpm":"20","target_max_cpm":"30","total_influencers":5,"agreements":[{"cpm":"25.5","engagement_rate":4.2}]}',
+      history_json:
+        '[["initial_offer","send_offer","awaiting_reply"],["awaiting_reply","receive_reply","counter_received"]]',
+      created_at: "2026-03-01T10:00:00Z",
+      updated_at: "2026-03-01T10:00:00Z",
+    });
+    expect(JSON.parse(row?.campaign_json ?? "")).toMatchObject({
+      background: null,
+      platform: "instagram",
+    });
+    await store.close();
+  });
+
+  it("keeps the first created_at and moves updated_at on every save", async () => {
+    const store = await openStore(steppingClock("2026-03-01T10:00:00Z", 90));
+    await store.save(negotiation("thread-1", []));
+    await store.save(negotiation("thread-1", ["send_offer"]));
+    await store.save(negotiation("thread-1", ["send_offer", "timeout"]));
+    const rows = await store.loadActive();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      state: "stale",
+      created_at: "2026-03-01T10:00:00Z",
+      updated_at: "2026-03-01T10:03:00Z",
+    });
+    await store.close();
+  });
+
+  it("leaves agreed, rejected and stopped negotiations out of the active ones", async () => {
+    const store = await openStore();
+    await store.save(negotiation("active", ["send_offer"]));
+    await store.save(negotiation("agreed", ["send_offer", "receive_reply", "accept"]));
+    await store.save(negotiation("rejected", ["send_offer", "receive_reply", "reject"]));
+    await store.save(negotiation("stopped", ["stop"]));
+    await store.save(negotiation("paused", ["pause"]));
+    const threads = (await store.loadActive()).map((row) => row.thread_id);
+    expect(threads.sort()).toEqual(["active", "paused"]);
+    await store.close();
+  });
+
+  it("stores thread ids literally, quotes and SQL included", async () => {
+    const store = await openStore();
+    const threadId = `<a@b>'; DROP TABLE negotiation_state; -- "ünï" 🌸`;
+    await store.save(negotiation(threadId));
+    expect((await store.loadActive()).map((row) => row.thread_id)).toEqual([threadId]);
+    expect(await store.delete(threadId)).toBe(true);
+    await store.close();
+  });
+
+  it("accepts the tracker in its toDict() form", async () => {
+    const store = await openStore();
+    const tracker = new CampaignCPMTracker("camp-001", "20", "30", 5);
+    await store.save(negotiation("thread-1", [], { cpmTracker: tracker.toDict() }));
+    const [restored] = await store.restoreActive();
+    expect(restored?.cpmTracker.toDict()).toEqual(tracker.toDict());
+    await store.close();
+  });
+});
+
+describe("NegotiationStateStore refusals write nothing", () => {
+  const cases: [
+    string,
+    Parameters<typeof negotiation>[2],
+    RegExp,
+    new (...args: never[]) => Error,
+  ][] = [
+    [
+      "an empty thread id",
+      { threadId: "" },
+      /threadId: must be a non-empty string/,
+      ValidationError,
+    ],
+    ["a non-string thread id", { threadId: 42 as unknown as string }, /threadId/, ValidationError],
+    ["a fractional round count", { roundCount: 1.5 }, /roundCount/, ValidationError],
+    ["a negative round count", { roundCount: -1 }, /roundCount/, ValidationError],
+    [
+      "a NaN in the context",
+      { context: { offer: { amount: Number.NaN } } },
+      /context\.offer\.amount/,
+      ContextSerializationError,
+    ],
+    [
+      "a campaign with a bad field",
+      { campaign: campaignInput({ cpm_range: { min_cpm: "40", max_cpm: "30" } }) },
+      /cpm_range/,
+      CampaignValidationError,
+    ],
+    [
+      "a tracker dict with a fractional money number",
+      {
+        cpmTracker: {
+          campaign_id: "c",
+          target_min_cpm: "1",
+          target_max_cpm: "2",
+          total_influencers: 1,
+          agreements: [{ cpm: 0.1 as unknown as string, engagement_rate: null }],
+        },
+      },
+      /agreements\[0\]\.cpm/,
+      ValidationError,
+    ],
+    [
+      "something that is not a state machine",
+      { stateMachine: { state: "stale" } as unknown as NegotiationStateMachine },
+      /stateMachine/,
+      ValidationError,
+    ],
+  ];
+
+  for (const [what, overrides, message, type] of cases) {
+    it(`refuses ${what}, naming it, and writes nothing`, async () => {
+      const store = await openStore();
+      await store.save(negotiation("before"));
+      const error = await store
+        .save(negotiation("bad", ["send_offer"], overrides))
+        .catch((caught) => caught);
+      expect(error).toBeInstanceOf(type);
+      expect(error.message).toMatch(message);
+      expect((await store.loadActive()).map((row) => row.thread_id)).toEqual(["before"]);
+      await store.close();
+    });
+  }
+
+  it("refuses an overwrite without touching the stored row", async () => {
+    const store = await openStore();
+    await store.save(negotiation("thread-1"));
+    const [before] = await store.loadActive();
+    await expect(
+      store.save(
+        negotiation("thread-1", ["send_offer", "receive_reply"], { context: { f: () => 1 } }),
+      ),
+    ).rejects.toThrow(ContextSerializationError);
+    expect(await store.loadActive()).toEqual([before]);
+    await store.close();
+  });
+});
+
+describe("NegotiationStateStore.restoreActive", () => {
+  it("rebuilds every negotiation as domain objects, without replaying events", async () => {
+    const store = await openStore();
+    const saved = negotiation("thread-1", ["send_offer", "receive_reply", "send_counter", "pause"]);
+    await store.save({
+      ...saved,
+      context: { next_cpm: toMoney("31.25", "next_cpm"), nested: { ok: true } },
+    });
+    const [restored] = await store.restoreActive();
+    expect(restored?.threadId).toBe("thread-1");
+    expect(restored?.stateMachine).toBeInstanceOf(NegotiationStateMachine);
+    expect(restored?.stateMachine.toSnapshot()).toEqual(saved.stateMachine.toSnapshot());
+    expect(restored?.stateMachine.prePauseState).toBe("counter_sent");
+    expect(restored?.context).toEqual({ next_cpm: "31.25", nested: { ok: true } });
+    expect(restored?.campaign.cpm_range.max_cpm.eq("30")).toBe(true);
+    expect(restored?.cpmTracker).toBeInstanceOf(CampaignCPMTracker);
+    expect(restored?.cpmTracker.runningAverageCpm?.eq("25.5")).toBe(true);
+    expect(restored?.roundCount).toBe(4);
+    expect(restored?.createdAt).toBe("2026-03-01T10:00:00Z");
+    expect(restored?.updatedAt).toBe("2026-03-01T10:00:00Z");
+    await store.close();
+  });
+
+  it("names the thread and column of a row it cannot read", async () => {
+    const adapter = await openSqlJsAdapter({ persistence: memoryPersistence() });
+    await initNegotiationStateTable(adapter);
+    const store = new NegotiationStateStore(adapter);
+    await store.save(negotiation("broken"));
+    await adapter.run("UPDATE negotiation_state SET campaign_json = ? WHERE thread_id = ?", [
+      JSON.stringify({ ...campaignInput(), budget: "lots" }),
+      "broken",
+    ]);
+    await expect(store.restoreActive()).rejects.toThrow(
+      /negotiation_state\["broken"\]\.campaign_json: .*budget/,
+    );
+    await adapter.close();
+  });
+});
+
+describe("NegotiationStateStore.delete and close", () => {
+  it("deletes one negotiation and tells whether it existed", async () => {
+    const store = await openStore();
+    await store.save(negotiation("keep"));
+    await store.save(negotiation("drop"));
+    expect(await store.delete("drop")).toBe(true);
+    expect(await store.delete("drop")).toBe(false);
+    expect((await store.loadActive()).map((row) => row.thread_id)).toEqual(["keep"]);
+    await store.close();
+  });
+
+  it("closes idempotently, and then refuses to save", async () => {
+    const store = await openStore();
+    await Promise.all([store.close(), store.close()]);
+    await expect(store.save(negotiation("late"))).rejects.toMatchObject({ code: "STORAGE_CLOSED" });
+  });
+
+  it("leaves open an adapter the caller passed, and closes one it opened", async () => {
+    const adapter = await openSqlJsAdapter({ persistence: memoryPersistence() });
+    await initNegotiationStateTable(adapter);
+    await initNegotiationStateTable(adapter);
+    const store = new NegotiationStateStore(adapter);
+    await store.save(negotiation("thread-1"));
+    await store.close();
+    expect(await adapter.all("SELECT thread_id FROM negotiation_state")).toEqual([
+      { thread_id: "thread-1" },
+    ]);
+    await adapter.close();
+
+    const persistence = memoryPersistence();
+    const owning = await openNegotiationStore({ persistence });
+    await owning.close();
+    // The persistence was released, so it can be opened again.
+    await (await openNegotiationStore({ persistence })).close();
+  });
+});
