@@ -30,10 +30,15 @@ const MAIN_NAMES = [
 
 const packageJson = JSON.parse(readFileSync("package.json", "utf8"));
 
+// Resolved at run time through the exports map, to the build in dist/ (not to src/).
+const MAIN = "negotiation-state";
+const FILE = "negotiation-state/file";
+const requireBuilt = createRequire(import.meta.url);
+
 describe("the built package", () => {
   it("exports every contract name from the ESM and the CJS main entry", async () => {
-    const esm = await import("negotiation-state");
-    const cjs = createRequire(import.meta.url)("negotiation-state");
+    const esm = await import(MAIN);
+    const cjs = requireBuilt(MAIN);
     for (const name of MAIN_NAMES) {
       expect(esm, name).toHaveProperty(name);
       expect(cjs, name).toHaveProperty(name);

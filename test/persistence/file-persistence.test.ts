@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -19,9 +19,10 @@ beforeEach(async () => {
   file = join(folder, "negotiations.db");
 });
 
-afterEach(() => {
+afterEach(async () => {
   for (const child of children) child.kill("SIGKILL");
   children.length = 0;
+  await rm(folder, { recursive: true, force: true });
 });
 
 const children: ReturnType<typeof spawn>[] = [];

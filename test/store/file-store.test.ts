@@ -1,10 +1,10 @@
 import { execFile, execFileSync } from "node:child_process";
-import { copyFile, mkdtemp } from "node:fs/promises";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { toMoney } from "../../src/domain/money.js";
 import { filePersistence } from "../../src/persistence/file-persistence.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
@@ -15,11 +15,15 @@ const FIXTURE = fileURLToPath(
 );
 const SAVE_AND_DIE = fileURLToPath(new URL("../support/save-and-die.mjs", import.meta.url));
 
+let folder: string;
 let file: string;
 
 beforeEach(async () => {
-  file = join(await mkdtemp(join(tmpdir(), "negotiation-state-store-")), "negotiations.db");
+  folder = await mkdtemp(join(tmpdir(), "negotiation-state-store-"));
+  file = join(folder, "negotiations.db");
 });
+
+afterEach(() => rm(folder, { recursive: true, force: true }));
 
 function python(script: string, ...args: string[]): string {
   return execFileSync("python3", ["-c", script, ...args])
