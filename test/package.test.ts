@@ -46,10 +46,8 @@ describe("the built package", () => {
   });
 
   it("exports filePersistence from negotiation-state/file, in ESM and CJS", async () => {
-    expect(typeof (await import("negotiation-state/file")).filePersistence).toBe("function");
-    expect(typeof createRequire(import.meta.url)("negotiation-state/file").filePersistence).toBe(
-      "function",
-    );
+    expect(typeof (await import(FILE)).filePersistence).toBe("function");
+    expect(typeof requireBuilt(FILE).filePersistence).toBe("function");
   });
 
   it("keeps node:* out of the main entry", () => {
