@@ -1,3 +1,4 @@
+import { errorMessage, StorageError } from "../domain/errors.js";
 import type { SqlRow, SqlValue } from "./storage-adapter.js";
 
 /** How to load sql.js's WASM when the default lookup does not fit (e.g. in an extension). */
@@ -33,26 +34,31 @@ export interface SqlJsStatic {
 
 type InitSqlJs = (config?: SqlJsConfig) => Promise<SqlJsStatic>;
 
-let defaultEngine: Promise<SqlJsStatic> | undefined;
+let engine: Promise<SqlJsStatic> | undefined;
 
 /**
- * Loads and initialises sql.js. Without a config, the WASM is found next to sql.js and the
- * engine is shared by every adapter; a config always gets an engine of its own.
+ * Loads and initialises sql.js, once per JavaScript realm: sql.js itself keeps the first
+ * initialisation, so the config of the first adapter opened is the one that counts and
+ * every later adapter shares that engine; a failed first load fails every later one too.
+ * Without a config, the WASM is found next to sql.js.
  *
- * @param config - Overrides for finding the WASM.
+ * @param config - Overrides for finding the WASM, used by the first call.
  * @returns The initialised sql.js module.
+ * @throws `StorageError` saying why sql.js or its WASM could not be loaded.
  */
 export function loadSqlJs(config?: SqlJsConfig): Promise<SqlJsStatic> {
-  if (config) return initialise(config);
-  defaultEngine ??= initialise(undefined).catch((error: unknown) => {
-    defaultEngine = undefined;
-    throw error;
-  });
-  return defaultEngine;
+  engine ??= initialise(config);
+  return engine;
 }
 
 async function initialise(config: SqlJsConfig | undefined): Promise<SqlJsStatic> {
-  const module = (await import("sql.js")) as unknown as { default?: InitSqlJs } & InitSqlJs;
-  const init = module.default ?? module;
-  return init(config);
+  try {
+    const module = (await import("sql.js")) as unknown as { default?: InitSqlJs } & InitSqlJs;
+    const init = module.default ?? module;
+    return await init(config);
+  } catch (cause) {
+    throw new StorageError(`Cannot load SQLite (sql.js and its WASM): ${errorMessage(cause)}`, {
+      cause,
+    });
+  }
 }

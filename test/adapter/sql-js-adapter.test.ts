@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
 import { DatabaseLockedError, StorageError } from "../../src/domain/errors.js";
@@ -151,5 +153,41 @@ describe("memoryPersistence", () => {
     await expect(openSqlJsAdapter({ persistence })).rejects.toBeInstanceOf(DatabaseLockedError);
     await first.close();
     await (await openSqlJsAdapter({ persistence })).close();
+  });
+});
+
+describe("finding sql.js's WASM", () => {
+  // sql.js initialises once per realm, so each case runs in a fresh process on the build.
+  function openIn(mode: "default" | "locateFile" | "wasmBinary" | "nowhere") {
+    const script = fileURLToPath(new URL("../support/open-with-wasm-config.mjs", import.meta.url));
+    const output = execFileSync(process.execPath, [script, mode], {
+      stdio: ["ignore", "pipe", "pipe"],
+    }).toString();
+    return JSON.parse(output) as { asked: string[]; version?: string; error?: string };
+  }
+
+  it("finds the WASM by itself under Node", () => {
+    expect(openIn("default")).toEqual({ asked: [], version: expect.stringMatching(/^3\./) });
+  });
+
+  it("asks locateFile where the WASM is, and uses its answer", () => {
+    expect(openIn("locateFile")).toEqual({
+      asked: ["sql-wasm.wasm"],
+      version: expect.stringMatching(/^3\./),
+    });
+  });
+
+  it("takes the WASM bytes from wasmBinary, without looking for a file", () => {
+    // locateFile is still asked for a name, but its answer (nowhere) is not used.
+    expect(openIn("wasmBinary")).toMatchObject({ version: expect.stringMatching(/^3\./) });
+  });
+
+  it("fails to open, naming the cause, when the WASM is not where locateFile says", () => {
+    expect(openIn("nowhere")).toEqual({
+      asked: ["sql-wasm.wasm"],
+      error: expect.stringMatching(
+        /^Cannot load SQLite \(sql\.js and its WASM\): .*\/nowhere\/sql-wasm\.wasm/,
+      ),
+    });
   });
 });
