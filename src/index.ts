@@ -33,7 +33,13 @@ export * from "./domain/negotiation-state-machine.js";
 export * from "./domain/transitions.js";
 export * from "./domain/vocabulary.js";
 export * from "./persistence/memory-persistence.js";
-export type { CommittedChange, Persistence } from "./persistence/persistence.js";
+export type {
+  JournalEntry,
+  JournalStatement,
+  Persistence,
+  StoredDatabase,
+  StoredValue,
+} from "./persistence/persistence.js";
 export * from "./store/context-serializer.js";
 export * from "./store/cpm-tracker-serializer.js";
 export * from "./store/negotiation-state-store.js";

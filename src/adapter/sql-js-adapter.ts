@@ -1,5 +1,5 @@
 import { CorruptDatabaseError, errorMessage, StorageError } from "../domain/errors.js";
-import type { Persistence } from "../persistence/persistence.js";
+import type { JournalEntry, JournalStatement, Persistence } from "../persistence/persistence.js";
 import { loadSqlJs, type SqlJsConfig, type SqlJsDatabase } from "./sql-js-engine.js";
 import { checkSqliteImage } from "./sqlite-image.js";
 import type { SqlExecutor, SqlRow, SqlValue, StorageAdapter } from "./storage-adapter.js";
@@ -13,13 +13,21 @@ export interface SqlJsAdapterOptions {
 }
 
 /**
- * Opens a SQLite database in sql.js (WASM) kept by a persistence target.
+ * The table in which a snapshot records the last journal entry it holds, so that entries
+ * already in it are skipped on replay. It is the adapter's, not the store's.
+ */
+export const CHECKPOINT_TABLE = "sqljs_checkpoint";
+
+/**
+ * Opens a SQLite database in sql.js (WASM) kept by a persistence target, replaying the
+ * journal written since its last snapshot.
  *
  * @param options - The persistence target and optional WASM overrides.
  * @returns The open adapter, holding the target's writer lock until `close()`.
  * @throws `DatabaseLockedError` when another writer holds the target;
- *   `CorruptDatabaseError` when the stored bytes are not a readable SQLite database (they
- *   are left as they are); `StorageError` when the target cannot be read.
+ *   `CorruptDatabaseError` when the stored bytes are not a readable SQLite database or
+ *   the journal cannot be replayed (nothing is changed); `StorageError` when the target
+ *   cannot be read or sql.js cannot be loaded.
  * @example
  * const adapter = await openSqlJsAdapter({ persistence: memoryPersistence() });
  * await adapter.run("CREATE TABLE t (x)");
@@ -28,11 +36,20 @@ export function openSqlJsAdapter(options: SqlJsAdapterOptions): Promise<SqlJsAda
   return SqlJsAdapter.open(options);
 }
 
+interface PendingEntry {
+  readonly entry: JournalEntry;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
- * A {@link StorageAdapter} on sql.js. The live database is in memory; every commit is
- * handed to the persistence target and acknowledged once the target says it is durable.
- * If a commit cannot be made durable, the adapter closes itself rather than keep a memory
- * that is ahead of the disk; reopening continues from what is durable.
+ * A {@link StorageAdapter} on sql.js. The live database is in memory. Every committed
+ * change becomes a journal entry that the persistence target makes durable before the
+ * call resolves; entries committed while a sync is under way share the next sync (group
+ * commit). If an entry cannot be made durable, the adapter closes itself, rejecting every
+ * call not yet acknowledged, rather than keep a memory that is ahead of the disk;
+ * reopening continues from what is durable. Statements must be deterministic (bind the
+ * time, do not call `random()`), since the journal replays them.
  */
 export class SqlJsAdapter implements StorageAdapter {
   readonly #db: SqlJsDatabase;
@@ -40,25 +57,41 @@ export class SqlJsAdapter implements StorageAdapter {
   #queue: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | undefined;
   #failure: StorageError | undefined;
+  #nextSequence: number;
+  #checkpointedSequence: number;
+  #pending: PendingEntry[] = [];
+  #flushing: Promise<void> | undefined;
+  #lastDurable: Promise<void> = Promise.resolve();
 
-  private constructor(db: SqlJsDatabase, persistence: Persistence) {
+  private constructor(
+    db: SqlJsDatabase,
+    persistence: Persistence,
+    sequence: number,
+    checkpointed: number,
+  ) {
     this.#db = db;
     this.#persistence = persistence;
+    this.#nextSequence = sequence + 1;
+    this.#checkpointedSequence = checkpointed;
   }
 
   /** See {@link openSqlJsAdapter}. */
   static async open({ persistence, sqlJs }: SqlJsAdapterOptions): Promise<SqlJsAdapter> {
     const engine = await loadSqlJs(sqlJs);
-    const image = await persistence.open();
+    const { snapshot, journal } = await persistence.open();
     let db: SqlJsDatabase | undefined;
     try {
-      if (image) checkSqliteImage(image, persistence.location);
-      db = new engine.Database(image ?? undefined);
-      readSchema(db, persistence.location);
-      return new SqlJsAdapter(db, persistence);
+      if (snapshot) checkSqliteImage(snapshot, persistence.location);
+      db = new engine.Database(snapshot ?? undefined);
+      const checkpointed = readCheckpointSequence(db, persistence.location);
+      const sequence = replay(db, journal, checkpointed, persistence.location);
+      const adapter = new SqlJsAdapter(db, persistence, sequence, checkpointed);
+      // A target without a journal holds only snapshots: fold what was replayed now.
+      if (!persistence.append && sequence > checkpointed) await adapter.#checkpoint();
+      return adapter;
     } catch (error) {
       db?.close();
-      await persistence.close(null);
+      await persistence.close();
       throw error;
     }
   }
@@ -69,19 +102,21 @@ export class SqlJsAdapter implements StorageAdapter {
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
-    return this.#exclusive(async () => {
-      const result = this.#runNow(sql, params);
-      await this.#makeDurable();
-      return result;
-    });
+    return this.#write((statements) => this.#runNow(sql, params, statements));
   }
 
-  all<Row extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<Row[]> {
-    return this.#exclusive(async () => this.#allNow<Row>(sql, params));
+  async all<Row extends SqlRow = SqlRow>(
+    sql: string,
+    params?: readonly SqlValue[],
+  ): Promise<Row[]> {
+    const rows = await this.#exclusive(async () => this.#allNow<Row>(sql, params));
+    // What was read may include changes still syncing: hand it out only once they are durable.
+    await this.#lastDurable;
+    return rows;
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.#exclusive(async () => {
+    return this.#write(async (statements) => {
       let active = true;
       const ensureActive = () => {
         if (!active) {
@@ -91,7 +126,7 @@ export class SqlJsAdapter implements StorageAdapter {
       const tx: SqlExecutor = {
         run: async (sql, params) => {
           ensureActive();
-          return this.#runNow(sql, params);
+          return this.#runNow(sql, params, statements);
         },
         all: async (sql, params) => {
           ensureActive();
@@ -99,11 +134,12 @@ export class SqlJsAdapter implements StorageAdapter {
         },
       };
       this.#db.exec("BEGIN");
-      let result: T;
       try {
-        result = await fn(tx);
+        const result = await fn(tx);
         this.#db.exec("COMMIT");
+        return result;
       } catch (error) {
+        statements.length = 0;
         // fn may have ended the transaction itself; the first error is the one to report.
         try {
           this.#db.exec("ROLLBACK");
@@ -112,18 +148,28 @@ export class SqlJsAdapter implements StorageAdapter {
       } finally {
         active = false;
       }
-      await this.#makeDurable();
-      return result;
     });
+  }
+
+  /**
+   * Folds the journal into a new snapshot now, once every pending change is durable.
+   * `close()` does it too, and the adapter does it when the target asks.
+   *
+   * @throws `StorageError` when the snapshot cannot be written; nothing durable is lost
+   *   and the adapter goes on.
+   */
+  checkpoint(): Promise<void> {
+    return this.#exclusive(() => this.#checkpoint());
   }
 
   close(): Promise<void> {
     this.#closing ??= this.#queue.then(async () => {
       if (this.#failure) return;
       try {
-        await this.#persistence.close(() => this.#db.export());
+        await this.#checkpoint();
       } finally {
         this.#db.close();
+        await this.#persistence.close();
       }
     });
     return this.#closing;
@@ -131,26 +177,118 @@ export class SqlJsAdapter implements StorageAdapter {
 
   /** Runs one task at a time, in call order, on an open adapter. */
   #exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#queue.then(() => {
-      if (this.#failure) throw this.#failure;
-      if (this.#closing) {
-        throw new StorageError(`The database ${this.location} is closed`, {
+    // Calls made before close() still run; calls made after it are refused.
+    if (this.#closing) {
+      return Promise.reject(
+        new StorageError(`The database ${this.location} is closed`, {
           location: this.location,
           code: "STORAGE_CLOSED",
-        });
-      }
+        }),
+      );
+    }
+    const result = this.#queue.then(() => {
+      if (this.#failure) throw this.#failure;
       return task();
     });
     this.#queue = result.catch(() => undefined);
     return result;
   }
 
-  #runNow(sql: string, params: readonly SqlValue[] | undefined): { changes: number } {
+  /**
+   * Applies a change in memory (one task at a time), then resolves once its journal entry
+   * is durable. The wait for durability happens outside the exclusive section, so changes
+   * made meanwhile join the next sync.
+   */
+  async #write<T>(apply: (statements: JournalStatement[]) => Promise<T> | T): Promise<T> {
+    const { result, durable } = await this.#exclusive(async () => {
+      const statements: JournalStatement[] = [];
+      const result = await apply(statements);
+      if (statements.length === 0) return { result, durable: undefined };
+      const entry: JournalEntry = { sequence: this.#nextSequence++, statements };
+      if (!this.#persistence.append) {
+        await this.#checkpoint().catch((cause) => {
+          this.#fail(cause);
+          throw this.#failure;
+        });
+        return { result, durable: undefined };
+      }
+      return { result, durable: this.#enqueue(entry) };
+    });
+    await durable;
+    return result;
+  }
+
+  #enqueue(entry: JournalEntry): Promise<void> {
+    const durable = new Promise<void>((resolve, reject) => {
+      this.#pending.push({ entry, resolve, reject });
+    });
+    this.#lastDurable = durable.catch(() => {
+      throw this.#failure;
+    });
+    this.#lastDurable.catch(() => undefined);
+    this.#flushing ??= this.#flush();
+    return durable;
+  }
+
+  /** Appends what is pending, one sync per batch, until nothing is. */
+  async #flush(): Promise<void> {
+    const append = this.#persistence.append?.bind(this.#persistence);
+    while (this.#pending.length > 0 && append) {
+      const batch = this.#pending.splice(0);
+      try {
+        await append(batch.map((pending) => pending.entry));
+      } catch (cause) {
+        this.#fail(cause);
+        for (const pending of [...batch, ...this.#pending.splice(0)]) pending.reject(this.#failure);
+        return;
+      }
+      for (const pending of batch) pending.resolve();
+    }
+    this.#flushing = undefined;
+    if (this.#persistence.wantsCheckpoint?.() && !this.#closing) {
+      // A failed checkpoint loses nothing (the journal still holds every entry); it is
+      // tried again later, and close() reports it.
+      this.checkpoint().catch(() => undefined);
+    }
+  }
+
+  /** Inside an exclusive task: snapshot everything once it is durable. */
+  async #checkpoint(): Promise<void> {
+    await this.#flushing;
+    if (this.#failure) throw this.#failure;
+    const sequence = this.#nextSequence - 1;
+    if (sequence === this.#checkpointedSequence) return;
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (sequence INTEGER NOT NULL)`);
+    this.#db.exec(`DELETE FROM ${CHECKPOINT_TABLE}`);
+    this.#db.run(`INSERT INTO ${CHECKPOINT_TABLE} (sequence) VALUES (?)`, [sequence]);
+    await this.#persistence.checkpoint(this.#db.export());
+    this.#checkpointedSequence = sequence;
+  }
+
+  /** Memory may now be ahead of the disk: refuse everything from here on. */
+  #fail(cause: unknown): void {
+    this.#failure = new StorageError(
+      `A change to ${this.location} could not be made durable, so the database was closed; reopen it to continue from what is durable: ${errorMessage(cause)}`,
+      { cause, location: this.location },
+    );
+    this.#queue = this.#queue.then(async () => {
+      this.#db.close();
+      await this.#persistence.close().catch(() => undefined);
+    });
+  }
+
+  #runNow(
+    sql: string,
+    params: readonly SqlValue[] | undefined,
+    journal: JournalStatement[],
+  ): { changes: number } {
+    const bound = params ?? [];
     try {
-      this.#db.run(sql, params ?? []);
+      this.#db.run(sql, bound);
     } catch (error) {
       throw sqlError(error, sql, this.location);
     }
+    journal.push({ sql, params: [...bound] });
     return { changes: this.#db.getRowsModified() };
   }
 
@@ -168,29 +306,61 @@ export class SqlJsAdapter implements StorageAdapter {
       statement?.free();
     }
   }
-
-  async #makeDurable(): Promise<void> {
-    try {
-      await this.#persistence.commit({ snapshot: () => this.#db.export() });
-    } catch (cause) {
-      // Memory now holds a change the disk may not: stop here instead of diverging.
-      this.#failure = new StorageError(
-        `A change to ${this.location} could not be made durable, so the database was closed; reopen it to continue from what is durable: ${errorMessage(cause)}`,
-        { cause, location: this.location },
-      );
-      this.#db.close();
-      await this.#persistence.close(null).catch(() => undefined);
-      throw this.#failure;
-    }
-  }
 }
 
-function readSchema(db: SqlJsDatabase, location: string): void {
+/** The sequence of the last journal entry the snapshot holds; 0 for a plain database. */
+function readCheckpointSequence(db: SqlJsDatabase, location: string): number {
   try {
-    db.exec("SELECT count(*) FROM sqlite_master");
+    const lookup = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?");
+    lookup.bind([CHECKPOINT_TABLE]);
+    const exists = lookup.step();
+    lookup.free();
+    if (!exists) return 0;
+    const read = db.prepare(`SELECT max(sequence) AS sequence FROM ${CHECKPOINT_TABLE}`);
+    read.step();
+    const { sequence } = read.getAsObject();
+    read.free();
+    return Number(sequence ?? 0);
   } catch (cause) {
     throw new CorruptDatabaseError(location, errorMessage(cause), { cause });
   }
+}
+
+/**
+ * Redoes, in one transaction, the journal entries the snapshot does not hold.
+ *
+ * @returns The sequence of the last entry now in the database.
+ */
+function replay(
+  db: SqlJsDatabase,
+  journal: readonly JournalEntry[],
+  checkpointed: number,
+  location: string,
+): number {
+  const missing = journal.filter((entry) => entry.sequence > checkpointed);
+  const first = missing[0];
+  if (first === undefined) return checkpointed;
+  if (first.sequence !== checkpointed + 1) {
+    throw new CorruptDatabaseError(
+      location,
+      `its journal resumes at entry ${first.sequence}, but the database holds entries up to ${checkpointed}`,
+    );
+  }
+  db.exec("BEGIN");
+  for (const entry of missing) {
+    try {
+      for (const { sql, params } of entry.statements) db.run(sql, params);
+    } catch (cause) {
+      db.exec("ROLLBACK");
+      throw new CorruptDatabaseError(
+        location,
+        `journal entry ${entry.sequence} cannot be replayed: ${errorMessage(cause)}`,
+        { cause },
+      );
+    }
+  }
+  db.exec("COMMIT");
+  return (missing.at(-1) as JournalEntry).sequence;
 }
 
 function sqlError(cause: unknown, sql: string, location: string): StorageError {

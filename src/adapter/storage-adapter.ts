@@ -1,5 +1,7 @@
+import type { StoredValue } from "../persistence/persistence.js";
+
 /** A value SQLite can bind or return. */
-export type SqlValue = string | number | bigint | Uint8Array | null;
+export type SqlValue = StoredValue;
 
 /** One result row, keyed by column name. */
 export type SqlRow = Record<string, SqlValue>;

@@ -1,47 +1,52 @@
-import { randomUUID } from "node:crypto";
-import { open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import process from "node:process";
+import { type FileSystem, writeAll } from "./file-system.js";
+
+/** What names the temp files of {@link replaceFileAtomically}: `<path><mark><uuid>`. */
+export const TEMP_MARK = ".tmp-";
 
 /**
  * Replaces a file so that a crash at any moment leaves either the old bytes or the new
  * ones: write a temp file in the same folder, fsync it, rename it over the target, fsync
  * the folder. Resolves once the new bytes are durable.
  *
+ * @param fs - The file system.
  * @param path - The file to replace.
  * @param bytes - Its new content.
  * @throws The file system's error; the target is then unchanged and the temp file removed.
  */
-export async function replaceFileAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = `${path}${TEMP_MARK}${randomUUID()}`;
+export async function replaceFileAtomically(
+  fs: FileSystem,
+  path: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  const temp = `${path}${TEMP_MARK}${crypto.randomUUID()}`;
   try {
-    const handle = await open(temp, "w");
+    const handle = await fs.open(temp, "w");
     try {
-      await handle.writeFile(bytes);
+      await writeAll(handle, bytes, 0);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    await fs.rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
+    await fs.rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
-  await syncDirectory(dirname(path));
+  await syncDirectory(fs, dirname(path));
 }
-
-/** What names the temp files of {@link replaceFileAtomically}: `<path><mark><uuid>`. */
-export const TEMP_MARK = ".tmp-";
 
 /**
  * Makes the entries of a folder (a rename, a new file) durable.
  *
+ * @param fs - The file system.
  * @param path - The folder.
  */
-export async function syncDirectory(path: string): Promise<void> {
+export async function syncDirectory(fs: FileSystem, path: string): Promise<void> {
   // Windows cannot open a folder for fsync; its renames are durable without it.
   if (process.platform === "win32") return;
-  const handle = await open(path, "r");
+  const handle = await fs.open(path, "r");
   try {
     await handle.sync();
   } finally {

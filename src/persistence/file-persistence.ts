@@ -1,9 +1,10 @@
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { errorCode, errorMessage, StorageError } from "../domain/errors.js";
-import { replaceFileAtomically, TEMP_MARK } from "./atomic-file.js";
+import { replaceFileAtomically, syncDirectory, TEMP_MARK } from "./atomic-file.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";
-import type { Persistence } from "./persistence.js";
+import { type FileHandle, type FileSystem, nodeFileSystem, writeAll } from "./file-system.js";
+import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";
+import type { Persistence, StoredDatabase } from "./persistence.js";
 
 /** Options of {@link filePersistence}. */
 export interface FilePersistenceOptions {
@@ -12,17 +13,36 @@ export interface FilePersistenceOptions {
    * refusing with `DatabaseLockedError`. 0 (the default) refuses at once.
    */
   readonly lockTimeout?: number;
+  /**
+   * `true` (the default): each commit appends one checksummed record to the journal and
+   * syncs it, so a save costs what the change costs. `false`: each commit rewrites the
+   * whole database file (slow on large databases; kept as a baseline and for tools that
+   * must see every change in the `.db` file at once).
+   */
+  readonly journal?: boolean;
+  /** The journal size, in bytes, past which the adapter folds it into the database file. 64 MiB by default. */
+  readonly checkpointBytes?: number;
+  /** The file system to use; `node:fs/promises` by default. Tests pass one that fails on demand. */
+  readonly fileSystem?: FileSystem;
 }
 
+/** The journal's file name next to the database: never `-journal` or `-wal`, SQLite's own. */
+export const JOURNAL_SUFFIX = ".ns-journal";
+
+const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
+
 /**
- * Keeps the database in a file on disk (Node, Deno, Bun). The file is a plain SQLite
- * database; every commit replaces it atomically (temp file, fsync, rename, fsync of the
- * folder) before it is acknowledged. `<path>.lock` holds the writer lock while it is open.
- * A file that is not a readable SQLite database is refused, naming it, and never
- * overwritten.
+ * Keeps the database in a file on disk (Node, Deno and Bun). The file is a plain SQLite
+ * database (the snapshot); each commit is appended to `<path>.ns-journal` as a checksummed
+ * record and synced before it is acknowledged. Checkpoints (on close, and when the journal
+ * outgrows `checkpointBytes`) replace the file atomically (temp file, fsync, rename, fsync
+ * of the folder) and empty the journal, so after `close()` the file alone is the whole
+ * database. `<path>.lock` holds the writer lock while it is open. A file that is not a
+ * readable SQLite database, or a journal damaged before its last record, is refused,
+ * naming it, and never overwritten.
  *
  * @param path - The database file; its folder is created if missing.
- * @param options - Lock waiting.
+ * @param options - Lock waiting, journal mode and threshold, file system.
  * @returns A persistence for `openSqlJsAdapter` or `openNegotiationStore`.
  * @example
  * import { filePersistence } from "negotiation-state/file";
@@ -30,43 +50,107 @@ export interface FilePersistenceOptions {
  */
 export function filePersistence(path: string, options: FilePersistenceOptions = {}): Persistence {
   const file = resolve(path);
+  const journalFile = `${file}${JOURNAL_SUFFIX}`;
+  const fs = options.fileSystem ?? nodeFileSystem;
+  const checkpointBytes = options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
   let lock: FileLock | undefined;
-  return {
+  let journal: FileHandle | undefined;
+  let journalBytes = 0;
+
+  const failure = (what: string, cause: unknown, location = file) =>
+    new StorageError(`Cannot ${what} ${location}: ${errorMessage(cause)}`, { cause, location });
+
+  const openJournal = async (): Promise<FileHandle> => {
+    const handle = await fs.open(journalFile, "a");
+    // The journal's own folder entry must be durable before any record in it counts.
+    await syncDirectory(fs, dirname(file));
+    return handle;
+  };
+
+  const persistence: Persistence = {
     location: file,
-    async open() {
-      await mkdir(dirname(file), { recursive: true });
+
+    async open(): Promise<StoredDatabase> {
+      await fs.mkdir(dirname(file), { recursive: true });
       lock = await acquireFileLock(`${file}.lock`, file, options.lockTimeout);
       try {
-        await removeLeftoverTempFiles(file);
-        return await readImage(file);
+        await removeLeftoverTempFiles(fs, file);
+        const snapshot = await readIfPresent(fs, file);
+        const journalImage = await readIfPresent(fs, journalFile);
+        const decoded = decodeJournal(journalImage ?? new Uint8Array(), journalFile);
+        journal = await openJournal();
+        if (journalImage && decoded.validBytes < journalImage.length) {
+          // A torn last record was never acknowledged: cut it off before appending after it.
+          await journal.truncate(decoded.validBytes);
+          await journal.datasync();
+        }
+        journalBytes = decoded.validBytes;
+        return { snapshot, journal: decoded.entries };
       } catch (error) {
+        await journal?.close().catch(() => undefined);
         await lock.release();
         throw error;
       }
     },
-    async commit(change) {
+
+    async checkpoint(snapshot) {
       try {
-        await replaceFileAtomically(file, change.snapshot());
+        await replaceFileAtomically(fs, file, snapshot);
       } catch (cause) {
-        throw new StorageError(`Cannot write the database ${file}: ${errorMessage(cause)}`, {
-          cause,
-          location: file,
-        });
+        throw failure("write the database", cause);
+      }
+      if (journalBytes === 0) return;
+      try {
+        await journal?.truncate(0);
+        await journal?.datasync();
+        journalBytes = 0;
+      } catch (cause) {
+        // The new snapshot holds every entry, and they are skipped by sequence on open.
+        throw failure("empty the journal", cause, journalFile);
       }
     },
-    // Every commit is already in the file: nothing is left to flush.
+
     async close() {
-      await lock?.release();
+      try {
+        await journal?.close();
+        if (journalBytes === 0) await fs.rm(journalFile, { force: true });
+      } finally {
+        journal = undefined;
+        await lock?.release();
+      }
     },
+  };
+
+  if (options.journal === false) return persistence;
+
+  return {
+    ...persistence,
+    async append(entries) {
+      const handle = journal as FileHandle;
+      const records = encodeJournalEntries(entries);
+      try {
+        await writeAll(handle, records, null);
+        await handle.datasync();
+        journalBytes += records.length;
+      } catch (cause) {
+        // Take back what may have reached the disk: these entries are being refused.
+        await handle
+          .truncate(journalBytes)
+          .then(() => handle.datasync())
+          .catch(() => undefined);
+        throw failure("append to the journal", cause, journalFile);
+      }
+    },
+    wantsCheckpoint: () => journalBytes >= checkpointBytes,
   };
 }
 
-async function readImage(file: string): Promise<Uint8Array | null> {
+async function readIfPresent(fs: FileSystem, file: string): Promise<Uint8Array | null> {
   try {
-    return new Uint8Array(await readFile(file));
+    return await fs.readFile(file);
   } catch (cause) {
     if (errorCode(cause) === "ENOENT") return null;
-    throw new StorageError(`Cannot read the database ${file}: ${errorMessage(cause)}`, {
+    throw new StorageError(`Cannot read ${file}: ${errorMessage(cause)}`, {
       cause,
       location: file,
     });
@@ -74,10 +158,10 @@ async function readImage(file: string): Promise<Uint8Array | null> {
 }
 
 /** Temp files of writes that a crash interrupted; the lock says no writer is using them. */
-async function removeLeftoverTempFiles(file: string): Promise<void> {
+async function removeLeftoverTempFiles(fs: FileSystem, file: string): Promise<void> {
   const prefix = `${basename(file)}${TEMP_MARK}`;
   const folder = dirname(file);
-  for (const name of await readdir(folder)) {
-    if (name.startsWith(prefix)) await rm(join(folder, name), { force: true });
+  for (const name of await fs.readdir(folder)) {
+    if (name.startsWith(prefix)) await fs.rm(join(folder, name), { force: true });
   }
 }

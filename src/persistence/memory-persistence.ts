@@ -2,9 +2,9 @@ import { DatabaseLockedError } from "../domain/errors.js";
 import type { Persistence } from "./persistence.js";
 
 /**
- * Keeps the database in memory only: nothing survives the process. The image is kept
- * when the adapter closes, so reopening the same persistence finds the data again.
- * One adapter at a time may hold it.
+ * Keeps the database in memory only: nothing survives the process. The image is kept at
+ * each checkpoint (the adapter checkpoints on close), so reopening the same persistence
+ * finds the data again. One adapter at a time may hold it.
  *
  * @returns A persistence for `openSqlJsAdapter` or `openNegotiationStore`.
  * @example
@@ -18,12 +18,14 @@ export function memoryPersistence(): Persistence {
     async open() {
       if (isOpen) throw new DatabaseLockedError("memory", "it is already open in this process");
       isOpen = true;
-      return stored;
+      return { snapshot: stored, journal: [] };
     },
-    // The live database is the only copy in memory, so a commit is durable as it is.
-    async commit() {},
-    async close(finalImage) {
-      if (finalImage) stored = finalImage();
+    // The live database is the only copy: a commit is as durable as memory gets.
+    async append() {},
+    async checkpoint(snapshot) {
+      stored = snapshot;
+    },
+    async close() {
       isOpen = false;
     },
   };

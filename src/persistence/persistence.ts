@@ -1,10 +1,12 @@
 /**
  * Where a `SqlJsAdapter` keeps its database: the small contract every target implements
- * (memory, a file, IndexedDB). The adapter holds the live database in memory; a target
- * stores what the adapter commits and hands it back on the next open.
+ * (memory, a file, IndexedDB). The adapter holds the live database in memory. A target
+ * stores a snapshot (a whole SQLite image) and, optionally, a journal of the changes
+ * committed since: each change is a {@link JournalEntry}, appended durably before it is
+ * acknowledged, and replayed by the adapter on the next open.
  *
- * The calls come in this order: one `open`, any number of `commit`s (never two at once),
- * one `close`.
+ * The calls come in this order: one `open`; then `append` and `checkpoint`, never two at
+ * once; one `close`.
  */
 export interface Persistence {
   /** Names the place for messages: a file path, an IndexedDB name, `"memory"`. */
@@ -13,31 +15,62 @@ export interface Persistence {
   /**
    * Takes the writer lock and reads what is stored.
    *
-   * @returns The stored SQLite image, or `null` when nothing is stored yet.
-   * @throws `DatabaseLockedError` when another writer holds the place; `StorageError`
-   *   naming the place when it cannot be read. Nothing is held after a throw.
+   * @returns The snapshot (`null` when nothing is stored yet) and the journal entries
+   *   written after it, oldest first. A torn last entry (never acknowledged) is dropped.
+   * @throws `DatabaseLockedError` when another writer holds the place; `StorageError` or
+   *   `CorruptDatabaseError` naming the place (and offset) when it cannot be read. Nothing
+   *   is held, and nothing is changed, after a throw.
    */
-  open(): Promise<Uint8Array | null>;
+  open(): Promise<StoredDatabase>;
 
   /**
-   * Makes one committed change durable. Resolves only once a crash can no longer lose it.
+   * Appends entries to the journal and resolves once they are durable (one sync for all).
+   * Absent when the target keeps no journal: then every commit is a checkpoint.
    *
-   * @param change - The change the adapter has just committed in memory.
+   * @param entries - Committed changes, in sequence order.
    * @throws `StorageError` naming the place; what was durable before stays durable.
    */
-  commit(change: CommittedChange): Promise<void>;
+  append?(entries: readonly JournalEntry[]): Promise<void>;
+
+  /** Whether the journal has outgrown its threshold, so the adapter should checkpoint. */
+  wantsCheckpoint?(): boolean;
 
   /**
-   * Flushes what is pending and releases the lock. Called once; never followed by `commit`.
+   * Replaces the snapshot with one holding every entry appended so far, then empties the
+   * journal. Crash-safe at every step: the old snapshot and journal stay usable until the
+   * new snapshot is durable, and entries the new snapshot already holds are skipped by
+   * sequence on the next open.
    *
-   * @param finalImage - The database as it is now, or `null` when the adapter failed and
-   *   memory must not be trusted: then only the lock is released.
+   * @param snapshot - The whole database image.
+   * @throws `StorageError` naming the place; nothing durable is lost.
    */
-  close(finalImage: (() => Uint8Array) | null): Promise<void>;
+  checkpoint(snapshot: Uint8Array): Promise<void>;
+
+  /** Releases the lock (and any open file). Called once, last. */
+  close(): Promise<void>;
 }
 
-/** A change the adapter has committed in memory and asks its persistence to make durable. */
-export interface CommittedChange {
-  /** The whole database image after the change; computed only when called. */
-  readonly snapshot: () => Uint8Array;
+/** What {@link Persistence.open} found. */
+export interface StoredDatabase {
+  /** The SQLite image of the last checkpoint, or `null` when there is none. */
+  readonly snapshot: Uint8Array | null;
+  /** The entries appended since (entries the snapshot already holds may be among them). */
+  readonly journal: readonly JournalEntry[];
+}
+
+/** A value bound to a journaled statement. */
+export type StoredValue = string | number | bigint | Uint8Array | null;
+
+/** One committed transaction: what to run again, in order, to redo it. */
+export interface JournalEntry {
+  /** Its place in the database's history: 1, 2, 3, ... with no gaps. */
+  readonly sequence: number;
+  /** Its statements with their bound parameters. */
+  readonly statements: readonly JournalStatement[];
+}
+
+/** One statement of a {@link JournalEntry}. */
+export interface JournalStatement {
+  readonly sql: string;
+  readonly params: readonly StoredValue[];
 }

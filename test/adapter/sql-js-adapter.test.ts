@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
 import { DatabaseLockedError, StorageError } from "../../src/domain/errors.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
-import type { Persistence } from "../../src/persistence/persistence.js";
+import type { JournalEntry, Persistence } from "../../src/persistence/persistence.js";
 
 async function openWithTable(persistence: Persistence = memoryPersistence()) {
   const adapter = await openSqlJsAdapter({ persistence });
@@ -12,20 +12,21 @@ async function openWithTable(persistence: Persistence = memoryPersistence()) {
   return adapter;
 }
 
-/** A memory persistence whose commits fail from the `failAt`-th on, counting from 1. */
+/** A memory persistence whose appends fail from the `failAt`-th on, counting from 1. */
 function failingPersistence(failAt: number) {
   const inner = memoryPersistence();
-  let commits = 0;
-  let durable: Uint8Array | null = null;
+  let appends = 0;
+  let durable: JournalEntry[] = [];
   const persistence: Persistence = {
     location: "flaky",
-    open: () => inner.open().then(() => durable),
-    async commit(change) {
-      commits += 1;
-      if (commits >= failAt) throw new Error("EIO: disk on fire");
-      durable = change.snapshot();
+    open: async () => ({ ...(await inner.open()), journal: durable }),
+    async append(entries) {
+      appends += 1;
+      if (appends >= failAt) throw new Error("EIO: disk on fire");
+      durable = [...durable, ...entries];
     },
-    close: () => inner.close(null),
+    checkpoint: (snapshot) => inner.checkpoint(snapshot),
+    close: () => inner.close(),
   };
   return persistence;
 }
