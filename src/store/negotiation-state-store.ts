@@ -1,4 +1,4 @@
-import type { SqlValue, StorageAdapter } from "../adapter/storage-adapter.js";
+import type { SqlExecutor, SqlValue, StorageAdapter } from "../adapter/storage-adapter.js";
 import { type Campaign, deserializeCampaign, serializeCampaign } from "../domain/campaign.js";
 import type { CampaignCPMTracker, CpmTrackerDict } from "../domain/campaign-cpm-tracker.js";
 import { isNegotiationError, StorageError, ValidationError } from "../domain/errors.js";
@@ -61,19 +61,61 @@ const TERMINAL = [...TERMINAL_STATES];
 const SELECT_ACTIVE = `SELECT ${COLUMNS} FROM ${TABLE}
   WHERE state NOT IN (${TERMINAL.map(() => "?").join(", ")}) ORDER BY created_at, thread_id`;
 
+/** What a store does, on its own or inside {@link NegotiationStateStore.transaction}. */
+export interface NegotiationStateOperations {
+  /**
+   * Inserts or replaces one negotiation, keeping its first `created_at` and setting
+   * `updated_at` to now. Everything is validated and serialized before anything is
+   * written, so a refused save writes nothing.
+   *
+   * @param negotiation - The negotiation to store.
+   * @returns Once the row is durable (inside a transaction: once it is written; the
+   *   transaction is durable when it resolves).
+   * @throws `ValidationError`, `CampaignValidationError` or `ContextSerializationError`
+   *   naming the bad field; `StorageError` when the write could not be made durable.
+   */
+  save(negotiation: NegotiationInput): Promise<void>;
+
+  /**
+   * Reads the negotiations that are not finished (not agreed, rejected or stopped), oldest
+   * first.
+   *
+   * @returns Rows with exactly the table's columns.
+   */
+  loadActive(): Promise<NegotiationStateRow[]>;
+
+  /**
+   * Rebuilds every unfinished negotiation from its row, without replaying events.
+   *
+   * @returns The negotiations as domain objects, oldest first.
+   * @throws `ValidationError` naming the thread and column of a row that cannot be read.
+   */
+  restoreActive(): Promise<RestoredNegotiation[]>;
+
+  /**
+   * Deletes one negotiation.
+   *
+   * @param threadId - Its thread.
+   * @returns Whether a row was deleted, once the deletion is durable.
+   */
+  delete(threadId: string): Promise<boolean>;
+}
+
 /**
  * Saves and restores negotiations in the `negotiation_state` table (DESIGN §4) through a
- * {@link StorageAdapter}. Every save and delete resolves only once it is durable.
+ * {@link StorageAdapter}. Every save and delete resolves only once it is durable; saves
+ * made concurrently share one sync.
  *
  * @example
  * const store = await openNegotiationStore({ persistence: memoryPersistence() });
  * await store.save({ threadId: "thread-1", stateMachine, context: {}, campaign, cpmTracker, roundCount: 0 });
  * const active = await store.restoreActive();
  */
-export class NegotiationStateStore {
+export class NegotiationStateStore implements NegotiationStateOperations {
   readonly #adapter: StorageAdapter;
   readonly #clock: () => Date;
   readonly #ownsAdapter: boolean;
+  readonly #operations: NegotiationStateOperations;
   #closing: Promise<void> | undefined;
 
   /**
@@ -84,72 +126,50 @@ export class NegotiationStateStore {
     this.#adapter = adapter;
     this.#clock = options.clock ?? (() => new Date());
     this.#ownsAdapter = options.ownsAdapter ?? false;
+    this.#operations = operationsOn(adapter, this.#clock);
   }
 
-  /**
-   * Inserts or replaces one negotiation, keeping its first `created_at` and setting
-   * `updated_at` to now. Everything is validated and serialized before anything is
-   * written, so a refused save writes nothing.
-   *
-   * @param negotiation - The negotiation to store.
-   * @returns Once the row is durable.
-   * @throws `ValidationError`, `CampaignValidationError` or `ContextSerializationError`
-   *   naming the bad field; `StorageError` when the write could not be made durable.
-   */
+  /** {@inheritDoc NegotiationStateOperations.save} */
   async save(negotiation: NegotiationInput): Promise<void> {
     this.#ensureOpen();
-    const now = formatTimestamp(this.#clock());
-    const row = toRow(negotiation);
-    await this.#adapter.run(UPSERT, [
-      row.thread_id,
-      row.state,
-      row.round_count,
-      row.context_json,
-      row.campaign_json,
-      row.cpm_tracker_json,
-      row.history_json,
-      row.thread_id,
-      now,
-      now,
-    ]);
+    return this.#operations.save(negotiation);
   }
 
-  /**
-   * Reads the negotiations that are not finished (not agreed, rejected or stopped), oldest
-   * first.
-   *
-   * @returns Rows with exactly the table's columns.
-   */
+  /** {@inheritDoc NegotiationStateOperations.loadActive} */
   async loadActive(): Promise<NegotiationStateRow[]> {
     this.#ensureOpen();
-    return this.#adapter.all<NegotiationStateRow & Record<string, SqlValue>>(
-      SELECT_ACTIVE,
-      TERMINAL,
-    );
+    return this.#operations.loadActive();
   }
 
-  /**
-   * Rebuilds every unfinished negotiation from its row, without replaying events.
-   *
-   * @returns The negotiations as domain objects, oldest first.
-   * @throws `ValidationError` naming the thread and column of a row that cannot be read.
-   */
+  /** {@inheritDoc NegotiationStateOperations.restoreActive} */
   async restoreActive(): Promise<RestoredNegotiation[]> {
-    return (await this.loadActive()).map(restoreRow);
+    this.#ensureOpen();
+    return this.#operations.restoreActive();
   }
 
-  /**
-   * Deletes one negotiation.
-   *
-   * @param threadId - Its thread.
-   * @returns Whether a row was deleted, once the deletion is durable.
-   */
+  /** {@inheritDoc NegotiationStateOperations.delete} */
   async delete(threadId: string): Promise<boolean> {
     this.#ensureOpen();
-    const { changes } = await this.#adapter.run(`DELETE FROM ${TABLE} WHERE thread_id = ?`, [
-      checkedThreadId(threadId),
-    ]);
-    return changes > 0;
+    return this.#operations.delete(threadId);
+  }
+
+  /**
+   * Runs `fn` as one durable unit: every save and delete it makes through `tx` is
+   * committed together (one journal record, one sync), or none is when `fn` throws.
+   * Other calls wait until it ends; inside `fn`, use `tx`, not the store.
+   *
+   * @param fn - The work; receives the store's operations bound to the transaction.
+   * @returns What `fn` returned, once the whole unit is durable.
+   * @throws What `fn` threw (nothing is written), or a `StorageError`.
+   * @example
+   * // Start a campaign's 500 negotiations as one durable unit.
+   * await store.transaction(async (tx) => {
+   *   for (const negotiation of negotiations) await tx.save(negotiation);
+   * });
+   */
+  async transaction<T>(fn: (tx: NegotiationStateOperations) => Promise<T>): Promise<T> {
+    this.#ensureOpen();
+    return this.#adapter.transaction((executor) => fn(operationsOn(executor, this.#clock)));
   }
 
   /**
@@ -166,6 +186,39 @@ export class NegotiationStateStore {
       throw new StorageError("The negotiation store is closed", { code: "STORAGE_CLOSED" });
     }
   }
+}
+
+function operationsOn(executor: SqlExecutor, clock: () => Date): NegotiationStateOperations {
+  const loadActive = () =>
+    executor.all<NegotiationStateRow & Record<string, SqlValue>>(SELECT_ACTIVE, TERMINAL);
+  return {
+    async save(negotiation) {
+      const now = formatTimestamp(clock());
+      const row = toRow(negotiation);
+      await executor.run(UPSERT, [
+        row.thread_id,
+        row.state,
+        row.round_count,
+        row.context_json,
+        row.campaign_json,
+        row.cpm_tracker_json,
+        row.history_json,
+        row.thread_id,
+        now,
+        now,
+      ]);
+    },
+    loadActive,
+    async restoreActive() {
+      return (await loadActive()).map(restoreRow);
+    },
+    async delete(threadId) {
+      const { changes } = await executor.run(`DELETE FROM ${TABLE} WHERE thread_id = ?`, [
+        checkedThreadId(threadId),
+      ]);
+      return changes > 0;
+    },
+  };
 }
 
 function toRow(

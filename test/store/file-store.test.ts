@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { toMoney } from "../../src/domain/money.js";
 import { filePersistence } from "../../src/persistence/file-persistence.js";
+import { decodeJournal } from "../../src/persistence/journal-codec.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { negotiation } from "../support/negotiations.js";
 
@@ -150,5 +151,23 @@ print(state, created, json.loads(camp)["budget_constraints"]["campaign_budget"])
       file,
     );
     expect(row.split("\n")).toEqual(["ok", "awaiting_reply 2026-02-19T18:16:12Z 25000"]);
+  });
+});
+
+describe("a file store's batches", () => {
+  it("makes a batch of 500 negotiations one journal record, durable before it resolves", async () => {
+    const store = await openNegotiationStore({ persistence: filePersistence(file) });
+    const journal = `${file}.ns-journal`;
+    const before = decodeJournal(await readFile(journal), journal).entries.length;
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < 500; i++) await tx.save(negotiation(`thread-${i}`));
+    });
+    const { entries } = decodeJournal(await readFile(journal), journal);
+    expect(entries.length - before).toBe(1);
+    expect(entries.at(-1)?.statements).toHaveLength(500);
+    await store.close();
+    const reopened = await openNegotiationStore({ persistence: filePersistence(file) });
+    expect(await reopened.loadActive()).toHaveLength(500);
+    await reopened.close();
   });
 });

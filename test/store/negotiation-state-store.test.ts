@@ -245,3 +245,40 @@ describe("NegotiationStateStore.delete and close", () => {
     await (await openNegotiationStore({ persistence })).close();
   });
 });
+
+describe("NegotiationStateStore.transaction", () => {
+  it("saves a batch as one unit, which the transaction's reads already see", async () => {
+    const store = await openStore();
+    const seen = await store.transaction(async (tx) => {
+      for (let i = 0; i < 500; i++) await tx.save(negotiation(`thread-${i}`));
+      await tx.delete("thread-0");
+      return (await tx.restoreActive()).length;
+    });
+    expect(seen).toBe(499);
+    expect(await store.loadActive()).toHaveLength(499);
+    await store.close();
+  });
+
+  it("writes nothing of a batch whose function throws, and rethrows", async () => {
+    const store = await openStore();
+    await store.save(negotiation("before"));
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.save(negotiation("in-batch-1"));
+        await tx.delete("before");
+        await tx.save(negotiation("in-batch-2", [], { roundCount: -1 }));
+      }),
+    ).rejects.toThrow(ValidationError);
+    expect((await store.loadActive()).map((row) => row.thread_id)).toEqual(["before"]);
+    await store.close();
+  });
+
+  it("lets concurrent saves all resolve, each with its own row", async () => {
+    const store = await openStore();
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) => store.save(negotiation(`thread-${i}`))),
+    );
+    expect(await store.loadActive()).toHaveLength(100);
+    await store.close();
+  });
+});
