@@ -1,6 +1,11 @@
 import { CorruptDatabaseError, errorMessage, StorageError } from "../domain/errors.js";
 import type { JournalEntry, JournalStatement, Persistence } from "../persistence/persistence.js";
-import { loadSqlJs, type SqlJsConfig, type SqlJsDatabase } from "./sql-js-engine.js";
+import {
+  loadSqlJs,
+  type SqlJsConfig,
+  type SqlJsDatabase,
+  type SqlJsStatement,
+} from "./sql-js-engine.js";
 import { checkSqliteImage } from "./sqlite-image.js";
 import type { SqlExecutor, SqlRow, SqlValue, StorageAdapter } from "./storage-adapter.js";
 
@@ -62,6 +67,7 @@ export class SqlJsAdapter implements StorageAdapter {
   #pending: PendingEntry[] = [];
   #flushing: Promise<void> | undefined;
   #lastDurable: Promise<void> = Promise.resolve();
+  readonly #statements = new Map<string, SqlJsStatement>();
 
   private constructor(
     db: SqlJsDatabase,
@@ -83,6 +89,9 @@ export class SqlJsAdapter implements StorageAdapter {
     try {
       if (snapshot) checkSqliteImage(snapshot, persistence.location);
       db = new engine.Database(snapshot ?? undefined);
+      // The database file is in memory and dies with the process: SQLite's own rollback
+      // journal needs no file either. Durability is the persistence target's journal.
+      db.exec("PRAGMA journal_mode = MEMORY");
       const checkpointed = readCheckpointSequence(db, persistence.location);
       const sequence = replay(db, journal, checkpointed, persistence.location);
       const adapter = new SqlJsAdapter(db, persistence, sequence, checkpointed);
@@ -168,7 +177,7 @@ export class SqlJsAdapter implements StorageAdapter {
       try {
         await this.#checkpoint();
       } finally {
-        this.#db.close();
+        this.#closeDatabase();
         await this.#persistence.close();
       }
     });
@@ -272,7 +281,7 @@ export class SqlJsAdapter implements StorageAdapter {
       { cause, location: this.location },
     );
     this.#queue = this.#queue.then(async () => {
-      this.#db.close();
+      this.#closeDatabase();
       await this.#persistence.close().catch(() => undefined);
     });
   }
@@ -284,7 +293,13 @@ export class SqlJsAdapter implements StorageAdapter {
   ): { changes: number } {
     const bound = params ?? [];
     try {
-      this.#db.run(sql, bound);
+      const statement = this.#prepare(sql);
+      try {
+        statement.bind(bound);
+        statement.step();
+      } finally {
+        statement.reset();
+      }
     } catch (error) {
       throw sqlError(error, sql, this.location);
     }
@@ -293,20 +308,48 @@ export class SqlJsAdapter implements StorageAdapter {
   }
 
   #allNow<Row extends SqlRow>(sql: string, params: readonly SqlValue[] | undefined): Row[] {
-    let statement: ReturnType<SqlJsDatabase["prepare"]> | undefined;
     try {
-      statement = this.#db.prepare(sql);
-      statement.bind(params ?? []);
-      const rows: Row[] = [];
-      while (statement.step()) rows.push(statement.getAsObject() as Row);
-      return rows;
+      const statement = this.#prepare(sql);
+      try {
+        statement.bind(params ?? []);
+        const rows: Row[] = [];
+        while (statement.step()) rows.push(statement.getAsObject() as Row);
+        return rows;
+      } finally {
+        statement.reset();
+      }
     } catch (error) {
       throw sqlError(error, sql, this.location);
-    } finally {
-      statement?.free();
     }
   }
+
+  /** A prepared statement for `sql`, kept for reuse: the store runs the same few again and again. */
+  #prepare(sql: string): SqlJsStatement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      if (this.#statements.size >= PREPARED_STATEMENTS) {
+        const [oldest, evicted] = this.#statements.entries().next().value as [
+          string,
+          SqlJsStatement,
+        ];
+        evicted.free();
+        this.#statements.delete(oldest);
+      }
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #closeDatabase(): void {
+    for (const statement of this.#statements.values()) statement.free();
+    this.#statements.clear();
+    this.#db.close();
+  }
 }
+
+/** How many prepared statements an adapter keeps. */
+const PREPARED_STATEMENTS = 32;
 
 /** The sequence of the last journal entry the snapshot holds; 0 for a plain database. */
 function readCheckpointSequence(db: SqlJsDatabase, location: string): number {

@@ -14,6 +14,7 @@ export interface SqlJsStatement {
   bind(values?: readonly SqlValue[]): boolean;
   step(): boolean;
   getAsObject(): SqlRow;
+  reset(): void;
   free(): boolean;
 }
 
