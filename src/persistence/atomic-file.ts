@@ -22,12 +22,12 @@ export async function replaceFileAtomically(
 ): Promise<void> {
   const temp = `${path}${TEMP_MARK}${crypto.randomUUID()}`;
   try {
-    const handle = await fs.open(temp, "w");
+    const fd = await fs.open(temp, "w");
     try {
-      await writeAll(handle, bytes, 0);
-      await handle.sync();
+      await writeAll(fs, fd, bytes, 0);
+      await fs.fsync(fd);
     } finally {
-      await handle.close();
+      await fs.close(fd);
     }
     await fs.rename(temp, path);
   } catch (error) {
@@ -46,10 +46,10 @@ export async function replaceFileAtomically(
 export async function syncDirectory(fs: FileSystem, path: string): Promise<void> {
   // Windows cannot open a folder for fsync; its renames are durable without it.
   if (process.platform === "win32") return;
-  const handle = await fs.open(path, "r");
+  const fd = await fs.open(path, "r");
   try {
-    await handle.sync();
+    await fs.fsync(fd);
   } finally {
-    await handle.close();
+    await fs.close(fd);
   }
 }

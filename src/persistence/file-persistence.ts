@@ -2,7 +2,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { errorCode, errorMessage, StorageError } from "../domain/errors.js";
 import { replaceFileAtomically, syncDirectory, TEMP_MARK } from "./atomic-file.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";
-import { type FileHandle, type FileSystem, nodeFileSystem, writeAll } from "./file-system.js";
+import { type FileSystem, nodeFileSystem, writeAll } from "./file-system.js";
 import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";
 import type { Persistence, StoredDatabase } from "./persistence.js";
 
@@ -54,17 +54,17 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   const fs = options.fileSystem ?? nodeFileSystem;
   const checkpointBytes = options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
   let lock: FileLock | undefined;
-  let journal: FileHandle | undefined;
+  let journal: number | undefined;
   let journalBytes = 0;
 
   const failure = (what: string, cause: unknown, location = file) =>
     new StorageError(`Cannot ${what} ${location}: ${errorMessage(cause)}`, { cause, location });
 
-  const openJournal = async (): Promise<FileHandle> => {
-    const handle = await fs.open(journalFile, "a");
+  const openJournal = async (): Promise<number> => {
+    const fd = await fs.open(journalFile, "a");
     // The journal's own folder entry must be durable before any record in it counts.
     await syncDirectory(fs, dirname(file));
-    return handle;
+    return fd;
   };
 
   const persistence: Persistence = {
@@ -81,13 +81,14 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
         journal = await openJournal();
         if (journalImage && decoded.validBytes < journalImage.length) {
           // A torn last record was never acknowledged: cut it off before appending after it.
-          await journal.truncate(decoded.validBytes);
-          await journal.datasync();
+          await fs.ftruncate(journal, decoded.validBytes);
+          await fs.fdatasync(journal);
         }
         journalBytes = decoded.validBytes;
         return { snapshot, journal: decoded.entries };
       } catch (error) {
-        await journal?.close().catch(() => undefined);
+        if (journal !== undefined) await fs.close(journal).catch(() => undefined);
+        journal = undefined;
         await lock.release();
         throw error;
       }
@@ -99,10 +100,10 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       } catch (cause) {
         throw failure("write the database", cause);
       }
-      if (journalBytes === 0) return;
+      if (journalBytes === 0 || journal === undefined) return;
       try {
-        await journal?.truncate(0);
-        await journal?.datasync();
+        await fs.ftruncate(journal, 0);
+        await fs.fdatasync(journal);
         journalBytes = 0;
       } catch (cause) {
         // The new snapshot holds every entry, and they are skipped by sequence on open.
@@ -112,7 +113,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
 
     async close() {
       try {
-        await journal?.close();
+        if (journal !== undefined) await fs.close(journal);
         if (journalBytes === 0) await fs.rm(journalFile, { force: true });
       } finally {
         journal = undefined;
@@ -126,17 +127,17 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   return {
     ...persistence,
     async append(entries) {
-      const handle = journal as FileHandle;
+      const fd = journal as number;
       const records = encodeJournalEntries(entries);
       try {
-        await writeAll(handle, records, null);
-        await handle.datasync();
+        await writeAll(fs, fd, records, null);
+        await fs.fdatasync(fd);
         journalBytes += records.length;
       } catch (cause) {
         // Take back what may have reached the disk: these entries are being refused.
-        await handle
-          .truncate(journalBytes)
-          .then(() => handle.datasync())
+        await fs
+          .ftruncate(fd, journalBytes)
+          .then(() => fs.fdatasync(fd))
           .catch(() => undefined);
         throw failure("append to the journal", cause, journalFile);
       }

@@ -1,11 +1,25 @@
-import * as fs from "node:fs/promises";
+import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
 
 /**
- * The file-system calls the file target makes: a subset of `node:fs/promises`, which Node,
+ * The file-system calls the file target makes, on file descriptors: `node:fs`, which Node,
  * Deno and Bun all provide. Tests pass a wrapper to inject faults at any call.
  */
 export interface FileSystem {
-  open(path: string, flags: string): Promise<FileHandle>;
+  /** @returns A file descriptor. */
+  open(path: string, flags: string): Promise<number>;
+  /** @returns How many bytes were written; `position` `null` writes at the end of a file opened to append. */
+  write(
+    fd: number,
+    data: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<number>;
+  fsync(fd: number): Promise<void>;
+  fdatasync(fd: number): Promise<void>;
+  ftruncate(fd: number, length: number): Promise<void>;
+  close(fd: number): Promise<void>;
   readFile(path: string): Promise<Uint8Array>;
   rename(from: string, to: string): Promise<void>;
   rm(path: string, options: { force: boolean }): Promise<void>;
@@ -13,22 +27,34 @@ export interface FileSystem {
   readdir(path: string): Promise<string[]>;
 }
 
-/** The calls made on an open file: a subset of `node:fs/promises`' `FileHandle`. */
-export interface FileHandle {
-  write(
-    data: Uint8Array,
-    offset: number,
-    length: number,
-    position: number | null,
-  ): Promise<{ bytesWritten: number }>;
-  sync(): Promise<void>;
-  datasync(): Promise<void>;
-  truncate(length: number): Promise<void>;
-  close(): Promise<void>;
-}
+const callback =
+  <A extends unknown[], R = void>(
+    call: (...args: [...A, (error: Error | null, result?: R) => void]) => void,
+  ) =>
+  (...args: A): Promise<R> =>
+    new Promise((resolve, reject) =>
+      call(...args, (error, result) => (error ? reject(error) : resolve(result as R))),
+    );
 
-/** The real file system, `node:fs/promises`. */
-export const nodeFileSystem: FileSystem = fs;
+/**
+ * The real file system. Writes are synchronous: they only copy into the page cache, and a
+ * thread-pool round trip would cost more than the copy. Syncs, the slow part, are
+ * asynchronous, so that saves made meanwhile can join the next one.
+ */
+export const nodeFileSystem: FileSystem = {
+  open: callback<[string, string], number>(fs.open),
+  write: async (fd, data, offset, length, position) =>
+    fs.writeSync(fd, data, offset, length, position),
+  fsync: callback<[number]>(fs.fsync),
+  fdatasync: callback<[number]>(fs.fdatasync),
+  ftruncate: callback<[number, number]>(fs.ftruncate),
+  close: callback<[number]>(fs.close),
+  readFile: (path) => fsp.readFile(path),
+  rename: (from, to) => fsp.rename(from, to),
+  rm: (path, options) => fsp.rm(path, options),
+  mkdir: (path, options) => fsp.mkdir(path, options),
+  readdir: (path) => fsp.readdir(path),
+};
 
 /**
  * Writes all of `data` at `position` (or at the end, for a file opened to append), going
@@ -37,16 +63,18 @@ export const nodeFileSystem: FileSystem = fs;
  * @throws The file system's error.
  */
 export async function writeAll(
-  handle: FileHandle,
+  fs: FileSystem,
+  fd: number,
   data: Uint8Array,
   position: number | null,
 ): Promise<void> {
   let written = 0;
   while (written < data.length) {
     const at = position === null ? null : position + written;
-    const { bytesWritten } = await handle.write(data, written, data.length - written, at);
-    if (bytesWritten <= 0)
+    const bytesWritten = await fs.write(fd, data, written, data.length - written, at);
+    if (bytesWritten <= 0) {
       throw new Error(`a write made no progress after ${written} of ${data.length} bytes`);
+    }
     written += bytesWritten;
   }
 }

@@ -242,7 +242,7 @@ describe("group commit", () => {
     const fileSystem = faultyFileSystem();
     const adapter = await openSqlJsAdapter({ persistence: filePersistence(file, { fileSystem }) });
     await adapter.run("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)");
-    const syncs = () => fileSystem.calls.filter((call) => call.startsWith("datasync")).length;
+    const syncs = () => fileSystem.calls.filter((call) => call.startsWith("fdatasync")).length;
     const before = syncs();
 
     let releaseFirst = () => {};

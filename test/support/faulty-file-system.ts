@@ -1,18 +1,18 @@
-import * as fs from "node:fs/promises";
-import type { FileHandle, FileSystem } from "../../src/persistence/file-system.js";
+import { type FileSystem, nodeFileSystem } from "../../src/persistence/file-system.js";
 
-/** A `node:fs/promises` that counts its calls and can throw EIO at a chosen one, or hold syncs. */
+/** The real file system, counting its calls; it can throw EIO at a chosen call, or hold syncs. */
 export interface FaultyFileSystem extends FileSystem {
   /** Every call so far, as `name path`, oldest first. */
   readonly calls: string[];
   /** The 1-based number of the call to fail; `undefined` fails none. */
   failAt: number | undefined;
-  /** When set, each `datasync` waits for it before syncing. */
+  /** When set, each `fdatasync` waits for it before syncing. */
   holdSyncs: Promise<void> | undefined;
 }
 
 /** Makes a {@link FaultyFileSystem} over the real file system. */
 export function faultyFileSystem(): FaultyFileSystem {
+  const paths = new Map<number, string>();
   const faulty = { calls: [] as string[], failAt: undefined, holdSyncs: undefined } as Omit<
     FaultyFileSystem,
     keyof FileSystem
@@ -20,9 +20,10 @@ export function faultyFileSystem(): FaultyFileSystem {
 
   /** Wraps a call so that it is counted, and fails when its number comes up. */
   const counted =
-    <A extends unknown[], R>(name: string, subject: unknown, call: (...args: A) => Promise<R>) =>
+    <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
-      faulty.calls.push(`${name} ${String(subject ?? args[0])}`);
+      const subject = typeof args[0] === "number" ? paths.get(args[0]) : args[0];
+      faulty.calls.push(`${name} ${String(subject)}`);
       if (faulty.calls.length === faulty.failAt) {
         const message = `EIO: injected fault at call ${faulty.failAt} (${faulty.calls.at(-1)})`;
         throw Object.assign(new Error(message), { code: "EIO" });
@@ -30,34 +31,25 @@ export function faultyFileSystem(): FaultyFileSystem {
       return call(...args);
     };
 
-  const wrapHandle = (handle: fs.FileHandle, path: string): FileHandle => ({
-    write: counted(
-      "write",
-      path,
-      (data: Uint8Array, offset: number, length: number, position: number | null) =>
-        handle.write(data, offset, length, position),
-    ),
-    sync: counted("sync", path, () => handle.sync()),
-    datasync: counted("datasync", path, async () => {
-      await faulty.holdSyncs;
-      return handle.datasync();
-    }),
-    truncate: counted("truncate", path, (length: number) => handle.truncate(length)),
-    close: counted("close", path, () => handle.close()),
-  });
-
+  const real = nodeFileSystem;
   return Object.assign(faulty, {
-    open: counted("open", undefined, async (path: string, flags: string) =>
-      wrapHandle(await fs.open(path, flags), path),
-    ),
-    readFile: counted("readFile", undefined, (path: string) => fs.readFile(path)),
-    rename: counted("rename", undefined, (from: string, to: string) => fs.rename(from, to)),
-    rm: counted("rm", undefined, (path: string, options: { force: boolean }) =>
-      fs.rm(path, options),
-    ),
-    mkdir: counted("mkdir", undefined, (path: string, options: { recursive: true }) =>
-      fs.mkdir(path, options),
-    ),
-    readdir: counted("readdir", undefined, (path: string) => fs.readdir(path)),
+    open: counted("open", async (path: string, flags: string) => {
+      const fd = await real.open(path, flags);
+      paths.set(fd, path);
+      return fd;
+    }),
+    write: counted("write", real.write),
+    fsync: counted("fsync", real.fsync),
+    fdatasync: counted("fdatasync", async (fd: number) => {
+      await faulty.holdSyncs;
+      return real.fdatasync(fd);
+    }),
+    ftruncate: counted("ftruncate", real.ftruncate),
+    close: counted("close", real.close),
+    readFile: counted("readFile", real.readFile),
+    rename: counted("rename", real.rename),
+    rm: counted("rm", real.rm),
+    mkdir: counted("mkdir", real.mkdir),
+    readdir: counted("readdir", real.readdir),
   });
 }
