@@ -312,8 +312,16 @@ export class SqlJsAdapter implements StorageAdapter {
       const statement = this.#prepare(sql);
       try {
         statement.bind(params ?? []);
+        const names = statement.getColumnNames();
         const rows: Row[] = [];
-        while (statement.step()) rows.push(statement.getAsObject() as Row);
+        while (statement.step()) {
+          const values = statement.get();
+          const row: SqlRow = {};
+          for (let column = 0; column < names.length; column++) {
+            row[names[column] as string] = values[column] as SqlValue;
+          }
+          rows.push(row as Row);
+        }
         return rows;
       } finally {
         statement.reset();
@@ -361,7 +369,7 @@ function readCheckpointSequence(db: SqlJsDatabase, location: string): number {
     if (!exists) return 0;
     const read = db.prepare(`SELECT max(sequence) AS sequence FROM ${CHECKPOINT_TABLE}`);
     read.step();
-    const { sequence } = read.getAsObject();
+    const [sequence] = read.get();
     read.free();
     return Number(sequence ?? 0);
   } catch (cause) {

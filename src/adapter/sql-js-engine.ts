@@ -13,7 +13,8 @@ export interface SqlJsConfig {
 export interface SqlJsStatement {
   bind(values?: readonly SqlValue[]): boolean;
   step(): boolean;
-  getAsObject(): SqlRow;
+  get(): SqlValue[];
+  getColumnNames(): string[];
   reset(): void;
   free(): boolean;
 }

@@ -13,7 +13,7 @@ import {
   errorMessage,
   ValidationError,
 } from "./errors.js";
-import { formatMoney, isBigLike, toNonNegativeMoney } from "./money.js";
+import { formatMoney, isBigLike, toMoney, toNonNegativeMoney } from "./money.js";
 
 const PLATFORMS = ["instagram", "tiktok", "youtube"] as const;
 const OPTIMIZE_FOR = ["cpm", "content_volume_usage_rights", "balance"] as const;
@@ -403,4 +403,22 @@ export function deserializeCampaign(json: string): Campaign {
     );
   }
   return parseCampaign(data);
+}
+
+/**
+ * A deep copy of a parsed campaign: nothing in it is shared with the original, money
+ * included.
+ *
+ * @internal
+ */
+export function copyCampaign(campaign: Campaign): Campaign {
+  return copyValue(campaign) as Campaign;
+}
+
+function copyValue(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (isBigLike(value)) return toMoney(value, "");
+  if (Array.isArray(value)) return value.map(copyValue);
+  // fromEntries defines keys as data, so even a "__proto__" key stays a plain field.
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, copyValue(child)]));
 }

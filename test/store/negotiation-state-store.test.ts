@@ -282,3 +282,19 @@ describe("NegotiationStateStore.transaction", () => {
     await store.close();
   });
 });
+
+describe("NegotiationStateStore.restoreActive with many rows of one campaign", () => {
+  it("gives every negotiation a campaign of its own, equal to the stored one", async () => {
+    const store = await openStore();
+    await store.save(negotiation("a"));
+    await store.save(negotiation("b"));
+    const [a, b] = await store.restoreActive();
+    expect(a?.campaign).toEqual(b?.campaign);
+    expect(a?.campaign).not.toBe(b?.campaign);
+    expect(a?.campaign.cpm_range).not.toBe(b?.campaign.cpm_range);
+    expect(a?.campaign.cpm_range.max_cpm).not.toBe(b?.campaign.cpm_range.max_cpm);
+    if (a) a.campaign.client_name = "changed";
+    expect(b?.campaign.client_name).toBe("Acme Corp");
+    await store.close();
+  });
+});
