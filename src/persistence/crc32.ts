@@ -8,9 +8,12 @@ let table: Uint32Array | undefined;
  * @returns The CRC as an unsigned 32-bit integer.
  */
 export function crc32(bytes: Uint8Array, crc = 0): number {
-  table ??= buildTable();
-  let value = ~crc >>> 0;
-  for (const byte of bytes) value = (table[(value ^ byte) & 0xff] as number) ^ (value >>> 8);
+  const lookup = (table ??= buildTable());
+  let value = ~crc;
+  // An index loop: iterating a Uint8Array with for...of is several times slower in V8.
+  for (let index = 0; index < bytes.length; index++) {
+    value = (lookup[(value ^ (bytes[index] as number)) & 0xff] as number) ^ (value >>> 8);
+  }
   return ~value >>> 0;
 }
 

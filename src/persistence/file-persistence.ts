@@ -30,11 +30,13 @@ export interface FilePersistenceOptions {
 export const JOURNAL_SUFFIX = ".ns-journal";
 
 const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
+const JOURNAL_GROWTH_BYTES = 1024 * 1024;
 
 /**
  * Keeps the database in a file on disk (Node, Deno and Bun). The file is a plain SQLite
  * database (the snapshot); each commit is appended to `<path>.ns-journal` as a checksummed
- * record and synced before it is acknowledged. Checkpoints (on close, and when the journal
+ * record and synced before it is acknowledged (the journal grows a megabyte at a time,
+ * zero-filled ahead of the records). Checkpoints (on close, and when the journal
  * outgrows `checkpointBytes`) replace the file atomically (temp file, fsync, rename, fsync
  * of the folder) and empty the journal, so after `close()` the file alone is the whole
  * database. `<path>.lock` holds the writer lock while it is open. A file that is not a
@@ -55,16 +57,21 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   const checkpointBytes = options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
   let lock: FileLock | undefined;
   let journal: number | undefined;
+  /** Where the records end. */
   let journalBytes = 0;
+  /** How long the journal file is: records, then zeros written ahead of them. */
+  let journalCapacity = 0;
 
   const failure = (what: string, cause: unknown, location = file) =>
     new StorageError(`Cannot ${what} ${location}: ${errorMessage(cause)}`, { cause, location });
 
   const openJournal = async (): Promise<number> => {
-    const fd = await fs.open(journalFile, "a");
+    // "a" creates the file when missing and changes nothing otherwise; records are then
+    // written at their offsets, which a file opened to append would ignore.
+    await fs.close(await fs.open(journalFile, "a"));
     // The journal's own folder entry must be durable before any record in it counts.
     await syncDirectory(fs, dirname(file));
-    return fd;
+    return fs.open(journalFile, "r+");
   };
 
   const persistence: Persistence = {
@@ -80,11 +87,13 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
         const decoded = decodeJournal(journalImage ?? new Uint8Array(), journalFile);
         journal = await openJournal();
         if (journalImage && decoded.validBytes < journalImage.length) {
-          // A torn last record was never acknowledged: cut it off before appending after it.
+          // Zeros written ahead, or a torn last record that was never acknowledged: cut
+          // them off, so that nothing but zeros ever follows the records.
           await fs.ftruncate(journal, decoded.validBytes);
           await fs.fdatasync(journal);
         }
         journalBytes = decoded.validBytes;
+        journalCapacity = decoded.validBytes;
         return { snapshot, journal: decoded.entries };
       } catch (error) {
         if (journal !== undefined) await fs.close(journal).catch(() => undefined);
@@ -105,6 +114,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
         await fs.ftruncate(journal, 0);
         await fs.fdatasync(journal);
         journalBytes = 0;
+        journalCapacity = 0;
       } catch (cause) {
         // The new snapshot holds every entry, and they are skipped by sequence on open.
         throw failure("empty the journal", cause, journalFile);
@@ -129,12 +139,21 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     async append(entries) {
       const fd = journal as number;
       const records = encodeJournalEntries(entries);
+      const end = journalBytes + records.length;
       try {
-        await writeAll(fs, fd, records, null);
+        if (end > journalCapacity) {
+          // Syncing a write into space the file already has costs about half as much as
+          // one that also grows it, so the file grows ahead of the records, zero-filled.
+          const capacity = Math.max(end, journalCapacity + JOURNAL_GROWTH_BYTES);
+          await writeAll(fs, fd, new Uint8Array(capacity - end), end);
+          journalCapacity = capacity;
+        }
+        await writeAll(fs, fd, records, journalBytes);
         await fs.fdatasync(fd);
-        journalBytes += records.length;
+        journalBytes = end;
       } catch (cause) {
         // Take back what may have reached the disk: these entries are being refused.
+        journalCapacity = journalBytes;
         await fs
           .ftruncate(fd, journalBytes)
           .then(() => fs.fdatasync(fd))
