@@ -1,6 +1,5 @@
 import { CorruptDatabaseError, errorMessage, StorageError } from "../domain/errors.js";
 import type { JournalEntry, JournalStatement, Persistence } from "../persistence/persistence.js";
-import { nextTask } from "./next-task.js";
 import {
   loadSqlJs,
   type SqlJsConfig,
@@ -51,8 +50,8 @@ interface PendingEntry {
 /**
  * A {@link StorageAdapter} on sql.js. The live database is in memory. Every committed
  * change becomes a journal entry that the persistence target makes durable before the
- * call resolves; entries committed in the same task, or while a sync is under way, share
- * one sync (group commit). If an entry cannot be made durable, the adapter closes itself, rejecting every
+ * call resolves; entries committed by calls made together, or while a sync is under way,
+ * share one sync (group commit). If an entry cannot be made durable, the adapter closes itself, rejecting every
  * call not yet acknowledged, rather than keep a memory that is ahead of the disk;
  * reopening continues from what is durable. Statements must be deterministic (bind the
  * time, do not call `random()`), since the journal replays them.
@@ -236,8 +235,8 @@ export class SqlJsAdapter implements StorageAdapter {
       throw this.#failure;
     });
     this.#lastDurable.catch(() => undefined);
-    // Flushed in the next task, so that every save made in this one shares the sync.
-    this.#flushing ??= nextTask().then(() => this.#flush());
+    // Flushed once the calls already queued have run, so that concurrent saves share the sync.
+    this.#flushing ??= this.#queue.then(() => this.#flush());
     return durable;
   }
 

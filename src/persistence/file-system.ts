@@ -39,8 +39,8 @@ const callback =
 /**
  * The real file system. Journal writes and syncs are synchronous: a write only copies into
  * the page cache, and a thread-pool round trip costs more than the copy, or than a third
- * of a data sync on a fast disk. The adapter groups the saves of a task into one sync, so
- * the event loop blocks once per group, as briefly as a native SQLite commit would.
+ * of a data sync on a fast disk. The adapter groups concurrent saves into one sync, so the
+ * event loop blocks once per group, as briefly as a native SQLite commit would.
  */
 export const nodeFileSystem: FileSystem = {
   open: callback<[string, string], number>(fs.open),
