@@ -48,10 +48,10 @@ export function checkGoals(results, goalSize) {
     "≤ 2.00×",
   );
 
-  const rss = peakRss.find((r) => r.contender === "journal");
+  const rss = peakRss.find((r) => r.contender === "journal" && r.workload === "saves");
   add(
-    `peak RSS at ${count(rss.size)} (file ${(rss.fileBytes / MB).toFixed(1)} MB)`,
-    rss.maxRssBytes / MB,
+    `peak RSS of open + ${rss.saves} saves at ${count(rss.size)} (file ${(rss.fileBytes / MB).toFixed(1)} MB)`,
+    rss.beforeCloseBytes / MB,
     rss.goalBytes / MB,
     (value) => `${value.toFixed(0)} MB`,
     `< ${(rss.goalBytes / MB).toFixed(0)} MB`,

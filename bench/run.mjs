@@ -137,7 +137,7 @@ const results = await withTempFolder(async (folder) => {
     log,
   });
   section(
-    `Peak RSS of a fresh process: open ${CONFIG.rssSize} rows, ${CONFIG.rssSaves} saves, restore`,
+    `Peak RSS of a fresh process: open ${CONFIG.rssSize} rows, ${CONFIG.rssSaves} saves (and a restore), close`,
     peakRssTable(peakRss, contenders),
   );
 

@@ -74,10 +74,12 @@ export function journalReplayTable(results) {
 /** Scenario 5. */
 export function peakRssTable(results, contenders) {
   return table(
-    ["", "file MB", "peak RSS MB", "2 × file + 80 MB"],
+    ["", "workload", "file MB", "peak RSS MB", "with close MB", "2 × file + 80 MB"],
     results.map((r) => [
       contenders.find((c) => c.name === r.contender).label,
+      r.workload,
       (r.fileBytes / MB).toFixed(1),
+      (r.beforeCloseBytes / MB).toFixed(0),
       (r.maxRssBytes / MB).toFixed(0),
       (r.goalBytes / MB).toFixed(0),
     ]),

@@ -1,20 +1,38 @@
 // Child of the peak RSS bench, in a fresh process: opens a populated database, saves
 // `saves` times (alternately an existing row and a new one), restores the active
-// negotiations, and prints its peak resident set size as JSON.
-import { journal } from "../ours.mjs";
-import { sqlite } from "../sqlite.mjs";
+// negotiations when the workload says so, closes, and prints its peak resident set size
+// as JSON.
+import { readFileSync } from "node:fs";
 
-const [name, path, size, saves] = process.argv
+const [name, path, size, saves, workload] = process.argv
   .slice(2)
-  .map((arg, i) => (i < 2 ? arg : Number(arg)));
-const contender = { journal, sqlite }[name];
+  .map((arg, i) => (i < 2 || i > 3 ? arg : Number(arg)));
+
+// Only the measured contender is loaded: the other's code would count in this process's RSS.
+const contender =
+  name === "journal"
+    ? (await import("../ours.mjs")).journal
+    : (await import("../sqlite.mjs")).sqlite;
 const handle = await contender.open(path);
 for (let k = 0; k < saves; k++) {
   await handle.save(
     k % 2 === 0 ? contender.input((k * 7919) % size, k + 1) : contender.input(size + k),
   );
 }
-const restored = (await handle.restore()).length;
+const restored = workload === "saves and restore" ? (await handle.restore()).length : 0;
+const beforeCloseBytes = peakRssBytes();
 await handle.close();
-// maxRSS is in kilobytes.
-console.log(JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024, restored }));
+console.log(JSON.stringify({ beforeCloseBytes, maxRssBytes: peakRssBytes(), restored }));
+
+/**
+ * This process's own peak. On Linux, getrusage's maxRSS (process.resourceUsage) starts a
+ * spawned child at its parent's peak, so it would report the bench's own RSS: VmHWM, the
+ * high-water mark of this process's memory map, is reset by exec.
+ */
+function peakRssBytes() {
+  try {
+    const kilobytes = readFileSync("/proc/self/status", "utf8").match(/^VmHWM:\s+(\d+) kB/m)?.[1];
+    if (kilobytes) return Number(kilobytes) * 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS * 1024;
+}
