@@ -6,6 +6,7 @@ import {
   type CpmTrackerDict,
 } from "../../src/domain/campaign-cpm-tracker.js";
 import { ValidationError } from "../../src/domain/errors.js";
+import { pythonTrackerDict } from "../support/negotiations.js";
 
 /** The refused value's path and message, or a failure when nothing was thrown. */
 function refusal(action: () => unknown): ValidationError {
@@ -22,16 +23,7 @@ function tracker(total = 10): CampaignCPMTracker {
   return new CampaignCPMTracker("camp-001", "20", "30", total);
 }
 
-const pythonDict = {
-  campaign_id: "camp-001",
-  target_min_cpm: "20",
-  target_max_cpm: "30",
-  total_influencers: 5,
-  agreements: [
-    { cpm: "25.50", engagement_rate: 4.2 },
-    { cpm: "22", engagement_rate: null },
-  ],
-};
+const pythonDict = pythonTrackerDict;
 
 describe("CampaignCPMTracker constructor", () => {
   it("exposes the campaign id, targets and total it was built with", () => {

@@ -5,17 +5,9 @@ import {
   deserializeCpmTracker,
   serializeCpmTracker,
 } from "../../src/store/cpm-tracker-serializer.js";
+import { pythonTrackerDict } from "../support/negotiations.js";
 
-const pythonDict: CpmTrackerDict = {
-  campaign_id: "camp-001",
-  target_min_cpm: "20",
-  target_max_cpm: "30",
-  total_influencers: 5,
-  agreements: [
-    { cpm: "25.50", engagement_rate: 4.2 },
-    { cpm: "22", engagement_rate: null },
-  ],
-};
+const pythonDict = pythonTrackerDict;
 
 describe("serializeCpmTracker", () => {
   it("writes a tracker as its toDict() form", () => {

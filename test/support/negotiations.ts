@@ -1,4 +1,4 @@
-import { CampaignCPMTracker } from "../../src/domain/campaign-cpm-tracker.js";
+import { CampaignCPMTracker, type CpmTrackerDict } from "../../src/domain/campaign-cpm-tracker.js";
 import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
 import type { NegotiationEvent } from "../../src/domain/vocabulary.js";
 import type { NegotiationInput } from "../../src/store/negotiation-state-store.js";
@@ -46,3 +46,15 @@ export function steppingClock(start: string, stepSeconds: number): () => Date {
     return date;
   };
 }
+
+/** A tracker dict as the Python service writes it (`"25.50"` keeps its trailing zero). */
+export const pythonTrackerDict: CpmTrackerDict = {
+  campaign_id: "camp-001",
+  target_min_cpm: "20",
+  target_max_cpm: "30",
+  total_influencers: 5,
+  agreements: [
+    { cpm: "25.50", engagement_rate: 4.2 },
+    { cpm: "22", engagement_rate: null },
+  ],
+};
