@@ -231,10 +231,8 @@ export class SqlJsAdapter implements StorageAdapter {
     const durable = new Promise<void>((resolve, reject) => {
       this.#pending.push({ entry, resolve, reject });
     });
-    this.#lastDurable = durable.catch(() => {
-      throw this.#failure;
-    });
-    this.#lastDurable.catch(() => undefined);
+    // Rejects with the adapter's failure; #write awaits it, so the rejection is handled.
+    this.#lastDurable = durable;
     // Flushed once the calls already queued have run, so that concurrent saves share the sync.
     this.#flushing ??= this.#queue.then(() => this.#flush());
     return durable;

@@ -1,5 +1,5 @@
 import { errorMessage, StorageError } from "../domain/errors.js";
-import type { SqlRow, SqlValue } from "./storage-adapter.js";
+import type { SqlValue } from "./storage-adapter.js";
 
 /** How to load sql.js's WASM when the default lookup does not fit (e.g. in an extension). */
 export interface SqlJsConfig {

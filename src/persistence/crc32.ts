@@ -8,7 +8,8 @@ let table: Uint32Array | undefined;
  * @returns The CRC as an unsigned 32-bit integer.
  */
 export function crc32(bytes: Uint8Array, crc = 0): number {
-  const lookup = (table ??= buildTable());
+  table ??= buildTable();
+  const lookup = table;
   let value = ~crc;
   // An index loop: iterating a Uint8Array with for...of is several times slower in V8.
   for (let index = 0; index < bytes.length; index++) {
