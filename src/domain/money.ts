@@ -34,6 +34,7 @@ export function moneyConstructor(): BigConstructor {
  * @returns `true` when the value has big.js's shape (`s`, `e`, `c` digits).
  */
 export function isBigLike(value: unknown): value is Big {
+  if (value instanceof Big) return true;
   if (typeof value !== "object" || value === null) return false;
   const candidate = value as { s?: unknown; e?: unknown; c?: unknown };
   return (
@@ -95,8 +96,10 @@ export function toNonNegativeMoney(value: unknown, path: string): Big {
  * @returns The decimal string, such as `"25.5"` or `"0.0000001"`.
  */
 export function formatMoney(money: Big): string {
-  // toFixed() without places is exact and plain; "-0" prints as "0".
-  return new (moneyConstructor())(digitsOf(money)).toFixed();
+  // toFixed() without places is exact, plain and independent of the constructor's settings,
+  // and prints "-0" as "0"; a Big of another copy of big.js is rebuilt from its digits first.
+  const own = money instanceof Big ? money : new (moneyConstructor())(digitsOf(money));
+  return own.toFixed();
 }
 
 /** Rebuilds a Big's value from its digits, independent of the copy of big.js that made it. */
