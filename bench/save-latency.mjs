@@ -1,7 +1,7 @@
 // Scenario 1: durable save latency at several database sizes. Each contender's database is
 // populated in one transaction and closed; the timing starts from a clean open. Each save
 // upserts one row, alternately an existing one (picked at random) and a new one, and is
-// awaited before the next.
+// awaited before the next; the compared contenders take turns.
 import { join } from "node:path";
 import { since, summarize } from "./stats.mjs";
 
@@ -30,33 +30,47 @@ function random(seed) {
 export async function measureSaveLatency({ folder, sizes, plans, budgetMs, log }) {
   const results = [];
   for (const size of sizes) {
-    for (const { contender, samples } of plans) {
-      const path = join(folder, `save-${contender.name}-${size}.db`);
-      await contender.populate(path, size);
-      const handle = await contender.open(path);
-      const next = random(size);
-      let added = 0;
-      const pick = (k) =>
-        k % 2 === 0
-          ? contender.input(Math.floor(next() * size), k + 1)
-          : contender.input(size + added++);
-      const warmup = Math.min(MAX_WARMUP_SAVES, Math.ceil(samples / 3));
-      for (let k = 0; k < warmup; k++) await handle.save(pick(k));
-      const durations = [];
-      const started = performance.now();
-      for (let k = 0; k < samples; k++) {
-        if (durations.length >= 5 && since(started) > budgetMs) break;
-        const input = pick(k);
-        const start = performance.now();
-        await handle.save(input);
-        durations.push(since(start));
+    // Compared contenders take turns, one save each, so that a slow spell of the disk
+    // falls on all of them alike; a contender marked `alone` runs after them.
+    const together = plans.filter((plan) => !plan.alone);
+    for (const group of [together, ...plans.filter((plan) => plan.alone).map((plan) => [plan])]) {
+      if (group.length === 0) continue;
+      const cells = [];
+      for (const { contender, samples } of group) {
+        const path = join(folder, `save-${contender.name}-${size}.db`);
+        await contender.populate(path, size);
+        const next = random(size);
+        let added = 0;
+        const pick = (k) =>
+          k % 2 === 0
+            ? contender.input(Math.floor(next() * size), k + 1)
+            : contender.input(size + added++);
+        cells.push({ contender, samples, pick, handle: await contender.open(path), durations: [] });
       }
-      await handle.close();
-      const summary = summarize(durations);
-      results.push({ size, contender: contender.name, ...summary });
-      log(
-        `  save at ${size}: ${contender.label}: p50 ${summary.p50.toFixed(3)} ms (n=${summary.n})`,
-      );
+      const rounds = Math.max(...cells.map((cell) => cell.samples));
+      const warmup = Math.min(MAX_WARMUP_SAVES, Math.ceil(rounds / 3));
+      for (let k = 0; k < warmup; k++) {
+        for (const cell of cells) await cell.handle.save(cell.pick(k));
+      }
+      const started = performance.now();
+      for (let k = 0; k < rounds; k++) {
+        for (const cell of cells) {
+          if (cell.durations.length >= cell.samples) continue;
+          if (cell.durations.length >= 5 && since(started) > budgetMs) continue;
+          const input = cell.pick(warmup + k);
+          const start = performance.now();
+          await cell.handle.save(input);
+          cell.durations.push(since(start));
+        }
+      }
+      for (const { contender, handle, durations } of cells) {
+        await handle.close();
+        const summary = summarize(durations);
+        results.push({ size, contender: contender.name, ...summary });
+        log(
+          `  save at ${size}: ${contender.label}: p50 ${summary.p50.toFixed(3)} ms (n=${summary.n})`,
+        );
+      }
     }
   }
   return results;
