@@ -1,5 +1,5 @@
 import type Big from "big.js";
-import { ValidationError } from "./errors.js";
+import { describeValue, ValidationError } from "./errors.js";
 import { formatMoney, type MoneyInput, moneyConstructor, toNonNegativeMoney } from "./money.js";
 
 /**
@@ -103,7 +103,7 @@ export class CampaignCPMTracker {
     if (!Array.isArray(agreements)) {
       throw new ValidationError(
         `${root}.agreements`,
-        `expected an array, got ${kindOf(agreements)}`,
+        `expected an array, got ${describeValue(agreements)}`,
       );
     }
     agreements.forEach((entry: unknown, index) => {
@@ -267,14 +267,14 @@ function dollars(money: Big): string {
 
 function nonBlankString(value: unknown, path: string): string {
   if (typeof value !== "string" || value.trim() === "") {
-    throw new ValidationError(path, `expected a non-blank string, got ${kindOf(value)}`);
+    throw new ValidationError(path, `expected a non-blank string, got ${describeValue(value)}`);
   }
   return value;
 }
 
 function nonNegativeInteger(value: unknown, path: string): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new ValidationError(path, `expected a non-negative integer, got ${kindOf(value)}`);
+    throw new ValidationError(path, `expected a non-negative integer, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -284,7 +284,7 @@ function optionalRate(value: unknown, path: string): number | null {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new ValidationError(
       path,
-      `expected a finite number (percent) or null, got ${kindOf(value)}`,
+      `expected a finite number (percent) or null, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -292,16 +292,7 @@ function optionalRate(value: unknown, path: string): number | null {
 
 function record(value: unknown, path: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ValidationError(path, `expected an object, got ${kindOf(value)}`);
+    throw new ValidationError(path, `expected an object, got ${describeValue(value)}`);
   }
   return value as Record<string, unknown>;
-}
-
-function kindOf(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number") return `the number ${value}`;
-  if (value === null) return "null";
-  if (value === undefined) return "nothing";
-  if (Array.isArray(value)) return "an array";
-  return `a value of type ${typeof value}`;
 }

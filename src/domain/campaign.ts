@@ -10,6 +10,7 @@ import * as v from "valibot";
 import {
   type CampaignIssue,
   CampaignValidationError,
+  describeValue,
   errorMessage,
   ValidationError,
 } from "./errors.js";
@@ -29,17 +30,8 @@ const RIGHT_LEVELS = [
 ] as const;
 type UsageRight = "paid_usage" | "whitelisting" | "organic_owned";
 
-function received(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null || typeof value === "boolean") return String(value);
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number") return `the number ${value}`;
-  if (Array.isArray(value)) return "a list";
-  return `a value of type ${typeof value}`;
-}
-
 const expected = (what: string) => (issue: v.BaseIssue<unknown>) =>
-  `must be ${what}, got ${received(issue.input)}`;
+  `must be ${what}, got ${describeValue(issue.input)}`;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -394,7 +386,8 @@ export function serializeCampaign(campaign: Campaign | unknown): string {
 export function deserializeCampaign(json: string): Campaign {
   let data: unknown;
   try {
-    if (typeof json !== "string") throw new TypeError(`expected a string, got ${received(json)}`);
+    if (typeof json !== "string")
+      throw new TypeError(`expected a string, got ${describeValue(json)}`);
     data = JSON.parse(json);
   } catch (error) {
     throw new CampaignValidationError(

@@ -1,5 +1,5 @@
 import Big, { type BigConstructor } from "big.js";
-import { ValidationError } from "./errors.js";
+import { describeValue, ValidationError } from "./errors.js";
 
 /** A money value as accepted on input: a `Big` (from any copy of big.js), a decimal string or a safe integer. */
 export type MoneyInput = Big | string | number;
@@ -69,7 +69,7 @@ export function toMoney(value: unknown, path: string): Big {
   if (typeof value === "number" && Number.isSafeInteger(value)) return new Money(value);
   throw new ValidationError(
     path,
-    `expected money, got ${describe(value)}; pass a decimal string or a Big (a fractional or unsafe number is not exact)`,
+    `expected money, got ${describeValue(value)}; pass a decimal string or a Big (a fractional or unsafe number is not exact)`,
   );
 }
 
@@ -106,12 +106,4 @@ export function formatMoney(money: Big): string {
 function digitsOf(value: Big): string {
   const { s, e, c } = value as unknown as { s: number; e: number; c: number[] };
   return `${s < 0 ? "-" : ""}0.${c.join("")}e${e + 1}`;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "number") return `the number ${value}`;
-  if (value === null) return "null";
-  if (value === undefined) return "nothing";
-  if (typeof value === "bigint") return `the bigint ${value}n`;
-  return `a value of type ${Array.isArray(value) ? "array" : typeof value}`;
 }
