@@ -51,9 +51,9 @@ interface PendingEntry {
  * A {@link StorageAdapter} on sql.js. The live database is in memory. Every committed
  * change becomes a journal entry that the persistence target makes durable before the
  * call resolves; entries committed by calls made together, or while a sync is under way,
- * share one sync (group commit). If an entry cannot be made durable, the adapter closes itself, rejecting every
- * call not yet acknowledged, rather than keep a memory that is ahead of the disk;
- * reopening continues from what is durable. Statements must be deterministic (bind the
+ * share one sync (group commit). If an entry cannot be made durable, the adapter closes
+ * itself, rejecting every call not yet acknowledged, rather than keep a memory that is
+ * ahead of the disk; reopening continues from what is durable. Statements must be deterministic (bind the
  * time, do not call `random()`), since the journal replays them.
  */
 export class SqlJsAdapter implements StorageAdapter {
@@ -213,15 +213,16 @@ export class SqlJsAdapter implements StorageAdapter {
       const statements: JournalStatement[] = [];
       const result = await apply(statements);
       if (statements.length === 0) return { result, durable: undefined };
-      const entry: JournalEntry = { sequence: this.#nextSequence++, statements };
-      if (!this.#persistence.append) {
-        await this.#checkpoint().catch((cause) => {
-          this.#fail(cause);
-          throw this.#failure;
-        });
-        return { result, durable: undefined };
+      const sequence = this.#nextSequence++;
+      if (this.#persistence.append) {
+        return { result, durable: this.#enqueue({ sequence, statements }) };
       }
-      return { result, durable: this.#enqueue(entry) };
+      // No journal: the change is durable once it is in a new snapshot.
+      await this.#checkpoint().catch((cause) => {
+        this.#fail(cause);
+        throw this.#failure;
+      });
+      return { result, durable: undefined };
     });
     await durable;
     return result;
