@@ -304,11 +304,13 @@ function restoreRow(
     ),
     context: read("context_json", () => deserializeContext(row.context_json)),
     campaign: read("campaign_json", () => {
-      const parsed = campaigns.get(row.campaign_json);
-      if (parsed) return copyCampaign(parsed);
-      const campaign = deserializeCampaign(row.campaign_json);
-      campaigns.set(row.campaign_json, campaign);
-      return copyCampaign(campaign);
+      let parsed = campaigns.get(row.campaign_json);
+      if (parsed === undefined) {
+        parsed = deserializeCampaign(row.campaign_json);
+        campaigns.set(row.campaign_json, parsed);
+      }
+      // The parsed campaign stays in the cache; every negotiation gets a copy of its own.
+      return copyCampaign(parsed);
     }),
     cpmTracker: read("cpm_tracker_json", () =>
       deserializeCpmTracker(JSON.parse(row.cpm_tracker_json)),
