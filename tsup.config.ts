@@ -1,7 +1,11 @@
+import { copyFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { defineConfig } from "tsup";
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
-  entry: { index: "src/index.ts", file: "src/file.ts" },
+  entry: { index: "src/index.ts", file: "src/file.ts", indexeddb: "src/indexeddb.ts" },
   format: ["esm", "cjs"],
   dts: true,
   clean: true,
@@ -9,4 +13,7 @@ export default defineConfig({
   target: "es2022",
   platform: "neutral",
   treeshake: true,
+  // The engine fetches `./sql-wasm.wasm` beside the build in browsers; sql.js is pinned to
+  // one version, so this copy always matches the script that loads it.
+  onSuccess: () => copyFile(require.resolve("sql.js/dist/sql-wasm.wasm"), "dist/sql-wasm.wasm"),
 });

@@ -42,7 +42,9 @@ let engine: Promise<SqlJsStatic> | undefined;
  * Loads and initialises sql.js, once per JavaScript realm: sql.js itself keeps the first
  * initialisation, so the config of the first adapter opened is the one that counts and
  * every later adapter shares that engine; a failed first load fails every later one too.
- * Without a config, the WASM is found next to sql.js.
+ * Without a config, the WASM is found by itself: on disk (Node, Deno, Bun) sql.js reads the
+ * one beside its own script; elsewhere (pages, workers, extensions) the copy this package
+ * ships beside its build is fetched, which bundlers emit as an asset.
  *
  * @param config - Overrides for finding the WASM, used by the first call.
  * @returns The initialised sql.js module.
@@ -57,10 +59,27 @@ async function initialise(config: SqlJsConfig | undefined): Promise<SqlJsStatic>
   try {
     const module = (await import("sql.js")) as unknown as { default?: InitSqlJs } & InitSqlJs;
     const init = module.default ?? module;
-    return await init(config);
+    return await init(config ?? shippedWasmConfig());
   } catch (cause) {
     throw new StorageError(`Cannot load SQLite (sql.js and its WASM): ${errorMessage(cause)}`, {
       cause,
     });
   }
+}
+
+/**
+ * Points sql.js at the `.wasm` shipped beside this module, when it is not on disk. The
+ * literal `new URL("./sql-wasm.wasm", import.meta.url)` is the pattern Vite and webpack 5
+ * recognise to emit the file with the bundle. On disk, sql.js's own copy beside its script
+ * always matches its script's version, so it is left to find it.
+ */
+function shippedWasmConfig(): SqlJsConfig | undefined {
+  let wasm: URL;
+  try {
+    wasm = new URL("./sql-wasm.wasm", import.meta.url);
+  } catch {
+    // A CommonJS build has no import.meta; CommonJS means a runtime with files.
+    return undefined;
+  }
+  return wasm.protocol === "file:" ? undefined : { locateFile: () => wasm.href };
 }
