@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Run in Chromium by vitest.browser.config.ts.
+    exclude: ["test/**/*.browser.test.ts", "**/node_modules/**"],
     globalSetup: ["test/support/build-once.ts"],
   },
 });

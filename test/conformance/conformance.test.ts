@@ -1,0 +1,32 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, test } from "vitest";
+import * as sourceFile from "../../src/file.js";
+import type * as Api from "../../src/index.js";
+import * as sourceMain from "../../src/index.js";
+import { fileTarget } from "./file-target.js";
+import { defineConformanceSuite } from "./suite.js";
+import { memoryTarget } from "./targets.js";
+
+// Under Node, and under Bun with `bun --bun vitest` (the runtime is named in each title).
+const runtime = "Bun" in globalThis ? "bun" : "node";
+const root = await mkdtemp(join(tmpdir(), "ns-conformance-"));
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+// The built package, through its exports map; a variable keeps it out of the typecheck,
+// which runs before the build.
+const built = "negotiation-state";
+const subjects: [string, typeof Api, typeof sourceFile][] = [
+  ["src", sourceMain, sourceFile],
+  ["dist", await import(built), await import(`${built}/file`)],
+];
+
+for (const [subject, api, file] of subjects) {
+  describe(`${runtime} · ${subject}`, () => {
+    defineConformanceSuite({ test: (name, body) => test(name, body) }, subject, api, [
+      memoryTarget(api.memoryPersistence),
+      fileTarget(file.filePersistence, root),
+    ]);
+  });
+}
