@@ -45,7 +45,9 @@ async function copyDatabase(from: string, to: string): Promise<void> {
   const write = target.transaction(storeNames, "readwrite", { durability: "strict" });
   for (const { storeName, keys, values } of contents) {
     const store = write.objectStore(storeName);
-    keys.result.forEach((key, index) => store.put(values.result[index], key));
+    keys.result.forEach((key, index) => {
+      store.put(values.result[index], key);
+    });
   }
   await done(write);
   target.close();
