@@ -33,6 +33,7 @@ const packageJson = JSON.parse(readFileSync("package.json", "utf8"));
 // Resolved at run time through the exports map, to the build in dist/ (not to src/).
 const MAIN = "negotiation-state";
 const FILE = "negotiation-state/file";
+const INDEXEDDB = "negotiation-state/indexeddb";
 const requireBuilt = createRequire(import.meta.url);
 
 describe("the built package", () => {
@@ -50,8 +51,30 @@ describe("the built package", () => {
     expect(typeof requireBuilt(FILE).filePersistence).toBe("function");
   });
 
-  it("keeps node:* out of the main entry", () => {
-    for (const file of ["dist/index.js", "dist/index.cjs"]) {
+  it("exports indexedDbPersistence from negotiation-state/indexeddb, in ESM and CJS", async () => {
+    expect(typeof (await import(INDEXEDDB)).indexedDbPersistence).toBe("function");
+    expect(typeof requireBuilt(INDEXEDDB).indexedDbPersistence).toBe("function");
+  });
+
+  it("ships the WASM of the exact sql.js it loads", () => {
+    // A WASM from another sql.js build fails to link with its script.
+    expect(packageJson.dependencies["sql.js"]).toMatch(/^\d+\.\d+\.\d+$/);
+    const shipped = readFileSync(requireBuilt.resolve("negotiation-state/sql-wasm.wasm"));
+    for (const script of ["sql-wasm.wasm", "sql-wasm-browser.wasm"]) {
+      expect(
+        shipped.equals(readFileSync(requireBuilt.resolve(`sql.js/dist/${script}`))),
+        script,
+      ).toBe(true);
+    }
+  });
+
+  it("keeps node:* out of the main and IndexedDB entries", () => {
+    for (const file of [
+      "dist/index.js",
+      "dist/index.cjs",
+      "dist/indexeddb.js",
+      "dist/indexeddb.cjs",
+    ]) {
       const code = readFileSync(file, "utf8");
       const chunks = [...code.matchAll(/from "\.\/(chunk-[\w-]+\.js)"/g)].map((m) =>
         readFileSync(`dist/${m[1]}`, "utf8"),

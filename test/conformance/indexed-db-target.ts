@@ -28,7 +28,8 @@ function uniqueName(): string {
   return `conformance-${Date.now()}-${placeCount}`;
 }
 
-async function copyDatabase(from: string, to: string): Promise<void> {
+/** Copies every object store of IndexedDB database `from` into a new database `to`. */
+export async function copyDatabase(from: string, to: string): Promise<void> {
   const source = await openDatabase(from);
   const storeNames = [...source.objectStoreNames];
   const read = source.transaction(storeNames, "readonly");
