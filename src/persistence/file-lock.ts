@@ -11,7 +11,8 @@ export interface FileLock {
 
 interface LockHolder {
   readonly pid: number;
-  readonly host: string;
+  /** `null` when the holder could not read its host name (Deno without `--allow-sys`). */
+  readonly host: string | null;
   readonly token: string;
 }
 
@@ -34,7 +35,7 @@ export async function acquireFileLock(
   databasePath: string,
   waitMs = 0,
 ): Promise<FileLock> {
-  const owner: LockHolder = { pid: process.pid, host: hostname(), token: randomUUID() };
+  const owner: LockHolder = { pid: process.pid, host: ownHostName(), token: randomUUID() };
   const deadline = Date.now() + waitMs;
   for (;;) {
     if (await tryCreate(lockPath, owner, databasePath)) return heldLock(lockPath, owner);
@@ -88,7 +89,7 @@ async function readHolder(lockPath: string): Promise<LockHolder | "gone" | "unre
     const holder = JSON.parse(text) as Partial<LockHolder>;
     if (
       Number.isSafeInteger(holder.pid) &&
-      typeof holder.host === "string" &&
+      (typeof holder.host === "string" || holder.host === null) &&
       typeof holder.token === "string"
     ) {
       return holder as LockHolder;
@@ -99,7 +100,10 @@ async function readHolder(lockPath: string): Promise<LockHolder | "gone" | "unre
 
 /** Why the lock stands, or `null` when its holder is provably gone. */
 function whyHeld(holder: LockHolder, owner: LockHolder): string | null {
-  const where = `held by process ${holder.pid} on ${holder.host}`;
+  const where = `held by process ${holder.pid} on ${holder.host ?? "a host it did not record"}`;
+  if (owner.host === null) {
+    return `${where}; whether it is alive cannot be checked, since this process cannot read its host name (under Deno, grant --allow-sys=hostname)`;
+  }
   if (holder.host !== owner.host) {
     return `${where}; whether it is alive cannot be checked from ${owner.host}`;
   }
@@ -129,6 +133,18 @@ async function removeStaleLock(lockPath: string, stale: LockHolder): Promise<voi
     await link(aside, lockPath).catch(() => undefined);
   }
   await unlink(aside).catch(() => undefined);
+}
+
+/**
+ * This host's name, or `null` when the runtime does not grant it (Deno without
+ * `--allow-sys=hostname`): a lock can still be taken, but a stale one cannot be told stale.
+ */
+function ownHostName(): string | null {
+  try {
+    return hostname();
+  } catch {
+    return null;
+  }
 }
 
 function heldLock(lockPath: string, owner: LockHolder): FileLock {

@@ -48,7 +48,7 @@ function livePid(): number {
   return child.pid as number;
 }
 
-function writeLock(pid: number, host = hostname()) {
+function writeLock(pid: number, host: string | null = hostname()) {
   return writeFile(`${file}.lock`, JSON.stringify({ pid, host, token: "someone-else" }));
 }
 
@@ -174,6 +174,13 @@ describe("filePersistence", () => {
     await writeLock(await deadPid(), "some-other-host");
     await expect(openSqlJsAdapter({ persistence: filePersistence(file) })).rejects.toThrow(
       "whether it is alive cannot be checked from",
+    );
+  });
+
+  it("refuses a lock whose holder could not record its host (Deno without --allow-sys)", async () => {
+    await writeLock(await deadPid(), null);
+    await expect(openSqlJsAdapter({ persistence: filePersistence(file) })).rejects.toThrow(
+      "on a host it did not record; whether it is alive cannot be checked",
     );
   });
 
