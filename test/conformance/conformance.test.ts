@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import * as sourceFile from "../../src/file.js";
 import type * as Api from "../../src/index.js";
 import * as sourceMain from "../../src/index.js";
@@ -21,6 +21,11 @@ const subjects: [string, typeof Api, typeof sourceFile][] = [
   ["src", sourceMain, sourceFile],
   ["dist", await import(built), await import(`${built}/file`)],
 ];
+
+test("runs on the runtime it is named for", () => {
+  // `bun vitest` without `--bun` silently runs Node: the Bun script asks for Bun.
+  expect(runtime).toBe(process.env.CONFORMANCE_RUNTIME ?? "node");
+});
 
 for (const [subject, api, file] of subjects) {
   describe(`${runtime} · ${subject}`, () => {

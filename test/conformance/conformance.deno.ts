@@ -1,0 +1,45 @@
+/// <reference lib="deno.ns" />
+/*
+ * The conformance suite under Deno: `deno test --allow-read --allow-write
+ * test/conformance/conformance.deno.ts`, against the sources and the built package.
+ */
+
+import type * as FileApi from "../../src/file.js";
+import type * as Api from "../../src/index.js";
+import { fileTarget } from "./file-target.js";
+import { defineConformanceSuite } from "./suite.js";
+import { memoryTarget } from "./targets.js";
+
+const root = await Deno.makeTempDir({ prefix: "ns-conformance-" });
+const subjects: [string, typeof Api, typeof FileApi][] = [
+  ["src", await import("../../src/index.js"), await import("../../src/file.js")],
+  // The build's own declarations name the same classes as the sources' do, but TypeScript
+  // tells them apart by their private fields.
+  [
+    "dist",
+    (await import("negotiation-state")) as unknown as typeof Api,
+    (await import("negotiation-state/file")) as unknown as typeof FileApi,
+  ],
+];
+
+for (const [subject, api, file] of subjects) {
+  defineConformanceSuite(
+    { test: (name, body) => Deno.test(`deno · ${name}`, body) },
+    subject,
+    api,
+    [memoryTarget(api.memoryPersistence), fileTarget(file.filePersistence, root)],
+  );
+}
+
+Deno.test("deno · without --allow-sys, a stale lock is refused with the permission to grant", async () => {
+  const hostname = await Deno.permissions.query({ name: "sys", kind: "hostname" });
+  if (hostname.state === "granted") throw new Error("run this file without --allow-sys");
+  const api = subjects[0][1];
+  const path = `${await Deno.makeTempDir({ dir: root })}/negotiations.db`;
+  await Deno.writeTextFile(`${path}.lock`, JSON.stringify({ pid: 1, host: "host", token: "t" }));
+  const refused = await api
+    .openNegotiationStore({ persistence: subjects[0][2].filePersistence(path) })
+    .catch((error: unknown) => error);
+  if (!api.isNegotiationError(refused, "DATABASE_LOCKED")) throw refused;
+  if (!refused.message.includes("grant --allow-sys=hostname")) throw refused;
+});
