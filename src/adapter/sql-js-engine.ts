@@ -44,7 +44,8 @@ let engine: Promise<SqlJsStatic> | undefined;
  * every later adapter shares that engine; a failed first load fails every later one too.
  * Without a config, the WASM is found by itself: on disk (Node, Deno, Bun) sql.js reads the
  * one beside its own script; elsewhere (pages, workers, extensions) the copy this package
- * ships beside its build is fetched, which bundlers emit as an asset.
+ * ships beside its build is fetched, which bundlers emit as an asset. A `locateFile` that
+ * gives a URL is fetched the same way; one that gives a path is left to sql.js.
  *
  * @param config - Overrides for finding the WASM, used by the first call.
  * @returns The initialised sql.js module.
@@ -56,10 +57,11 @@ export function loadSqlJs(config?: SqlJsConfig): Promise<SqlJsStatic> {
 }
 
 async function initialise(config: SqlJsConfig | undefined): Promise<SqlJsStatic> {
+  const wasmBinary = config?.wasmBinary ?? (await fetchWasm(config?.locateFile));
   try {
     const module = (await import("sql.js")) as unknown as { default?: InitSqlJs } & InitSqlJs;
     const init = module.default ?? module;
-    return await init(config ?? shippedWasmConfig());
+    return await init(wasmBinary ? { wasmBinary } : config);
   } catch (cause) {
     throw new StorageError(`Cannot load SQLite (sql.js and its WASM): ${errorMessage(cause)}`, {
       cause,
@@ -68,18 +70,45 @@ async function initialise(config: SqlJsConfig | undefined): Promise<SqlJsStatic>
 }
 
 /**
- * Points sql.js at the `.wasm` shipped beside this module, when it is not on disk. The
- * literal `new URL("./sql-wasm.wasm", import.meta.url)` is the pattern Vite and webpack 5
- * recognise to emit the file with the bundle. On disk, sql.js's own copy beside its script
- * always matches its script's version, so it is left to find it.
+ * Fetches the WASM when it is not on disk: the copy shipped beside this module (the literal
+ * `new URL("./sql-wasm.wasm", import.meta.url)` is the pattern Vite and webpack 5 recognise
+ * to emit it with the bundle), or where `locateFile` says. Fetching it here names a missing
+ * file clearly, where sql.js would abort with an unhandled rejection of its own. On disk
+ * (Node, Deno, Bun) sql.js reads it itself; its own copy always matches its script.
  */
-function shippedWasmConfig(): SqlJsConfig | undefined {
-  let wasm: URL;
+async function fetchWasm(locateFile: SqlJsConfig["locateFile"]): Promise<Uint8Array | undefined> {
+  let url: URL;
   try {
-    wasm = new URL("./sql-wasm.wasm", import.meta.url);
+    url = locateFile
+      ? new URL(locateFile("sql-wasm.wasm", ""), globalThis.location?.href)
+      : new URL("./sql-wasm.wasm", import.meta.url);
   } catch {
-    // A CommonJS build has no import.meta; CommonJS means a runtime with files.
+    // A plain path from locateFile, or a CommonJS build without import.meta: both mean a
+    // runtime with files, where sql.js reads the WASM itself.
     return undefined;
   }
-  return wasm.protocol === "file:" ? undefined : { locateFile: () => wasm.href };
+  if (url.protocol === "file:") return undefined;
+  const failure = (detail: string, cause?: unknown) =>
+    new StorageError(
+      `Cannot load SQLite's WASM from ${url.href}: ${detail}. A bundler that does not emit it beside the bundle (esbuild) needs negotiation-state/sql-wasm.wasm copied there, or sqlJs.locateFile to say where it is`,
+      { cause },
+    );
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (cause) {
+    throw failure(errorMessage(cause), cause);
+  }
+  if (!response.ok) throw failure(`HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (!isWasm(bytes)) {
+    throw failure(
+      `it is not WebAssembly (${response.headers.get("content-type") ?? "no content type"})`,
+    );
+  }
+  return bytes;
+}
+
+function isWasm(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
 }
