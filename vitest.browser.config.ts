@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { playwright } from "@vitest/browser-playwright";
 import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
+import { CHROMIUM_ARGS, chromiumPath } from "./test/support/chromium.js";
 
 const require = createRequire(import.meta.url);
 
@@ -42,16 +43,8 @@ export default defineConfig({
       screenshotFailures: false,
       provider: playwright({
         launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
+          executablePath: chromiumPath(),
+          args: CHROMIUM_ARGS,
         },
       }),
       instances: [{ browser: "chromium" }],

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM_ARGS, chromiumPath } from "../support/chromium.js";
 
 // The Manifest V3 example of examples/chrome-extension, built and loaded unpacked into a
 // real Chromium: its service worker keeps the store in IndexedDB, and the store must
@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const EXAMPLE = resolve("examples/chrome-extension");
 const BUILT = join(EXAMPLE, "dist");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TIMEOUT = 120_000;
 
 /** The part of the extension API the page offers to `page.evaluate`. */
@@ -203,25 +202,10 @@ function requireBrowser(): Browser {
 
 /** Launches Chromium on the test's profile with the built extension, and opens its page. */
 async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
-    );
-  }
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath(),
     headless: true,
-    args: [
-      `--disable-extensions-except=${BUILT}`,
-      `--load-extension=${BUILT}`,
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: [`--disable-extensions-except=${BUILT}`, `--load-extension=${BUILT}`, ...CHROMIUM_ARGS],
   });
   try {
     const worker =
