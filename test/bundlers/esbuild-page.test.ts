@@ -1,0 +1,80 @@
+import { cp, readdir, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { build } from "esbuild";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type StaticServer, serveFolder } from "../support/static-server.js";
+import { createPageProject, launchChromium, visitTwice, watchPage } from "./installed-page.js";
+
+// The page of the Vite test, bundled by esbuild. esbuild leaves
+// `new URL("./sql-wasm.wasm", import.meta.url)` as it is and emits no WASM, so the
+// documented step is to copy negotiation-state/sql-wasm.wasm beside the bundle. Without
+// it, the page fails with the package's error naming the missing URL.
+
+let project: string;
+let server: StaticServer;
+let browser: Browser;
+/** The bundle and the page, as esbuild leaves them. */
+let withoutWasm: string;
+/** The same, with the WASM copied beside the bundle. */
+let withWasm: string;
+
+beforeAll(async () => {
+  project = await createPageProject("esbuild");
+  const result = await build({
+    absWorkingDir: project,
+    entryPoints: ["main.js"],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    outdir: "dist",
+    logLevel: "silent",
+  });
+  expect([...result.errors, ...result.warnings]).toEqual([]);
+  await cp(join(project, "index.html"), join(project, "dist", "index.html"));
+  await cp(join(project, "dist"), join(project, "dist-with-wasm"), { recursive: true });
+  const wasm = createRequire(join(project, "package.json")).resolve(
+    "negotiation-state/sql-wasm.wasm",
+  );
+  expect(wasm).toBe(join(project, "node_modules", "negotiation-state", "dist", "sql-wasm.wasm"));
+  await cp(wasm, join(project, "dist-with-wasm", "sql-wasm.wasm"));
+  server = await serveFolder(project);
+  withoutWasm = new URL("dist/", server.url).href;
+  withWasm = new URL("dist-with-wasm/", server.url).href;
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await rm(project, { recursive: true, force: true });
+});
+
+describe("an esbuild-bundled page", () => {
+  it("emits no WASM of its own", async () => {
+    expect((await readdir(join(project, "dist"))).sort()).toEqual(["index.html", "main.js"]);
+  });
+
+  it("without the WASM copied beside the bundle, fails naming the missing URL", async () => {
+    const { page, pageErrors, wasmResponses } = await watchPage(browser);
+    try {
+      const failed = page.waitForEvent("pageerror", { timeout: 30_000 });
+      await page.goto(withoutWasm);
+      await failed;
+      expect(pageErrors).toHaveLength(1);
+      expect(pageErrors[0]).toContain(
+        `Cannot load SQLite's WASM from ${withoutWasm}sql-wasm.wasm: HTTP 404`,
+      );
+      expect(pageErrors[0]).toContain("negotiation-state/sql-wasm.wasm copied there");
+      expect(wasmResponses).toEqual([404]);
+      expect(await page.locator("body[data-done]").count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("with the WASM copied beside the bundle, saves to IndexedDB and restores after a reload", async () => {
+    await visitTwice(browser, withWasm);
+  });
+});

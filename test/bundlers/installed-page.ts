@@ -1,0 +1,99 @@
+import { cp, mkdir, mkdtemp, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
+import { CHROMIUM_ARGS, chromiumPath } from "../support/chromium.js";
+
+// What the bundler tests share: a page (test/bundlers/page) that imports the package by
+// name, in a project where the package is installed as npm installs it, and a Chromium
+// that opens the built page.
+
+/**
+ * Makes a temporary project holding the page (`index.html`, `main.js`) with the package
+ * installed in its `node_modules`.
+ *
+ * @param bundler - Names the temporary folder.
+ * @returns The project's folder; the caller removes it.
+ */
+export async function createPageProject(bundler: string): Promise<string> {
+  const project = await mkdtemp(join(tmpdir(), `ns-${bundler}-page-`));
+  await cp(resolve("test/bundlers/page"), project, { recursive: true });
+  await installPackage(project);
+  return project;
+}
+
+/**
+ * Lays the package out in `project/node_modules` as `npm install` would: its package.json
+ * and build copied in, its dependencies beside it (linked to ours).
+ */
+async function installPackage(project: string): Promise<void> {
+  const installed = join(project, "node_modules", "negotiation-state");
+  await mkdir(installed, { recursive: true });
+  await cp("package.json", join(installed, "package.json"));
+  await cp("dist", join(installed, "dist"), { recursive: true });
+  for (const dependency of ["sql.js", "big.js", "valibot"]) {
+    await symlink(resolve("node_modules", dependency), join(project, "node_modules", dependency));
+  }
+}
+
+/** The Chromium the tests drive, headless. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+}
+
+/** A page being watched: what went wrong in it, and the statuses of its WASM requests. */
+export interface WatchedPage {
+  readonly page: Page;
+  /** Uncaught errors and console errors, in order. */
+  readonly problems: string[];
+  /** Uncaught errors only. */
+  readonly pageErrors: string[];
+  /** The HTTP status of each `.wasm` response. */
+  readonly wasmResponses: number[];
+  /** Waits for the page to finish, then gives the cells of its table. */
+  cells(): Promise<string[]>;
+}
+
+/** Opens a new page (a fresh browser context, so a fresh IndexedDB) and watches it. */
+export async function watchPage(browser: Browser): Promise<WatchedPage> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  const pageErrors: string[] = [];
+  page.on("pageerror", (error) => {
+    problems.push(error.message);
+    pageErrors.push(error.message);
+  });
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(message.text());
+  });
+  const wasmResponses: number[] = [];
+  page.on("response", (response) => {
+    if (response.url().endsWith(".wasm")) wasmResponses.push(response.status());
+  });
+  return {
+    page,
+    problems,
+    pageErrors,
+    wasmResponses,
+    async cells() {
+      await page.waitForSelector("body[data-done]", { timeout: 30_000 });
+      return page.locator("#negotiations td").allTextContents();
+    },
+  };
+}
+
+/** Opens the page, then reloads it: the second load restores what the first saved. */
+export async function visitTwice(browser: Browser, url: string): Promise<void> {
+  const { page, problems, wasmResponses, cells } = await watchPage(browser);
+  try {
+    await page.goto(url);
+    expect(await cells()).toEqual(["nothing restored", "awaiting_reply"]);
+    await page.reload();
+    expect(await cells()).toEqual(["awaiting_reply", "counter_received"]);
+    expect(wasmResponses).toEqual([200, 200]);
+    expect(problems).toEqual([]);
+  } finally {
+    await page.close();
+  }
+}
