@@ -44,8 +44,8 @@ let engine: Promise<SqlJsStatic> | undefined;
  * every later adapter shares that engine; a failed first load fails every later one too.
  * Without a config, the WASM is found by itself: on disk (Node, Deno, Bun) sql.js reads the
  * one beside its own script; elsewhere (pages, workers, extensions) the copy this package
- * ships beside its build is fetched, which bundlers emit as an asset. A `locateFile` that
- * gives a URL is fetched the same way; one that gives a path is left to sql.js.
+ * ships beside its build is fetched, which bundlers emit as an asset, or the one
+ * `locateFile` names.
  *
  * @param config - Overrides for finding the WASM, used by the first call.
  * @returns The initialised sql.js module.
@@ -57,12 +57,13 @@ export function loadSqlJs(config?: SqlJsConfig): Promise<SqlJsStatic> {
 }
 
 async function initialise(config: SqlJsConfig | undefined): Promise<SqlJsStatic> {
-  const wasmBinary = config?.wasmBinary ?? (await fetchWasm(config?.locateFile));
   try {
+    const wasmBinary = config?.wasmBinary ?? (await fetchWasm(config?.locateFile));
     const module = (await import("sql.js")) as unknown as { default?: InitSqlJs } & InitSqlJs;
     const init = module.default ?? module;
     return await init(wasmBinary ? { wasmBinary } : config);
   } catch (cause) {
+    if (cause instanceof StorageError) throw cause;
     throw new StorageError(`Cannot load SQLite (sql.js and its WASM): ${errorMessage(cause)}`, {
       cause,
     });
@@ -74,20 +75,26 @@ async function initialise(config: SqlJsConfig | undefined): Promise<SqlJsStatic>
  * `new URL("./sql-wasm.wasm", import.meta.url)` is the pattern Vite and webpack 5 recognise
  * to emit it with the bundle), or where `locateFile` says. Fetching it here names a missing
  * file clearly, where sql.js would abort with an unhandled rejection of its own. On disk
- * (Node, Deno, Bun) sql.js reads it itself; its own copy always matches its script.
+ * (Node, Deno, Bun) sql.js reads it itself, asking `locateFile` if there is one; its own
+ * copy always matches its script.
  */
 async function fetchWasm(locateFile: SqlJsConfig["locateFile"]): Promise<Uint8Array | undefined> {
-  let url: URL;
+  let shipped: URL;
   try {
-    url = locateFile
-      ? new URL(locateFile("sql-wasm.wasm", ""), globalThis.location?.href)
-      : new URL("./sql-wasm.wasm", import.meta.url);
+    shipped = new URL("./sql-wasm.wasm", import.meta.url);
   } catch {
-    // A plain path from locateFile, or a CommonJS build without import.meta: both mean a
-    // runtime with files, where sql.js reads the WASM itself.
+    // A CommonJS build has no import.meta; CommonJS means a runtime with files.
     return undefined;
   }
-  if (url.protocol === "file:") return undefined;
+  if (shipped.protocol === "file:") return undefined;
+  // As sql.js would: its script's folder (in a bundle, this module's) as the prefix, and a
+  // relative answer taken from the page or worker.
+  const url = locateFile
+    ? new URL(
+        locateFile("sql-wasm.wasm", new URL(".", shipped).href),
+        globalThis.location?.href ?? shipped,
+      )
+    : shipped;
   const failure = (detail: string, cause?: unknown) =>
     new StorageError(
       `Cannot load SQLite's WASM from ${url.href}: ${detail}. A bundler that does not emit it beside the bundle (esbuild) needs negotiation-state/sql-wasm.wasm copied there, or sqlJs.locateFile to say where it is`,
