@@ -2,7 +2,12 @@ import { CorruptDatabaseError, errorMessage, StorageError } from "../domain/erro
 import { requestResult, transactionComplete } from "./indexed-db-requests.js";
 import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";
 import type { Persistence, StoredDatabase } from "./persistence.js";
-import { acquireWebLock, type ReleaseLock } from "./web-lock.js";
+import {
+  acquireWebLock,
+  type LockRequester,
+  type ReleaseLock,
+  realmLockRequester,
+} from "./web-lock.js";
 
 /** Options of {@link indexedDbPersistence}. */
 export interface IndexedDbPersistenceOptions {
@@ -29,8 +34,10 @@ const STRICT: IDBTransactionOptions = { durability: "strict" };
  * journal. Every write is one readwrite transaction with `{ durability: "strict" }`,
  * acknowledged on `complete`; a checkpoint writes the new snapshot and empties the journal
  * in one transaction. The Web Lock `negotiation-state:<name>` keeps one writer per origin:
- * a second tab, worker or page is refused (or waits `lockTimeout`). `indexedDB` and
- * `navigator.locks` are looked up when the database opens, not before.
+ * a second tab, worker or page is refused (or waits `lockTimeout`); where Web Locks are
+ * missing (an IndexedDB shim under Node or Deno), a lock within the realm does the same for
+ * its writers. `indexedDB` and `navigator.locks` are looked up when the database opens, not
+ * before.
  *
  * @param name - The IndexedDB database name.
  * @param options - Lock waiting and the checkpoint threshold.
@@ -86,7 +93,7 @@ export function indexedDbPersistence(
       } catch (error) {
         database?.close();
         database = undefined;
-        releaseLock();
+        await releaseLock();
         throw error;
       }
     },
@@ -123,13 +130,14 @@ export function indexedDbPersistence(
     async close() {
       database?.close();
       database = undefined;
-      releaseLock?.();
+      const release = releaseLock;
       releaseLock = undefined;
+      await release?.();
     },
   };
 }
 
-function browserStorage(location: string): { indexedDB: IDBFactory; locks: LockManager } {
+function browserStorage(location: string): { indexedDB: IDBFactory; locks: LockRequester } {
   const { indexedDB, navigator } = globalThis as {
     indexedDB?: IDBFactory;
     navigator?: { locks?: LockManager };
@@ -139,13 +147,9 @@ function browserStorage(location: string): { indexedDB: IDBFactory; locks: LockM
       location,
     });
   }
-  const locks = navigator?.locks;
-  if (locks === undefined) {
-    throw new StorageError(
-      `Cannot open ${location}: Web Locks (navigator.locks) are not available here, so a second writer could not be kept out`,
-      { location },
-    );
-  }
+  // Every browser has had Web Locks since 2022; without them (an IndexedDB shim under
+  // Node or Deno) one realm is all there is to guard.
+  const locks = navigator?.locks ?? realmLockRequester();
   return { indexedDB, locks };
 }
 

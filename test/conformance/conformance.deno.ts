@@ -1,33 +1,47 @@
 /// <reference lib="deno.ns" />
+/// <reference lib="dom" />
 /*
  * The conformance suite under Deno: `deno test --allow-read --allow-write
  * test/conformance/conformance.deno.ts`, against the sources and the built package.
  */
 
 import type * as FileApi from "../../src/file.js";
+import type * as IndexedDbApi from "../../src/indexeddb.js";
+import "fake-indexeddb/auto";
 import type * as Api from "../../src/index.js";
 import { fileTarget } from "./file-target.js";
+import { indexedDbTarget } from "./indexed-db-target.js";
 import { defineConformanceSuite } from "./suite.js";
 import { memoryTarget } from "./targets.js";
 
 const root = await Deno.makeTempDir({ prefix: "ns-conformance-" });
-const subjects: [string, typeof Api, typeof FileApi][] = [
-  ["src", await import("../../src/index.js"), await import("../../src/file.js")],
+const subjects: [string, typeof Api, typeof FileApi, typeof IndexedDbApi][] = [
+  [
+    "src",
+    await import("../../src/index.js"),
+    await import("../../src/file.js"),
+    await import("../../src/indexeddb.js"),
+  ],
   // The build's own declarations name the same classes as the sources' do, but TypeScript
   // tells them apart by their private fields.
   [
     "dist",
     (await import("negotiation-state")) as unknown as typeof Api,
     (await import("negotiation-state/file")) as unknown as typeof FileApi,
+    (await import("negotiation-state/indexeddb")) as unknown as typeof IndexedDbApi,
   ],
 ];
 
-for (const [subject, api, file] of subjects) {
+for (const [subject, api, file, indexedDb] of subjects) {
   defineConformanceSuite(
     { test: (name, body) => Deno.test(`deno · ${name}`, body) },
     subject,
     api,
-    [memoryTarget(api.memoryPersistence), fileTarget(file.filePersistence, root)],
+    [
+      memoryTarget(api.memoryPersistence),
+      fileTarget(file.filePersistence, root),
+      indexedDbTarget(indexedDb.indexedDbPersistence, "fake-indexeddb"),
+    ],
   );
 }
 

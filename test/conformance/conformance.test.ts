@@ -1,11 +1,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+// IndexedDB for the IndexedDB target, in a runtime that has none (vitest runs each test
+// file in its own context, so no other file sees it).
+import "fake-indexeddb/auto";
 import { afterAll, describe, expect, test } from "vitest";
 import * as sourceFile from "../../src/file.js";
 import type * as Api from "../../src/index.js";
 import * as sourceMain from "../../src/index.js";
+import * as sourceIndexedDb from "../../src/indexeddb.js";
 import { fileTarget } from "./file-target.js";
+import { indexedDbTarget } from "./indexed-db-target.js";
 import { defineConformanceSuite } from "./suite.js";
 import { memoryTarget } from "./targets.js";
 
@@ -17,9 +22,9 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 // The built package, through its exports map; a variable keeps it out of the typecheck,
 // which runs before the build.
 const built = "negotiation-state";
-const subjects: [string, typeof Api, typeof sourceFile][] = [
-  ["src", sourceMain, sourceFile],
-  ["dist", await import(built), await import(`${built}/file`)],
+const subjects: [string, typeof Api, typeof sourceFile, typeof sourceIndexedDb][] = [
+  ["src", sourceMain, sourceFile, sourceIndexedDb],
+  ["dist", await import(built), await import(`${built}/file`), await import(`${built}/indexeddb`)],
 ];
 
 test("runs on the runtime it is named for", () => {
@@ -27,11 +32,12 @@ test("runs on the runtime it is named for", () => {
   expect(runtime).toBe(process.env.CONFORMANCE_RUNTIME ?? "node");
 });
 
-for (const [subject, api, file] of subjects) {
+for (const [subject, api, file, indexedDb] of subjects) {
   describe(`${runtime} · ${subject}`, () => {
     defineConformanceSuite({ test: (name, body) => test(name, body) }, subject, api, [
       memoryTarget(api.memoryPersistence),
       fileTarget(file.filePersistence, root),
+      indexedDbTarget(indexedDb.indexedDbPersistence, "fake-indexeddb"),
     ]);
   });
 }

@@ -7,11 +7,14 @@ type IndexedDbPersistence = (name: string, options?: IndexedDbPersistenceOptions
 let placeCount = 0;
 
 /**
- * The IndexedDB target (Chromium): each place is a new IndexedDB database. A crash copy
+ * The IndexedDB target (Chromium, or fake-indexeddb elsewhere): each place is a new IndexedDB database. A crash copy
  * reads every object store of the database through a second connection, as the browser
  * would find it after the tab died, and writes it to a new database.
  */
-export function indexedDbTarget(indexedDbPersistence: IndexedDbPersistence): Target {
+export function indexedDbTarget(
+  indexedDbPersistence: IndexedDbPersistence,
+  name = "indexeddb",
+): Target {
   const place = (name: string): Place => ({
     persistence: (options) => indexedDbPersistence(name, options),
     async crashCopy() {
@@ -20,7 +23,7 @@ export function indexedDbTarget(indexedDbPersistence: IndexedDbPersistence): Tar
       return place(copy);
     },
   });
-  return { name: "indexeddb", durable: true, fresh: async () => place(uniqueName()) };
+  return { name, durable: true, fresh: async () => place(uniqueName()) };
 }
 
 function uniqueName(): string {
