@@ -1,11 +1,17 @@
-import { cp, readdir, rm } from "node:fs/promises";
+import { cp, readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { build } from "esbuild";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StaticServer, serveFolder } from "../support/static-server.js";
-import { createPageProject, launchChromium, visitTwice, watchPage } from "./installed-page.js";
+import {
+  closePageTest,
+  createPageProject,
+  launchChromium,
+  visitTwice,
+  watchPage,
+} from "./installed-page.js";
 
 // The page of the Vite test, bundled by esbuild. esbuild leaves
 // `new URL("./sql-wasm.wasm", import.meta.url)` as it is and emits no WASM, so the
@@ -45,11 +51,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await rm(project, { recursive: true, force: true });
-});
+afterAll(() => closePageTest({ browser, server, project }));
 
 describe("an esbuild-bundled page", () => {
   it("emits no WASM of its own", async () => {

@@ -1,9 +1,10 @@
-import { cp, mkdir, mkdtemp, symlink } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { CHROMIUM_ARGS, chromiumPath } from "../support/chromium.js";
+import type { StaticServer } from "../support/static-server.js";
 
 // What the bundler tests share: a page (test/bundlers/page) that imports the package by
 // name, in a project where the package is installed as npm installs it, and a Chromium
@@ -35,6 +36,17 @@ async function installPackage(project: string): Promise<void> {
   for (const dependency of ["sql.js", "big.js", "valibot"]) {
     await symlink(resolve("node_modules", dependency), join(project, "node_modules", dependency));
   }
+}
+
+/** Closes what a bundler test opened (whatever its setup got to) and removes its project. */
+export async function closePageTest(opened: {
+  browser?: Browser;
+  server?: StaticServer;
+  project?: string;
+}): Promise<void> {
+  await opened.browser?.close();
+  await opened.server?.close();
+  if (opened.project) await rm(opened.project, { recursive: true, force: true });
 }
 
 /** The Chromium the tests drive, headless. */

@@ -1,10 +1,10 @@
-import { readdir, rm } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { build, createServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StaticServer, serveFolder } from "../support/static-server.js";
-import { createPageProject, launchChromium, visitTwice } from "./installed-page.js";
+import { closePageTest, createPageProject, launchChromium, visitTwice } from "./installed-page.js";
 
 // A page that imports the package by name, as an installed dependency, with no WASM
 // configuration, built by Vite and served as static files.
@@ -20,11 +20,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await rm(project, { recursive: true, force: true });
-});
+afterAll(() => closePageTest({ browser, server, project }));
 
 describe("a Vite-built page", () => {
   it("emits the WASM as an asset of the build", async () => {

@@ -1,10 +1,10 @@
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import webpack, { type Configuration, type Stats } from "webpack";
 import { type StaticServer, serveFolder } from "../support/static-server.js";
-import { createPageProject, launchChromium, visitTwice } from "./installed-page.js";
+import { closePageTest, createPageProject, launchChromium, visitTwice } from "./installed-page.js";
 
 // The page of the Vite test, built by webpack 5 with no WASM configuration: webpack emits
 // the WASM by itself, as an asset, from `new URL("./sql-wasm.wasm", import.meta.url)` in
@@ -30,11 +30,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await rm(project, { recursive: true, force: true });
-});
+afterAll(() => closePageTest({ browser, server, project }));
 
 function bundle(config: Configuration): Promise<Stats> {
   const compiler = webpack(config);
