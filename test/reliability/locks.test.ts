@@ -1,0 +1,184 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { chromium, type Page } from "playwright-core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { filePersistence } from "../../src/file.js";
+import { isNegotiationError, openNegotiationStore } from "../../src/index.js";
+import { CHROMIUM_ARGS, chromiumPath } from "../support/chromium.js";
+import { serveFolder } from "../support/static-server.js";
+
+const LOCK_HOLDER = fileURLToPath(new URL("./lock-holder.mjs", import.meta.url));
+const TAB_PAGE = fileURLToPath(new URL("./tab-page.js", import.meta.url));
+
+let folder: string;
+let file: string;
+const holders: Holder[] = [];
+
+beforeEach(async () => {
+  folder = await mkdtemp(join(tmpdir(), "negotiation-state-locks-"));
+  file = join(folder, "negotiations.db");
+});
+
+afterEach(async () => {
+  for (const holder of holders.splice(0)) holder.child.kill("SIGKILL");
+  await rm(folder, { recursive: true, force: true });
+});
+
+/** A child process running lock-holder.mjs, read line by line. */
+interface Holder {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Resolves with the next line it prints. */
+  nextLine(): Promise<string>;
+  /** Sends a command on its stdin. */
+  send(command: "close"): void;
+}
+
+function startHolder(lockTimeout: number, ...threadIds: string[]): Holder {
+  const child = spawn(process.execPath, [LOCK_HOLDER, file, String(lockTimeout), ...threadIds]);
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const holder: Holder = {
+    child,
+    async nextLine() {
+      const { value, done } = await lines.next();
+      if (done) throw new Error(`process ${child.pid} ended without printing a line`);
+      return value;
+    },
+    send: (command) => child.stdin.write(`${command}\n`),
+  };
+  holders.push(holder);
+  return holder;
+}
+
+async function threadsInFile(): Promise<string[]> {
+  const store = await openNegotiationStore({ persistence: filePersistence(file) });
+  try {
+    return (await store.loadActive()).map((row) => row.thread_id).sort();
+  } finally {
+    await store.close();
+  }
+}
+
+describe("two processes on one file", () => {
+  it("refuses the second while the first holds it, naming the holder", async () => {
+    const first = startHolder(0, "a-1");
+    expect(await first.nextLine()).toBe(`holding ${first.child.pid}`);
+
+    const second = startHolder(0, "b-1");
+    expect(await second.nextLine()).toBe(
+      `refused DATABASE_LOCKED: Database ${file} is locked: held by process ${first.child.pid} on ${hostname()}`,
+    );
+    const refused = await openNegotiationStore({ persistence: filePersistence(file) }).catch(
+      (error: unknown) => error,
+    );
+    expect(isNegotiationError(refused, "DATABASE_LOCKED")).toBe(true);
+
+    first.send("close");
+    expect(await first.nextLine()).toBe("closed");
+    expect(await threadsInFile()).toEqual(["a-1"]);
+  });
+
+  it("lets the second wait when asked, and it goes on from the first one's saves", async () => {
+    const first = startHolder(0, "a-1", "a-2");
+    expect(await first.nextLine()).toMatch(/^holding/);
+    const second = startHolder(10_000, "b-1");
+    const secondLine = second.nextLine();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    first.send("close");
+    expect(await first.nextLine()).toBe("closed");
+    expect(await secondLine).toBe(`holding ${second.child.pid}`);
+    second.send("close");
+    expect(await second.nextLine()).toBe("closed");
+    expect(await threadsInFile()).toEqual(["a-1", "a-2", "b-1"]);
+  });
+
+  it("takes over the lock of a killed process, keeping its acknowledged saves", async () => {
+    const killed = startHolder(0, "a-1", "a-2");
+    expect(await killed.nextLine()).toMatch(/^holding/);
+    killed.child.kill("SIGKILL");
+    await new Promise((resolve) => killed.child.once("exit", resolve));
+
+    const next = startHolder(0, "b-1");
+    expect(await next.nextLine()).toBe(`holding ${next.child.pid}`);
+    next.send("close");
+    expect(await next.nextLine()).toBe("closed");
+    expect(await threadsInFile()).toEqual(["a-1", "a-2", "b-1"]);
+  });
+
+  it("gives a killed process's lock to exactly one of two processes racing for it", async () => {
+    // Above Linux's largest pid (2^22), so no process can hold it: the lock is stale.
+    const deadPid = 2 ** 22 + 1;
+    for (let round = 0; round < 5; round += 1) {
+      await writeFile(
+        `${file}.lock`,
+        JSON.stringify({ pid: deadPid, host: hostname(), token: "dead" }),
+      );
+      const racers = [startHolder(0, `x-${round}`), startHolder(0, `y-${round}`)];
+      const lines = await Promise.all(racers.map((racer) => racer.nextLine()));
+      const winners = racers.filter((_, index) => lines[index]?.startsWith("holding"));
+      expect(winners, lines.join(" | ")).toHaveLength(1);
+      const winner = winners[0] as Holder;
+      const loserLine = lines.find((line) => line.startsWith("refused")) ?? "";
+      expect(loserLine).toContain(`held by process ${winner.child.pid}`);
+      winner.send("close");
+      expect(await winner.nextLine()).toBe("closed");
+      await rm(`${file}.lock`, { force: true });
+    }
+  });
+});
+
+describe("two browser tabs on one IndexedDB name", () => {
+  it("refuses the second tab, lets it wait, and hands over when the first tab closes", async () => {
+    const site = join(folder, "site");
+    await build({
+      entryPoints: [TAB_PAGE],
+      bundle: true,
+      format: "esm",
+      outfile: join(site, "tab-page.js"),
+      logLevel: "silent",
+    });
+    await copyFile("dist/sql-wasm.wasm", join(site, "sql-wasm.wasm"));
+    await writeFile(
+      join(site, "index.html"),
+      '<!doctype html><link rel="icon" href="data:,"><script type="module" src="./tab-page.js"></script>',
+    );
+    const server = await serveFolder(site);
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+    try {
+      const context = await browser.newContext();
+      const [first, second] = await Promise.all([context.newPage(), context.newPage()]);
+      for (const tab of [first, second]) {
+        await tab?.goto(server.url);
+        await tab?.waitForFunction(() => "tab" in window);
+      }
+      const call = (page: Page | undefined, step: string, argument?: unknown) =>
+        (page as Page).evaluate(
+          ([name, value]) =>
+            (window as unknown as { tab: Record<string, (value: unknown) => unknown> }).tab[
+              name as string
+            ]?.(value),
+          [step, argument] as const,
+        );
+
+      expect(await call(first, "open", 0)).toBe("open");
+      await call(first, "save", "first-tab");
+      expect(await call(second, "open", 0)).toBe(
+        "refused DATABASE_LOCKED: Database indexeddb:tabs is locked: another tab, worker or page of this origin has it open",
+      );
+
+      const waiting = call(second, "open", 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Closing the tab, without closing the store, is what lets the lock go.
+      await first?.close();
+      expect(await waiting).toBe("open");
+      expect(await call(second, "threads")).toEqual(["first-tab"]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+});
