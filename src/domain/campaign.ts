@@ -14,7 +14,13 @@ import {
   errorMessage,
   ValidationError,
 } from "./errors.js";
-import { formatMoney, isBigLike, toMoney, toNonNegativeMoney } from "./money.js";
+import {
+  formatMoney,
+  isBigNumber,
+  isWithinPlainRange,
+  toMoney,
+  toNonNegativeMoney,
+} from "./money.js";
 
 const PLATFORMS = ["instagram", "tiktok", "youtube"] as const;
 const OPTIMIZE_FOR = ["cpm", "content_volume_usage_rights", "balance"] as const;
@@ -39,11 +45,59 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** An object of these entries; unknown fields are kept, after the known ones. */
 function record<const TEntries extends v.ObjectEntries>(entries: TEntries) {
-  const object = v.looseObject(entries, (issue) =>
-    issue.expected === "Object" ? expected("an object")(issue) : "is required",
+  const object = keepingGuardedKeys(
+    v.looseObject(entries, (issue) =>
+      issue.expected === "Object" ? expected("an object")(issue) : "is required",
+    ),
   );
   // looseObject takes a list for an object; a list here is a mistake, not a group.
   return v.pipe(v.custom<v.InferInput<typeof object>>(isRecord, expected("an object")), object);
+}
+
+/** The keys valibot's looseObject leaves out (its guard against prototype pollution). */
+const GUARDED_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
+
+/**
+ * Keeps the unknown fields looseObject drops (`"__proto__"`, `"constructor"`,
+ * `"prototype"`) as plain data fields, in the input's order: here they are unknown fields
+ * like any other, and must be written back.
+ */
+function keepingGuardedKeys<
+  TSchema extends v.LooseObjectSchema<
+    v.ObjectEntries,
+    v.ErrorMessage<v.LooseObjectIssue> | undefined
+  >,
+>(schema: TSchema): TSchema {
+  const known = (key: string) => Object.hasOwn(schema.entries, key);
+  return {
+    ...schema,
+    "~run"(dataset: v.UnknownDataset, config: v.Config<v.BaseIssue<unknown>>) {
+      const input = dataset.value;
+      const result = schema["~run"](dataset, config);
+      if (
+        !result.typed ||
+        !isRecord(input) ||
+        !GUARDED_KEYS.some((key) => Object.hasOwn(input, key) && !known(key))
+      ) {
+        return result;
+      }
+      const parsed = result.value as Record<string, unknown>;
+      // defineProperty, so that "__proto__" becomes a field rather than the prototype.
+      const output: Record<string, unknown> = {};
+      const define = (key: string, value: unknown) =>
+        Object.defineProperty(output, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      for (const key of Object.keys(parsed)) if (known(key)) define(key, parsed[key]);
+      for (const key of Object.keys(input)) {
+        if (!known(key)) define(key, GUARDED_KEYS.includes(key) ? input[key] : parsed[key]);
+      }
+      return { ...result, value: output as typeof result.value };
+    },
+  };
 }
 
 /** `null` when absent or null, else the value checked by `schema`. */
@@ -365,8 +419,12 @@ export function serializeCampaign(campaign: Campaign | unknown): string {
   try {
     return JSON.stringify(parsed, function (this: Record<string, unknown>, key, value) {
       // The replacer sees a Big after its own toJSON; read the holder to catch it first.
+      // An unknown field that only has a Big's fields is plain data, written as it is.
       const raw = this[key];
-      return isBigLike(raw) ? formatMoney(raw) : value;
+      if (!isBigNumber(raw)) return value;
+      // Known money fields were checked by the parse; a Big in an unknown field was not:
+      // toMoney refuses one too large to write in plain notation.
+      return formatMoney(isWithinPlainRange(raw) ? raw : toMoney(raw, key));
     });
   } catch (error) {
     throw new CampaignValidationError(
@@ -410,7 +468,7 @@ export function copyCampaign(campaign: Campaign): Campaign {
 
 function copyValue(value: unknown): unknown {
   if (typeof value !== "object" || value === null) return value;
-  if (isBigLike(value)) return toMoney(value, "");
+  if (isBigNumber(value)) return toMoney(value, "");
   if (Array.isArray(value)) return value.map(copyValue);
   // fromEntries defines keys as data, so even a "__proto__" key stays a plain field.
   return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, copyValue(child)]));

@@ -7,6 +7,13 @@ export type MoneyInput = Big | string | number;
 /** Decimal places kept by divisions; rounding happens only where text is shown. */
 const DIVISION_PLACES = 40;
 
+/**
+ * Amounts are written in plain notation: an exponent of this size (either sign) would take
+ * a million digits or more (a 12-character "1e1000000000" runs the process out of memory),
+ * and is where big.js, as set up here, would print an exponent after all.
+ */
+const EXPONENT_LIMIT = 1e6;
+
 let ownBig: BigConstructor | undefined;
 
 /**
@@ -21,8 +28,8 @@ export function moneyConstructor(): BigConstructor {
     ownBig.DP = DIVISION_PLACES;
     ownBig.RM = Big.roundHalfUp;
     // toString and toJSON print plain notation, never an exponent.
-    ownBig.NE = -1e6;
-    ownBig.PE = 1e6;
+    ownBig.NE = -EXPONENT_LIMIT;
+    ownBig.PE = EXPONENT_LIMIT;
   }
   return ownBig;
 }
@@ -46,6 +53,19 @@ export function isBigLike(value: unknown): value is Big {
   );
 }
 
+/**
+ * Tells whether a value is a big.js number object (from this or any other copy of big.js),
+ * as opposed to plain data that merely has its fields, such as `{"s": 1, "e": 0, "c": [5]}`
+ * read from JSON: in a context or an unknown campaign field, that is data to keep as it is.
+ *
+ * @internal
+ */
+export function isBigNumber(value: unknown): value is Big {
+  if (!isBigLike(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype !== null && Object.getPrototypeOf(prototype) !== null;
+}
+
 const DECIMAL = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
@@ -54,13 +74,14 @@ const DECIMAL = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
  * @param value - A `Big`, a decimal string (plain or with an exponent, such as `"1E+3"`) or a safe integer.
  * @param path - Where the value came from, for the error message.
  * @returns The value as a `Big` of the package's own constructor.
- * @throws {@link ValidationError} for a fractional number, NaN, Infinity, a non-decimal string or any other type.
+ * @throws {@link ValidationError} for a fractional number, NaN, Infinity, a non-decimal string or any other type,
+ *   and for an amount whose exponent is beyond ±999,999 (its plain notation would run to a million digits).
  */
 export function toMoney(value: unknown, path: string): Big {
   const Money = moneyConstructor();
-  if (isBigLike(value)) return new Money(digitsOf(value));
+  if (isBigLike(value)) return withinPlainRange(new Money(digitsOf(value)), path);
   if (typeof value === "string") {
-    if (DECIMAL.test(value)) return new Money(value);
+    if (DECIMAL.test(value)) return withinPlainRange(new Money(value), path);
     throw new ValidationError(
       path,
       `expected a decimal string such as "25.50", got ${JSON.stringify(value)}`,
@@ -70,6 +91,25 @@ export function toMoney(value: unknown, path: string): Big {
   throw new ValidationError(
     path,
     `expected money, got ${describeValue(value)}; pass a decimal string or a Big (a fractional or unsafe number is not exact)`,
+  );
+}
+
+/**
+ * Tells whether an amount can be written in plain notation: its exponent is within
+ * ±999,999 (under a million digits).
+ *
+ * @internal
+ */
+export function isWithinPlainRange(money: Big): boolean {
+  const { e } = money as unknown as { e: number };
+  return e > -EXPONENT_LIMIT && e < EXPONENT_LIMIT;
+}
+
+function withinPlainRange(money: Big, path: string): Big {
+  if (isWithinPlainRange(money)) return money;
+  throw new ValidationError(
+    path,
+    `is out of range: its exponent is ${money.e}, and amounts are written in plain notation, so it must be within ±${EXPONENT_LIMIT - 1}`,
   );
 }
 

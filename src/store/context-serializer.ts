@@ -1,5 +1,5 @@
 import { ContextSerializationError, ValidationError } from "../domain/errors.js";
-import { formatMoney, isBigLike } from "../domain/money.js";
+import { formatMoney, isBigNumber, isWithinPlainRange } from "../domain/money.js";
 
 /** The JSON-safe copy built before the one `JSON.stringify`. */
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -13,8 +13,11 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  * a value with a `toJSON` method (such as a `Date`) is replaced by what it returns. Anything
  * JSON would silently change or drop is refused instead: NaN, Infinity, `undefined`,
  * functions, symbols (as values or keys), bigint, Map, Set, WeakMap, WeakSet, an invalid
- * Date, cycles and class instances without `toJSON`. The same object may appear more than
- * once as long as it does not contain itself.
+ * Date, cycles and class instances without `toJSON`. Also refused: a Big whose exponent is
+ * beyond ±999999 (a million digits in plain notation), and a `toJSON` on the context itself
+ * that returns anything but an object. A plain object that merely has a Big's fields
+ * (`{"s": 1, "e": 0, "c": [5]}`) is data, kept as it is; -0 is written as 0, as JSON does.
+ * The same object may appear more than once as long as it does not contain itself.
  *
  * @param context - A plain object.
  * @returns The JSON text.
@@ -31,7 +34,16 @@ export function serializeContext(context: Record<string, unknown>): string {
       `expected a plain object, got ${describe(context)}`,
     );
   }
-  return JSON.stringify(toJsonValue(context, "", "context", new Set()));
+  const value = toJsonValue(context, "", "context", new Set());
+  // A toJSON on the context itself may return something else than an object; the column
+  // holds a JSON object, and a row holding anything else could not be restored.
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ContextSerializationError(
+      "context",
+      `its toJSON() returned ${value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`}; the context must be written as a JSON object`,
+    );
+  }
+  return JSON.stringify(value);
 }
 
 /**
@@ -106,8 +118,17 @@ function toJsonValue(
   if (value === null) return null;
   const object = value as object;
 
-  // Before toJSON: another copy of big.js may print an exponent.
-  if (isBigLike(object)) return formatMoney(object);
+  // Before toJSON: another copy of big.js may print an exponent. A plain object that only
+  // has a Big's fields is data, and stays an object.
+  if (isBigNumber(object)) {
+    if (!isWithinPlainRange(object)) {
+      throw new ContextSerializationError(
+        path,
+        `a Big whose exponent (${(object as unknown as { e: number }).e}) is beyond ±999999 would be written as a million digits or more`,
+      );
+    }
+    return formatMoney(object);
+  }
   if (ancestors.has(object)) throw new ContextSerializationError(path, "circular reference");
   if (object instanceof Date && Number.isNaN(object.getTime())) {
     throw new ContextSerializationError(path, "an invalid Date (it would be written as null)");

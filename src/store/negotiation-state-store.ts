@@ -18,7 +18,10 @@ import { type NegotiationStateRow, TABLE } from "./negotiation-state-table.js";
 
 /** What {@link NegotiationStateStore.save} stores for one negotiation (one email thread). */
 export interface NegotiationInput {
-  /** The email thread; any non-empty text, stored literally. */
+  /**
+   * The email thread; any non-empty, well-formed Unicode text, stored literally. Refused:
+   * a lone surrogate (UTF-8 cannot hold it) and a leading U+FEFF (sql.js drops it on reading).
+   */
   readonly threadId: string;
   /** The negotiation's state machine; its state and history are stored. */
   readonly stateMachine: Pick<NegotiationStateMachine, "toSnapshot">;
@@ -245,9 +248,29 @@ function toRow(
   };
 }
 
+/** A UTF-16 surrogate without its pair: text that has no UTF-8 form. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function checkedThreadId(threadId: unknown): string {
   if (typeof threadId !== "string" || threadId.length === 0) {
     throw new ValidationError("threadId", "must be a non-empty string");
+  }
+  // SQLite keeps text as UTF-8: such an id would be written as bytes that read back as
+  // U+FFFD, a different id (and one the Python service cannot decode).
+  const lone = LONE_SURROGATE.exec(threadId);
+  if (lone !== null) {
+    throw new ValidationError(
+      "threadId",
+      `must be well-formed Unicode text; it holds a lone surrogate (\\u${lone[0].charCodeAt(0).toString(16)}) at index ${lone.index}, which SQLite cannot store`,
+    );
+  }
+  // sql.js reads text with a TextDecoder that drops a leading byte order mark: such an id
+  // would be stored as given but read back as another one.
+  if (threadId.startsWith("\uFEFF")) {
+    throw new ValidationError(
+      "threadId",
+      "must not begin with U+FEFF (a byte order mark): it would be read back without it, as another id",
+    );
   }
   return threadId;
 }

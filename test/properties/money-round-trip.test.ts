@@ -1,0 +1,540 @@
+/**
+ * Property: a decimal of any size and scale comes back as the same value, in plain
+ * notation, never rounded, through every place money goes: the campaign's money fields,
+ * the context, the CPM tracker and a real store. Divisions keep 40 decimal places.
+ */
+import Big from "big.js";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  deserializeCampaign,
+  parseCampaign,
+  serializeCampaign,
+} from "../../src/domain/campaign.js";
+import { CampaignCPMTracker } from "../../src/domain/campaign-cpm-tracker.js";
+import {
+  CampaignValidationError,
+  ContextSerializationError,
+  ValidationError,
+} from "../../src/domain/errors.js";
+import { formatMoney, isBigLike, toMoney } from "../../src/domain/money.js";
+import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
+import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
+import { deserializeContext, serializeContext } from "../../src/store/context-serializer.js";
+import {
+  deserializeCpmTracker,
+  serializeCpmTracker,
+} from "../../src/store/cpm-tracker-serializer.js";
+import type { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
+import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
+import { campaignInput } from "../support/negotiations.js";
+import {
+  checkProperty,
+  decimalCase,
+  decimalPlaces,
+  nonNegativeDecimalCase,
+  timeoutFor,
+} from "./support.js";
+
+// A default that grows with FC_RUNS, for the tests that do not set their own.
+vi.setConfig({ testTimeout: timeoutFor(1000, 20) });
+
+/** Every money field of a campaign (DESIGN §5), as issue paths. */
+const MONEY_FIELDS = [
+  "budget",
+  "cpm_range.min_cpm",
+  "cpm_range.max_cpm",
+  "budget_constraints.campaign_budget",
+  "budget_constraints.min_cost_per_influencer",
+  "budget_constraints.max_cost_without_approval",
+  "budget_constraints.cpm_target",
+  "budget_constraints.cpm_leniency_pct",
+  "product_leverage.product_monetary_value",
+] as const;
+type MoneyField = (typeof MONEY_FIELDS)[number];
+
+/** A money input as a caller may pass it, and the plain string it must be written as. */
+interface MoneyCase {
+  readonly input: string | number | Big;
+  readonly plain: string;
+}
+
+/** A decimal string, the same value as a Big of the consumer's big.js, or a safe integer. */
+const moneyCase: fc.Arbitrary<MoneyCase> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: nonNegativeDecimalCase().map(({ text, plain }) => ({ input: text, plain })),
+  },
+  {
+    weight: 1,
+    arbitrary: nonNegativeDecimalCase().map(({ text, plain }) => ({ input: new Big(text), plain })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.maxSafeNat().map((n) => ({ input: n, plain: String(n) })),
+  },
+);
+
+/** The consumer's big.js settings, changed here: the package must not depend on them. */
+const consumerSettings = { DP: Big.DP, RM: Big.RM, NE: Big.NE, PE: Big.PE };
+
+beforeAll(() => {
+  // A consumer that rounds everything to integers and prints exponents everywhere.
+  Big.DP = 0;
+  Big.RM = Big.roundDown;
+  Big.NE = -1;
+  Big.PE = 1;
+});
+
+afterAll(() => {
+  Object.assign(Big, consumerSettings);
+});
+
+function expectMoney(value: unknown, plain: string): void {
+  expect(isBigLike(value)).toBe(true);
+  expect(formatMoney(value as Big)).toBe(plain);
+  expect((value as Big).eq(plain)).toBe(true);
+}
+
+function valueAt(root: unknown, path: string): unknown {
+  return path
+    .split(".")
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | null)?.[key], root);
+}
+
+/** A campaign whose money fields hold the given inputs; min_cpm and max_cpm in order. */
+function campaignWithMoney(money: Record<MoneyField, MoneyCase>): {
+  input: Record<string, unknown>;
+  expected: Record<MoneyField, string>;
+} {
+  let min = money["cpm_range.min_cpm"];
+  let max = money["cpm_range.max_cpm"];
+  if (new Big(min.plain).gt(max.plain)) [min, max] = [max, min];
+  const cases = { ...money, "cpm_range.min_cpm": min, "cpm_range.max_cpm": max };
+  const input = campaignInput({
+    budget: cases.budget.input,
+    cpm_range: { min_cpm: min.input, max_cpm: max.input },
+    budget_constraints: {
+      campaign_budget: cases["budget_constraints.campaign_budget"].input,
+      min_cost_per_influencer: cases["budget_constraints.min_cost_per_influencer"].input,
+      max_cost_without_approval: cases["budget_constraints.max_cost_without_approval"].input,
+      cpm_target: cases["budget_constraints.cpm_target"].input,
+      cpm_leniency_pct: cases["budget_constraints.cpm_leniency_pct"].input,
+    },
+    product_leverage: {
+      product_monetary_value: cases["product_leverage.product_monetary_value"].input,
+    },
+  });
+  const expected = Object.fromEntries(
+    MONEY_FIELDS.map((field) => [field, cases[field].plain]),
+  ) as Record<MoneyField, string>;
+  return { input, expected };
+}
+
+const campaignMoney = fc.record(
+  Object.fromEntries(MONEY_FIELDS.map((field) => [field, moneyCase])) as Record<
+    MoneyField,
+    fc.Arbitrary<MoneyCase>
+  >,
+);
+
+/** A tracker's money: its range and a few agreements. */
+interface TrackerMoney {
+  readonly min: MoneyCase;
+  readonly max: MoneyCase;
+  readonly agreements: readonly { readonly cpm: MoneyCase; readonly rate: number | null }[];
+  readonly extraInfluencers: number;
+}
+
+const trackerMoney: fc.Arbitrary<TrackerMoney> = fc.record({
+  min: moneyCase,
+  max: moneyCase,
+  agreements: fc.array(
+    fc.record({
+      cpm: moneyCase,
+      rate: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true, min: 0, max: 100 })),
+    }),
+    { maxLength: 6 },
+  ),
+  extraInfluencers: fc.nat({ max: 5 }),
+});
+
+function trackerFrom(money: TrackerMoney): CampaignCPMTracker {
+  const tracker = new CampaignCPMTracker(
+    "camp-001",
+    money.min.input,
+    money.max.input,
+    money.agreements.length + money.extraInfluencers,
+  );
+  for (const agreement of money.agreements)
+    tracker.recordAgreement(agreement.cpm.input, agreement.rate);
+  return tracker;
+}
+
+function expectTracker(tracker: CampaignCPMTracker, money: TrackerMoney): void {
+  expectMoney(tracker.targetMinCpm, money.min.plain);
+  expectMoney(tracker.targetMaxCpm, money.max.plain);
+  expect(tracker.agreements).toHaveLength(money.agreements.length);
+  tracker.agreements.forEach((agreement, index) => {
+    expectMoney(agreement.cpm, money.agreements[index]?.cpm.plain ?? "");
+  });
+  const dict = tracker.toDict();
+  expect(dict.target_min_cpm).toBe(money.min.plain);
+  expect(dict.target_max_cpm).toBe(money.max.plain);
+  expect(dict.agreements.map((agreement) => agreement.cpm)).toEqual(
+    money.agreements.map((agreement) => agreement.cpm.plain),
+  );
+}
+
+describe("decimals through the domain and the serializers", () => {
+  it("the oracle agrees with big.js on what each generated string is worth", async () => {
+    // The tests below hold the package to plainOf(); check it against big.js itself.
+    await checkProperty(
+      "money oracle vs big.js",
+      fc.property(decimalCase(), ({ text, plain }) => {
+        expect(new Big(text).eq(plain)).toBe(true);
+      }),
+      1000,
+    );
+  });
+
+  it(
+    "every money field of a campaign round-trips exactly: parse, serialize, deserialize",
+    async () => {
+      await checkProperty(
+        "money round trip (campaign parse/serialize/deserialize)",
+        fc.property(campaignMoney, (money) => {
+          const { input, expected } = campaignWithMoney(money);
+          const parsed = parseCampaign(input);
+          const json = serializeCampaign(parsed);
+          const written = JSON.parse(json) as unknown;
+          const back = deserializeCampaign(json);
+          for (const field of MONEY_FIELDS) {
+            expectMoney(valueAt(parsed, field), expected[field]);
+            expect(valueAt(written, field)).toBe(expected[field]);
+            expectMoney(valueAt(back, field), expected[field]);
+          }
+          // Written again, the text does not move.
+          expect(serializeCampaign(back)).toBe(json);
+          expect(serializeCampaign(input)).toBe(json);
+        }),
+        500,
+      );
+    },
+    timeoutFor(500, 5),
+  );
+
+  it("money in a context is written as its plain value; decimal strings stay the strings they were", async () => {
+    await checkProperty(
+      "money round trip (context)",
+      fc.property(fc.array(decimalCase(), { minLength: 1, maxLength: 8 }), (decimals) => {
+        const context = {
+          bigs: decimals.map(({ text }) => new Big(text)),
+          texts: decimals.map(({ text }) => text),
+          nested: { next_cpm: new Big(decimals[0]?.text ?? "0") },
+        };
+        const back = deserializeContext(serializeContext(context));
+        expect(back).toEqual({
+          bigs: decimals.map(({ plain }) => plain),
+          texts: decimals.map(({ text }) => text),
+          nested: { next_cpm: decimals[0]?.plain },
+        });
+      }),
+      1000,
+    );
+  });
+
+  it("the CPM tracker's money round-trips exactly: toDict/fromDict and the serializers", async () => {
+    await checkProperty(
+      "money round trip (CPM tracker)",
+      fc.property(trackerMoney, (money) => {
+        const tracker = trackerFrom(money);
+        expectTracker(tracker, money);
+        expectTracker(CampaignCPMTracker.fromDict(tracker.toDict()), money);
+        const stored = JSON.parse(JSON.stringify(serializeCpmTracker(tracker))) as unknown;
+        expectTracker(deserializeCpmTracker(stored), money);
+        // A dict written by someone else, with the inputs' own spelling ("25.50", "1E+3").
+        const foreign = {
+          campaign_id: "camp-001",
+          target_min_cpm: String(
+            money.min.input instanceof Big ? formatMoney(money.min.input) : money.min.input,
+          ),
+          target_max_cpm: String(
+            money.max.input instanceof Big ? formatMoney(money.max.input) : money.max.input,
+          ),
+          total_influencers: money.agreements.length + money.extraInfluencers,
+          agreements: money.agreements.map(({ cpm, rate }) => ({
+            cpm: typeof cpm.input === "string" ? cpm.input : cpm.plain,
+            engagement_rate: rate,
+          })),
+        };
+        expectTracker(deserializeCpmTracker(foreign), money);
+        expect(serializeCpmTracker(foreign)).toEqual(tracker.toDict());
+      }),
+      1000,
+    );
+  });
+
+  it("negative amounts are refused in every money field, naming the field", async () => {
+    const negative = decimalCase().filter((decimal) => decimal.negative);
+    await checkProperty(
+      "negative money refused (campaign and tracker)",
+      fc.property(negative, fc.constantFrom(...MONEY_FIELDS), (decimal, field) => {
+        const input = campaignInput({
+          cpm_range: { min_cpm: "0", max_cpm: "1e100" },
+          budget_constraints: { campaign_budget: "1" },
+          product_leverage: {},
+        });
+        const [group, key] = field.split(".") as [string, string | undefined];
+        if (key === undefined) input[group] = decimal.text;
+        else (input[group] as Record<string, unknown>)[key] = decimal.text;
+        const error = refusal(() => parseCampaign(input));
+        expect(error).toBeInstanceOf(CampaignValidationError);
+        expect((error as CampaignValidationError).issues.map((issue) => issue.path)).toContain(
+          field,
+        );
+
+        const trackerError = refusal(() => new CampaignCPMTracker("c", "0", decimal.text, 1));
+        expect(trackerError).toBeInstanceOf(ValidationError);
+        expect((trackerError as ValidationError).path).toBe("targetMaxCpm");
+        const tracker = new CampaignCPMTracker("c", "0", "1", 1);
+        expect((refusal(() => tracker.recordAgreement(decimal.text)) as ValidationError).path).toBe(
+          "cpm",
+        );
+      }),
+      500,
+    );
+  });
+
+  it("inexact or non-decimal inputs are refused with ValidationError, never rounded", async () => {
+    const notDecimal = fc.oneof(
+      fc.double({ noNaN: false }).filter((n) => !Number.isSafeInteger(n)),
+      fc.constantFrom(
+        "",
+        " 1",
+        "1 ",
+        "+1",
+        "1,5",
+        "0x10",
+        "Infinity",
+        "NaN",
+        "1e",
+        "e5",
+        ".",
+        "-",
+        "1.2.3",
+        "١٢٣",
+        "1_000",
+      ),
+      fc.string().filter((text) => !/^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(text)),
+      fc.bigInt(),
+      fc.constantFrom(null, undefined, true, [], {}),
+    );
+    await checkProperty(
+      "inexact money refused",
+      fc.property(notDecimal, (value) => {
+        const error = refusal(() => toMoney(value, "somewhere.amount"));
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).path).toBe("somewhere.amount");
+      }),
+      1000,
+    );
+  });
+});
+
+describe("amounts too large to write in plain notation", () => {
+  it('an exponent beyond ±999999 is refused wherever money goes, naming the path (regression: a 12-character "1e1000000000" ran the process out of memory)', async () => {
+    const outOfRange = fc
+      .record({
+        mantissa: fc.constantFrom("1", "9.99", "0.5", "12345"),
+        minus: fc.boolean(),
+        exponent: fc.integer({ min: 1_000_010, max: 1e12 }),
+      })
+      .map(({ mantissa, minus, exponent }) => `${mantissa}e${minus ? "-" : "+"}${exponent}`);
+    await checkProperty(
+      "out-of-range exponents refused (toMoney, campaign, tracker, context)",
+      fc.property(outOfRange, (text) => {
+        const error = refusal(() => toMoney(text, "amount"));
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).path).toBe("amount");
+        expect((error as Error).message).toMatch(/out of range/);
+        const campaignError = refusal(() => parseCampaign(campaignInput({ budget: text })));
+        expect(
+          (campaignError as CampaignValidationError).issues.map((issue) => issue.path),
+        ).toEqual(["budget"]);
+        const tracker = new CampaignCPMTracker("c", "0", "1", 1);
+        expect((refusal(() => tracker.recordAgreement(text)) as ValidationError).path).toBe("cpm");
+        const contextError = refusal(() => serializeContext({ amount: new Big(text) }));
+        expect(contextError).toBeInstanceOf(ContextSerializationError);
+        expect((contextError as ContextSerializationError).keyPath).toBe("context.amount");
+        const unknownError = refusal(() =>
+          serializeCampaign({ ...parseCampaign(campaignInput()), extra: new Big(text) }),
+        );
+        expect(unknownError).toBeInstanceOf(CampaignValidationError);
+      }),
+      300,
+    );
+  });
+
+  it("the largest exponents still accepted are written in full, in plain notation", () => {
+    expect(formatMoney(toMoney("1e999999", "amount"))).toBe(`1${"0".repeat(999_999)}`);
+    expect(formatMoney(toMoney("1e-999999", "amount"))).toBe(`0.${"0".repeat(999_998)}1`);
+    expect(() => toMoney("1e1000000", "amount")).toThrow(ValidationError);
+    expect(() => toMoney("1e-1000000", "amount")).toThrow(ValidationError);
+    // Zero has no exponent to speak of, whatever it is written with.
+    expect(formatMoney(toMoney("0e-99999999999", "amount"))).toBe("0");
+  });
+});
+
+describe("what the package promises about precision", () => {
+  /** Big with room to spare: the exact values the package's 40 places are held to. */
+  const Exact = Big();
+  Exact.DP = 200;
+  Exact.RM = Big.roundHalfUp;
+  const HALF_UNIT = new Exact("0.5e-40");
+
+  it("runningAverageCpm is the mean to 40 decimal places, exact when it fits in 40", async () => {
+    await checkProperty(
+      "precision of runningAverageCpm (DP 40)",
+      fc.property(
+        fc.array(nonNegativeDecimalCase({ intDigits: 25, fracDigits: 45 }), {
+          minLength: 1,
+          maxLength: 9,
+        }),
+        (cpms) => {
+          const tracker = new CampaignCPMTracker("c", "0", "1", cpms.length);
+          for (const { text } of cpms) tracker.recordAgreement(text);
+          const sum = cpms.reduce((total, { plain }) => total.plus(plain), new Exact(0));
+          const mean = sum.div(cpms.length);
+          const average = tracker.runningAverageCpm as Big;
+          expect(decimalPlaces(formatMoney(average))).toBeLessThanOrEqual(40);
+          expect(new Exact(formatMoney(average)).minus(mean).abs().lte(HALF_UNIT)).toBe(true);
+          if (decimalPlaces(formatMoney(mean)) <= 40)
+            expect(formatMoney(average)).toBe(formatMoney(mean));
+        },
+      ),
+      1000,
+    );
+  });
+
+  it("getFlexibility rounds only its one division, to 40 places, and never above the cap", async () => {
+    await checkProperty(
+      "precision of getFlexibility (one division at DP 40)",
+      fc.property(
+        nonNegativeDecimalCase({ intDigits: 12, fracDigits: 45 }),
+        fc.array(nonNegativeDecimalCase({ intDigits: 12, fracDigits: 45 }), { maxLength: 6 }),
+        fc.nat({ max: 7 }),
+        fc.option(fc.double({ noNaN: true, noDefaultInfinity: true, min: 0, max: 20 })),
+        (max, cpms, extra, rate) => {
+          const total = cpms.length + extra;
+          const tracker = new CampaignCPMTracker("c", "0", max.text, total);
+          for (const { text } of cpms) tracker.recordAgreement(text, rate);
+          const { targetCpm, maxAllowedCpm, reason } = tracker.getFlexibility(rate);
+
+          const target = new Exact(max.plain);
+          let base = target;
+          if (rate !== null && rate > 5) base = base.plus(target.times("0.15"));
+          else if (rate !== null && rate > 3) base = base.plus(target.times("0.08"));
+          const savings = target
+            .times(cpms.length)
+            .minus(cpms.reduce((sum, { plain }) => sum.plus(plain), new Exact(0)));
+          const remaining = total - cpms.length;
+          const premium =
+            cpms.length > 0 && remaining > 0 && savings.gt(0) ? savings.div(remaining) : null;
+          const cap = target.times("1.2");
+          const min = (a: Big, b: Big) => (a.gt(b) ? b : a);
+          // Exact: the premium to 200 places. Promised: the premium to 40 places, half up,
+          // and nothing else rounded.
+          const exact = min(premium ? base.plus(premium) : base, cap);
+          const uncapped = premium ? base.plus(premium.round(40, Big.roundHalfUp)) : base;
+          const promised = min(uncapped, cap);
+
+          expectMoney(targetCpm, max.plain);
+          expect(formatMoney(maxAllowedCpm)).toBe(formatMoney(promised));
+          expect(new Exact(formatMoney(maxAllowedCpm)).minus(exact).abs().lte(HALF_UNIT)).toBe(
+            true,
+          );
+          expect(reason.endsWith(`max allowed: $${maxAllowedCpm.toFixed(2, 1)}`)).toBe(true);
+          expect(reason.includes("capped at 120%")).toBe(uncapped.gt(cap));
+        },
+      ),
+      1000,
+    );
+  });
+});
+
+describe("the 40th place, by example", () => {
+  it("a budget premium below the 40th decimal place rounds away, so it cannot reach the cap", () => {
+    // Target max 3e-41; one agreement at 0 of two: savings 3e-41, spread over 1 remaining.
+    const tracker = new CampaignCPMTracker("c", "0", ".3e-40", 2);
+    tracker.recordAgreement("0");
+    const { maxAllowedCpm, reason } = tracker.getFlexibility(null);
+    expect(formatMoney(maxAllowedCpm)).toBe("0.00000000000000000000000000000000000000003");
+    expect(reason).not.toContain("capped");
+  });
+});
+
+describe("decimals through a real store", () => {
+  let store: NegotiationStateStore;
+
+  beforeAll(async () => {
+    store = await openNegotiationStore({ persistence: memoryPersistence() });
+  });
+
+  afterAll(() => store.close());
+
+  it(
+    "save then restoreActive gives back every amount exactly, written in plain notation",
+    async () => {
+      await checkProperty(
+        "money round trip (store save -> restoreActive, memory)",
+        fc.asyncProperty(
+          campaignMoney,
+          trackerMoney,
+          fc.array(decimalCase(), { maxLength: 4 }),
+          async (money, trackerCase, decimals) => {
+            const { input, expected } = campaignWithMoney(money);
+            const machine = new NegotiationStateMachine();
+            machine.trigger("send_offer");
+            await store.save({
+              threadId: "money",
+              stateMachine: machine,
+              context: {
+                amounts: decimals.map(({ text }) => new Big(text)),
+                texts: decimals.map(({ text }) => text),
+              },
+              campaign: input,
+              cpmTracker: trackerFrom(trackerCase),
+              roundCount: 1,
+            });
+            const [row] = await store.loadActive();
+            const written = JSON.parse(row?.campaign_json ?? "null") as unknown;
+            for (const field of MONEY_FIELDS) expect(valueAt(written, field)).toBe(expected[field]);
+
+            const [restored] = await store.restoreActive();
+            expect(restored?.threadId).toBe("money");
+            for (const field of MONEY_FIELDS) {
+              expectMoney(valueAt(restored?.campaign, field), expected[field]);
+            }
+            expect(restored?.context).toEqual({
+              amounts: decimals.map(({ plain }) => plain),
+              texts: decimals.map(({ text }) => text),
+            });
+            expectTracker(restored?.cpmTracker as CampaignCPMTracker, trackerCase);
+          },
+        ),
+        300,
+      );
+    },
+    timeoutFor(300, 10),
+  );
+});
+
+function refusal(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a refusal");
+}
