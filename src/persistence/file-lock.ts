@@ -1,11 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { link, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import process from "node:process";
 import { DatabaseLockedError, errorCode, errorMessage, StorageError } from "../domain/errors.js";
+import { type FileSystem, writeAll } from "./file-system.js";
 
-/** A held lock; `release` is idempotent. */
+/** A held lock. */
 export interface FileLock {
+  /**
+   * Removes the lock file; idempotent.
+   *
+   * @throws `StorageError` naming the lock file when it cannot be read or removed: it then
+   *   stays, and the next process takes it over once this one is gone.
+   */
   release(): Promise<void>;
 }
 
@@ -24,13 +30,16 @@ const RETRY_DELAY_MS = 50;
  * seen half-written). A lock whose holder is provably gone (its pid answers ESRCH on this
  * host) is taken over; when that cannot be checked, the open is refused with the reason.
  *
+ * @param fs - The file system.
  * @param lockPath - The lock file, next to the database.
  * @param databasePath - The database, for messages.
  * @param waitMs - How long to wait for a live holder to let go; 0 refuses at once.
  * @returns The held lock.
- * @throws {@link DatabaseLockedError} naming the holder, or why it could not be checked.
+ * @throws {@link DatabaseLockedError} naming the holder, or why it could not be checked;
+ *   `StorageError` naming the lock file when it cannot be written, read or moved aside.
  */
 export async function acquireFileLock(
+  fs: FileSystem,
   lockPath: string,
   databasePath: string,
   waitMs = 0,
@@ -38,15 +47,17 @@ export async function acquireFileLock(
   const owner: LockHolder = { pid: process.pid, host: ownHostName(), token: randomUUID() };
   const deadline = Date.now() + waitMs;
   for (;;) {
-    if (await tryCreate(lockPath, owner, databasePath)) return heldLock(lockPath, owner);
-    const holder = await readHolder(lockPath);
+    if (await tryCreate(fs, lockPath, owner, databasePath)) {
+      return heldLock(fs, lockPath, owner, databasePath);
+    }
+    const holder = await readHolder(fs, lockPath, databasePath);
     if (holder === "gone") continue;
     const refusal =
       holder === "unreadable"
         ? `the lock file ${lockPath} does not name its holder; remove it if no process uses the database`
-        : whyHeld(holder, owner);
+        : whyHeld(holder, owner, lockPath);
     if (refusal === null) {
-      await removeStaleLock(lockPath, holder as LockHolder);
+      await removeStaleLock(fs, lockPath, holder as LockHolder, databasePath);
       continue;
     }
     if (Date.now() >= deadline) throw new DatabaseLockedError(databasePath, refusal);
@@ -55,35 +66,48 @@ export async function acquireFileLock(
 }
 
 async function tryCreate(
+  fs: FileSystem,
   lockPath: string,
   owner: LockHolder,
   databasePath: string,
 ): Promise<boolean> {
-  const aside = `${lockPath}.${owner.token}`;
+  // A new name each attempt: one whose removal failed must not make every later attempt
+  // fail with EEXIST, which only the link may report.
+  const aside = `${lockPath}.${randomUUID()}`;
   try {
-    await writeFile(aside, JSON.stringify(owner), { flag: "wx" });
-    await link(aside, lockPath);
+    const fd = await fs.open(aside, "wx");
+    try {
+      await writeAll(fs, fd, new TextEncoder().encode(JSON.stringify(owner)), 0);
+    } finally {
+      await fs.close(fd);
+    }
+    await fs.link(aside, lockPath);
     return true;
   } catch (error) {
     if (errorCode(error) === "EEXIST") return false;
-    throw new StorageError(
-      `Cannot create the lock file ${lockPath} for ${databasePath}: ${errorMessage(error)}`,
-      {
-        cause: error,
-        location: databasePath,
-      },
-    );
+    // A link can fail after it took effect: a lock left in our name would shut us out.
+    const holder = await readHolder(fs, lockPath, databasePath).catch(() => undefined);
+    if (typeof holder === "object" && holder.token === owner.token) {
+      await fs.rm(lockPath, { force: true }).catch(() => undefined);
+    }
+    throw lockError("create", lockPath, databasePath, error);
   } finally {
-    await unlink(aside).catch(() => undefined);
+    await fs.rm(aside, { force: true }).catch(() => undefined);
   }
 }
 
-async function readHolder(lockPath: string): Promise<LockHolder | "gone" | "unreadable"> {
+/** The lock's holder; "unreadable" when the file does not name one. */
+async function readHolder(
+  fs: FileSystem,
+  lockPath: string,
+  databasePath: string,
+): Promise<LockHolder | "gone" | "unreadable"> {
   let text: string;
   try {
-    text = await readFile(lockPath, "utf8");
+    text = new TextDecoder().decode(await fs.readFile(lockPath));
   } catch (error) {
-    return errorCode(error) === "ENOENT" ? "gone" : "unreadable";
+    if (errorCode(error) === "ENOENT") return "gone";
+    throw lockError("read", lockPath, databasePath, error);
   }
   try {
     const holder = JSON.parse(text) as Partial<LockHolder>;
@@ -99,7 +123,7 @@ async function readHolder(lockPath: string): Promise<LockHolder | "gone" | "unre
 }
 
 /** Why the lock stands, or `null` when its holder is provably gone. */
-function whyHeld(holder: LockHolder, owner: LockHolder): string | null {
+function whyHeld(holder: LockHolder, owner: LockHolder, lockPath: string): string | null {
   const where = `held by process ${holder.pid} on ${holder.host ?? "a host it did not record"}`;
   if (owner.host === null) {
     return `${where}; whether it is alive cannot be checked, since this process cannot read its host name (under Deno, grant --allow-sys=hostname)`;
@@ -107,7 +131,9 @@ function whyHeld(holder: LockHolder, owner: LockHolder): string | null {
   if (holder.host !== owner.host) {
     return `${where}; whether it is alive cannot be checked from ${owner.host}`;
   }
-  if (holder.pid === owner.pid) return `${where}, which is this process: it is already open here`;
+  if (holder.pid === owner.pid) {
+    return `${where}, which is this process: it is already open here (or a close here failed to remove ${lockPath}; remove it if the database is not open)`;
+  }
   try {
     process.kill(holder.pid, 0);
     return where;
@@ -119,20 +145,47 @@ function whyHeld(holder: LockHolder, owner: LockHolder): string | null {
   }
 }
 
-async function removeStaleLock(lockPath: string, stale: LockHolder): Promise<void> {
+async function removeStaleLock(
+  fs: FileSystem,
+  lockPath: string,
+  stale: LockHolder,
+  databasePath: string,
+): Promise<void> {
   // Move the lock aside first, so two processes taking over at once cannot both win.
   const aside = `${lockPath}.stale-${randomUUID()}`;
+  let failure: unknown;
   try {
-    await rename(lockPath, aside);
-  } catch {
-    return;
+    await fs.rename(lockPath, aside);
+  } catch (error) {
+    // ENOENT: another process moved it first; look again. Otherwise the rename may still
+    // have taken effect: settle what was moved, then refuse.
+    if (errorCode(error) === "ENOENT") return;
+    failure = error;
   }
-  const moved = await readHolder(aside);
-  if (typeof moved === "object" && moved.token !== stale.token) {
-    // Another process took the lock over in between: put its lock back.
-    await link(aside, lockPath).catch(() => undefined);
+  let moved: Awaited<ReturnType<typeof readHolder>> | undefined;
+  try {
+    moved = await readHolder(fs, aside, databasePath);
+  } finally {
+    // Put back what is not provably the stale lock: another process's lock, taken over in
+    // between, or one that could not be read.
+    if (moved !== "gone" && !(typeof moved === "object" && moved.token === stale.token)) {
+      await fs.link(aside, lockPath).catch(() => undefined);
+    }
+    await fs.rm(aside, { force: true }).catch(() => undefined);
   }
-  await unlink(aside).catch(() => undefined);
+  if (failure !== undefined) throw lockError("take over", lockPath, databasePath, failure);
+}
+
+function lockError(
+  what: "create" | "read" | "take over" | "remove",
+  lockPath: string,
+  databasePath: string,
+  cause: unknown,
+): StorageError {
+  return new StorageError(
+    `Cannot ${what} the lock file ${lockPath} of ${databasePath}: ${errorMessage(cause)}`,
+    { cause, location: databasePath },
+  );
 }
 
 /**
@@ -147,15 +200,24 @@ function ownHostName(): string | null {
   }
 }
 
-function heldLock(lockPath: string, owner: LockHolder): FileLock {
+function heldLock(
+  fs: FileSystem,
+  lockPath: string,
+  owner: LockHolder,
+  databasePath: string,
+): FileLock {
   let released = false;
   return {
     async release() {
       if (released) return;
       released = true;
-      const holder = await readHolder(lockPath);
+      const holder = await readHolder(fs, lockPath, databasePath);
       if (typeof holder === "object" && holder.token === owner.token) {
-        await unlink(lockPath).catch(() => undefined);
+        try {
+          await fs.rm(lockPath, { force: true });
+        } catch (error) {
+          throw lockError("remove", lockPath, databasePath, error);
+        }
       }
     },
   };

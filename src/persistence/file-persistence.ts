@@ -1,5 +1,5 @@
 import { basename, dirname, join, resolve } from "node:path";
-import { errorCode, errorMessage, StorageError } from "../domain/errors.js";
+import { errorCode, errorMessage, isNegotiationError, StorageError } from "../domain/errors.js";
 import { replaceFileAtomically, syncDirectory, TEMP_MARK } from "./atomic-file.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";
 import { type FileSystem, nodeFileSystem, writeAll } from "./file-system.js";
@@ -61,6 +61,12 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   let journalBytes = 0;
   /** How long the journal file is: records, then zeros written ahead of them. */
   let journalCapacity = 0;
+  /**
+   * A checkpoint failed to empty the journal after writing the snapshot: the journal's
+   * length is unknown (the truncation may have happened without being synced), so the next
+   * append must empty it first rather than write past a hole, which would read as damage.
+   */
+  let journalToEmpty = false;
 
   const failure = (what: string, cause: unknown, location = file) =>
     new StorageError(`Cannot ${what} ${location}: ${errorMessage(cause)}`, { cause, location });
@@ -78,8 +84,12 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     location: file,
 
     async open(): Promise<StoredDatabase> {
-      await fs.mkdir(dirname(file), { recursive: true });
-      lock = await acquireFileLock(`${file}.lock`, file, options.lockTimeout);
+      try {
+        await fs.mkdir(dirname(file), { recursive: true });
+      } catch (cause) {
+        throw failure("create the folder of", cause);
+      }
+      lock = await acquireFileLock(fs, `${file}.lock`, file, options.lockTimeout);
       try {
         await removeLeftoverTempFiles(fs, file);
         const snapshot = await readIfPresent(fs, file);
@@ -98,8 +108,9 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       } catch (error) {
         if (journal !== undefined) await fs.close(journal).catch(() => undefined);
         journal = undefined;
-        await lock.release();
-        throw error;
+        // The first failure is the one to report.
+        await lock.release().catch(() => undefined);
+        throw isNegotiationError(error) ? error : failure("open", error);
       }
     },
 
@@ -115,8 +126,10 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
         await fs.fdatasync(journal);
         journalBytes = 0;
         journalCapacity = 0;
+        journalToEmpty = false;
       } catch (cause) {
         // The new snapshot holds every entry, and they are skipped by sequence on open.
+        journalToEmpty = true;
         throw failure("empty the journal", cause, journalFile);
       }
     },
@@ -125,6 +138,8 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       try {
         if (journal !== undefined) await fs.close(journal);
         if (journalBytes === 0) await fs.rm(journalFile, { force: true });
+      } catch (cause) {
+        throw failure("close", cause, journalFile);
       } finally {
         journal = undefined;
         await lock?.release();
@@ -139,8 +154,15 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     async append(entries) {
       const fd = journal as number;
       const records = encodeJournalEntries(entries);
-      const end = journalBytes + records.length;
       try {
+        if (journalToEmpty) {
+          await fs.ftruncate(fd, 0);
+          await fs.fdatasync(fd);
+          journalBytes = 0;
+          journalCapacity = 0;
+          journalToEmpty = false;
+        }
+        const end = journalBytes + records.length;
         if (end > journalCapacity) {
           // Syncing a write into space the file already has costs about half as much as
           // one that also grows it, so the file grows ahead of the records, zero-filled.

@@ -22,6 +22,8 @@ export interface FileSystem {
   close(fd: number): Promise<void>;
   readFile(path: string): Promise<Uint8Array>;
   rename(from: string, to: string): Promise<void>;
+  /** Makes `to` a second name of the file `from` (fails with EEXIST when `to` exists). */
+  link(from: string, to: string): Promise<void>;
   rm(path: string, options: { force: boolean }): Promise<void>;
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
   readdir(path: string): Promise<string[]>;
@@ -52,6 +54,7 @@ export const nodeFileSystem: FileSystem = {
   close: callback<[number]>(fs.close),
   readFile: (path) => fsp.readFile(path),
   rename: (from, to) => fsp.rename(from, to),
+  link: (from, to) => fsp.link(from, to),
   rm: (path, options) => fsp.rm(path, options),
   mkdir: (path, options) => fsp.mkdir(path, options),
   readdir: (path) => fsp.readdir(path),

@@ -66,7 +66,16 @@ export function indexedDbPersistence(
   const write = async (stores: string[], fill: (transaction: IDBTransaction) => void) => {
     if (database === undefined) throw new StorageError(`${location} is not open`, { location });
     const transaction = database.transaction(stores, "readwrite", STRICT);
-    fill(transaction);
+    try {
+      fill(transaction);
+    } catch (error) {
+      // A request that throws (an uncloneable value, a closing connection) would leave the
+      // ones placed before it to commit on their own: a refused write must leave nothing.
+      try {
+        transaction.abort();
+      } catch {}
+      throw error;
+    }
     await transactionComplete(transaction);
   };
 
@@ -82,9 +91,12 @@ export function indexedDbPersistence(
         options.lockTimeout ?? 0,
       );
       try {
-        database = await openDatabase(indexedDB, name).catch((cause) => {
+        try {
+          database = await openDatabase(indexedDB, name);
+        } catch (cause) {
+          // indexedDB.open throws at once in some cases (an opaque origin, a bad name).
           throw failure("open", cause);
-        });
+        }
         const stored = await readStored(database, location).catch((cause) => {
           throw cause instanceof CorruptDatabaseError ? cause : failure("read", cause);
         });

@@ -64,13 +64,18 @@ export function acquireWebLock(
               location,
               `another tab, worker or page still had it open after ${waitMs} ms`,
             )
-          : new StorageError(`Cannot take the lock of ${location}: ${errorMessage(cause)}`, {
+          : new StorageError(`Cannot take the lock of ${location}: ${describeCause(cause)}`, {
               cause,
               location,
             }),
       );
     });
   });
+}
+
+/** A DOMException's name says why (`SecurityError`, ...); its message alone may not. */
+function describeCause(cause: unknown): string {
+  return cause instanceof DOMException ? `${cause.name}: ${cause.message}` : errorMessage(cause);
 }
 
 let realmLocks: LockRequester | undefined;
