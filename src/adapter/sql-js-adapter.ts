@@ -89,14 +89,16 @@ export class SqlJsAdapter implements StorageAdapter {
     try {
       if (snapshot) checkSqliteImage(snapshot, persistence.location);
       db = new engine.Database(snapshot ?? undefined);
-      // The database file is in memory and dies with the process: SQLite's own rollback
-      // journal needs no file either. Durability is the persistence target's journal.
-      db.exec("PRAGMA journal_mode = MEMORY");
-      const checkpointed = readCheckpointSequence(db, persistence.location);
+      const checkpointed = readyDatabase(db, persistence.location);
       const sequence = replay(db, journal, checkpointed, persistence.location);
       const adapter = new SqlJsAdapter(db, persistence, sequence, checkpointed);
-      // A target without a journal holds only snapshots: fold what was replayed now.
-      if (!persistence.append && sequence > checkpointed) await adapter.#checkpoint();
+      // Fold what was replayed now when the target keeps no journal, or when its journal
+      // holds what a checkpoint clears away (records the snapshot has, a torn tail). Only
+      // now, with the snapshot read and the journal replayed, may anything be changed. A
+      // failed fold loses nothing: the next open reads the same snapshot and journal.
+      if ((!persistence.append && sequence > checkpointed) || persistence.wantsCheckpoint?.()) {
+        await adapter.#checkpoint({ evenIfUnchanged: true }).catch(() => undefined);
+      }
       return adapter;
     } catch (error) {
       db?.close();
@@ -261,12 +263,16 @@ export class SqlJsAdapter implements StorageAdapter {
     }
   }
 
-  /** Inside an exclusive task: snapshot everything once it is durable. */
-  async #checkpoint(): Promise<void> {
+  /**
+   * Inside an exclusive task: snapshot everything once it is durable; with nothing new
+   * since the last checkpoint, only when the target asks for one or `evenIfUnchanged`.
+   */
+  async #checkpoint({ evenIfUnchanged = false } = {}): Promise<void> {
     await this.#flushing;
     if (this.#failure) throw this.#failure;
     const sequence = this.#nextSequence - 1;
-    if (sequence === this.#checkpointedSequence) return;
+    const unchanged = sequence === this.#checkpointedSequence;
+    if (unchanged && !evenIfUnchanged && !this.#persistence.wantsCheckpoint?.()) return;
     this.#db.exec(`CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (sequence INTEGER NOT NULL)`);
     this.#db.exec(`DELETE FROM ${CHECKPOINT_TABLE}`);
     this.#db.run(`INSERT INTO ${CHECKPOINT_TABLE} (sequence) VALUES (?)`, [sequence]);
@@ -359,9 +365,15 @@ export class SqlJsAdapter implements StorageAdapter {
 /** How many prepared statements an adapter keeps. */
 const PREPARED_STATEMENTS = 32;
 
-/** The sequence of the last journal entry the snapshot holds; 0 for a plain database. */
-function readCheckpointSequence(db: SqlJsDatabase, location: string): number {
+/**
+ * Readies a freshly loaded database and reads the sequence of the last journal entry it
+ * holds (0 for a plain database). SQLite reads the schema here first: a damaged one fails.
+ */
+function readyDatabase(db: SqlJsDatabase, location: string): number {
   try {
+    // The database file is in memory and dies with the process: SQLite's own rollback
+    // journal needs no file either. Durability is the persistence target's journal.
+    db.exec("PRAGMA journal_mode = MEMORY");
     const lookup = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?");
     lookup.bind([CHECKPOINT_TABLE]);
     const exists = lookup.step();

@@ -62,11 +62,14 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   /** How long the journal file is: records, then zeros written ahead of them. */
   let journalCapacity = 0;
   /**
-   * A checkpoint failed to empty the journal after writing the snapshot: the journal's
-   * length is unknown (the truncation may have happened without being synced), so the next
-   * append must empty it first rather than write past a hole, which would read as damage.
+   * Where the journal must be cut before anything is appended: after its records, when
+   * open found a torn tail or zeros written ahead (cut only once the database proved
+   * readable, so a refused open changes nothing); at 0, when a checkpoint failed to empty
+   * it (its length is then unknown, and writing past a hole would read as damage).
    */
-  let journalToEmpty = false;
+  let journalCutAt: number | undefined;
+  /** The journal held bytes at open: a checkpoint should fold them and empty it. */
+  let recovering = false;
 
   const failure = (what: string, cause: unknown, location = file) =>
     new StorageError(`Cannot ${what} ${location}: ${errorMessage(cause)}`, { cause, location });
@@ -82,6 +85,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
 
   const persistence: Persistence = {
     location: file,
+    wantsCheckpoint: () => recovering || journalBytes >= checkpointBytes,
 
     async open(): Promise<StoredDatabase> {
       try {
@@ -96,12 +100,11 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
         const journalImage = await readIfPresent(fs, journalFile);
         const decoded = decodeJournal(journalImage ?? new Uint8Array(), journalFile);
         journal = await openJournal();
-        if (journalImage && decoded.validBytes < journalImage.length) {
-          // Zeros written ahead, or a torn last record that was never acknowledged: cut
-          // them off, so that nothing but zeros ever follows the records.
-          await fs.ftruncate(journal, decoded.validBytes);
-          await fs.fdatasync(journal);
-        }
+        // Zeros written ahead, or a torn last record that was never acknowledged: cut off
+        // later, so that nothing but zeros ever follows the records.
+        const journalLength = journalImage?.length ?? 0;
+        journalCutAt = decoded.validBytes < journalLength ? decoded.validBytes : undefined;
+        recovering = journalLength > 0;
         journalBytes = decoded.validBytes;
         journalCapacity = decoded.validBytes;
         return { snapshot, journal: decoded.entries };
@@ -120,16 +123,20 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       } catch (cause) {
         throw failure("write the database", cause);
       }
-      if (journalBytes === 0 || journal === undefined) return;
+      if ((journalBytes === 0 && journalCutAt === undefined) || journal === undefined) {
+        recovering = false;
+        return;
+      }
       try {
         await fs.ftruncate(journal, 0);
         await fs.fdatasync(journal);
         journalBytes = 0;
         journalCapacity = 0;
-        journalToEmpty = false;
+        journalCutAt = undefined;
+        recovering = false;
       } catch (cause) {
         // The new snapshot holds every entry, and they are skipped by sequence on open.
-        journalToEmpty = true;
+        journalCutAt = 0;
         throw failure("empty the journal", cause, journalFile);
       }
     },
@@ -137,7 +144,9 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     async close() {
       try {
         if (journal !== undefined) await fs.close(journal);
-        if (journalBytes === 0) await fs.rm(journalFile, { force: true });
+        if (journalBytes === 0 && journalCutAt === undefined) {
+          await fs.rm(journalFile, { force: true });
+        }
       } catch (cause) {
         throw failure("close", cause, journalFile);
       } finally {
@@ -155,12 +164,12 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       const fd = journal as number;
       const records = encodeJournalEntries(entries);
       try {
-        if (journalToEmpty) {
-          await fs.ftruncate(fd, 0);
+        if (journalCutAt !== undefined) {
+          await fs.ftruncate(fd, journalCutAt);
           await fs.fdatasync(fd);
-          journalBytes = 0;
-          journalCapacity = 0;
-          journalToEmpty = false;
+          journalBytes = journalCutAt;
+          journalCapacity = journalCutAt;
+          journalCutAt = undefined;
         }
         const end = journalBytes + records.length;
         if (end > journalCapacity) {
@@ -183,7 +192,6 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
         throw failure("append to the journal", cause, journalFile);
       }
     },
-    wantsCheckpoint: () => journalBytes >= checkpointBytes,
   };
 }
 

@@ -56,6 +56,8 @@ export function indexedDbPersistence(
   let database: IDBDatabase | undefined;
   let releaseLock: ReleaseLock | undefined;
   let journalBytes = 0;
+  /** The journal held records at open: a checkpoint should fold them and empty it. */
+  let recovering = false;
 
   const failure = (what: string, cause: unknown) =>
     new StorageError(`Cannot ${what} ${location}: ${describeDomError(cause)}`, {
@@ -101,6 +103,7 @@ export function indexedDbPersistence(
           throw cause instanceof CorruptDatabaseError ? cause : failure("read", cause);
         });
         journalBytes = stored.journalBytes;
+        recovering = journalBytes > 0;
         return { snapshot: stored.snapshot, journal: stored.journal };
       } catch (error) {
         database?.close();
@@ -125,7 +128,7 @@ export function indexedDbPersistence(
       journalBytes += records.reduce((sum, record) => sum + record.length, 0);
     },
 
-    wantsCheckpoint: () => journalBytes >= checkpointBytes,
+    wantsCheckpoint: () => recovering || journalBytes >= checkpointBytes,
 
     async checkpoint(snapshot) {
       try {
@@ -137,6 +140,7 @@ export function indexedDbPersistence(
         throw failure("write the snapshot of", cause);
       }
       journalBytes = 0;
+      recovering = false;
     },
 
     async close() {

@@ -16,7 +16,8 @@ export interface Persistence {
    * Takes the writer lock and reads what is stored.
    *
    * @returns The snapshot (`null` when nothing is stored yet) and the journal entries
-   *   written after it, oldest first. A torn last entry (never acknowledged) is dropped.
+   *   written after it, oldest first. A torn last entry (never acknowledged) is left out,
+   *   and cleared away by the first append or checkpoint.
    * @throws `DatabaseLockedError` when another writer holds the place; `StorageError` or
    *   `CorruptDatabaseError` naming the place (and offset) when it cannot be read. Nothing
    *   is held, and nothing is changed, after a throw.
@@ -32,7 +33,11 @@ export interface Persistence {
    */
   append?(entries: readonly JournalEntry[]): Promise<void>;
 
-  /** Whether the journal has outgrown its threshold, so the adapter should checkpoint. */
+  /**
+   * Whether the adapter should checkpoint: the journal has outgrown its threshold, or it
+   * holds what only a checkpoint clears away (records the snapshot already has, a torn
+   * tail). Until then, nothing found at `open` is changed.
+   */
   wantsCheckpoint?(): boolean;
 
   /**

@@ -18,6 +18,7 @@ import {
   type FilePersistenceOptions,
   filePersistence,
 } from "../../src/persistence/file-persistence.js";
+import { type FileSystem, nodeFileSystem } from "../../src/persistence/file-system.js";
 import { decodeJournal, encodeJournalEntries } from "../../src/persistence/journal-codec.js";
 import { faultyFileSystem } from "../support/faulty-file-system.js";
 
@@ -161,7 +162,7 @@ describe("journaled file persistence", () => {
     }
   });
 
-  it("cuts a torn last record off before appending after it", async () => {
+  it("folds a journal with a torn last record into the database at open, then appends after it", async () => {
     const adapter = await openWithRows(2);
     const crashed = await crashCopy();
     await adapter.close();
@@ -172,9 +173,38 @@ describe("journaled file persistence", () => {
       Buffer.concat([journal.subarray(0, end), Buffer.from("NSJ1 torn")]),
     );
     const reopened = await open(crashed);
-    expect((await stat(journalOf(crashed))).size).toBe(end);
+    expect((await stat(journalOf(crashed))).size).toBe(0);
+    expect(await keysIn(await crashCopy(crashed))).toEqual(keys(2));
     await reopened.run("INSERT INTO t VALUES ('k2', 2)");
     expect(await keysIn(await crashCopy(crashed))).toEqual(keys(3));
+    await reopened.close();
+  });
+
+  it("cuts a torn last record off before appending, when the fold at open failed", async () => {
+    const adapter = await openWithRows(2);
+    const crashed = await crashCopy();
+    await adapter.close();
+    const end = await recordsEnd(crashed);
+    const journal = await readFile(journalOf(crashed));
+    await writeFile(
+      journalOf(crashed),
+      Buffer.concat([journal.subarray(0, end), Buffer.from("NSJ1 torn")]),
+    );
+    let renamesFail = true;
+    const fileSystem: FileSystem = {
+      ...nodeFileSystem,
+      rename: (from, to) =>
+        renamesFail
+          ? Promise.reject(Object.assign(new Error("EIO: rename"), { code: "EIO" }))
+          : nodeFileSystem.rename(from, to),
+    };
+    const reopened = await openSqlJsAdapter({
+      persistence: filePersistence(crashed, { fileSystem }),
+    });
+    expect((await stat(journalOf(crashed))).size).toBe(end + 9);
+    await reopened.run("INSERT INTO t VALUES ('k2', 2)");
+    expect(await keysIn(await crashCopy(crashed))).toEqual(keys(3));
+    renamesFail = false;
     await reopened.close();
   });
 
@@ -207,6 +237,18 @@ describe("journaled file persistence", () => {
       await reopened.run("UPDATE c SET n = n + 0");
       await reopened.close();
     }
+  });
+
+  it("empties a journal of records the snapshot already holds, even with nothing new to save", async () => {
+    const adapter = await openWithRows(3);
+    const journal = await readFile(journalOf(file));
+    await adapter.close();
+    // A checkpoint that crashed after the new snapshot, before the journal was emptied:
+    await writeFile(journalOf(file), journal);
+    const reopened = await open();
+    await reopened.close();
+    await expect(stat(journalOf(file))).rejects.toThrow("ENOENT");
+    expect(await keysIn(file)).toEqual(keys(3));
   });
 
   it("replays every entry after a crash, and the same again after a second crash", async () => {

@@ -129,17 +129,13 @@ async function settle(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
 
-/**
- * Opens `file`, expecting a refusal; returns the error, a NegotiationError (or, when
- * `tolerateKnownBug`, the adapter's raw error of {@link isKnownOpenBug}).
- */
-async function refusedOpen(file: string, tolerateKnownBug = false): Promise<NegotiationError> {
+/** Opens `file`, expecting a refusal; returns the error, a NegotiationError. */
+async function refusedOpen(file: string): Promise<NegotiationError> {
   let store: Awaited<ReturnType<typeof openNegotiationStore>> | undefined;
   try {
     store = await openNegotiationStore({ persistence: filePersistence(file) });
   } catch (error) {
-    if (!(tolerateKnownBug && isKnownOpenBug(error)))
-      expect(error).toBeInstanceOf(NegotiationError);
+    expect(error).toBeInstanceOf(NegotiationError);
     return error as NegotiationError;
   }
   await store.close();
@@ -150,21 +146,13 @@ async function refusedOpen(file: string, tolerateKnownBug = false): Promise<Nego
  * Checks that opening `db` (and `journal`) is refused with a NegotiationError naming the
  * database file, and that the folder holds the same files with the same bytes afterwards.
  */
-async function expectRefusedUntouched(
-  db: Uint8Array,
-  journal?: Uint8Array,
-  knownBugs?: { count: number },
-): Promise<void> {
+async function expectRefusedUntouched(db: Uint8Array, journal?: Uint8Array): Promise<void> {
   const { dir, file, journalFile } = await place(db, journal);
-  const error = await refusedOpen(file, knownBugs !== undefined);
-  if (knownBugs && isKnownOpenBug(error)) {
-    knownBugs.count++;
-  } else {
-    expect(
-      isNegotiationError(error, "DATABASE_CORRUPT") || isNegotiationError(error, "STORAGE_FAILED"),
-    ).toBe(true);
-    expect(error.message).toContain(file);
-  }
+  const error = await refusedOpen(file);
+  expect(
+    isNegotiationError(error, "DATABASE_CORRUPT") || isNegotiationError(error, "STORAGE_FAILED"),
+  ).toBe(true);
+  expect(error.message).toContain(file);
   expectBytes(await bytesOf(file), db, "the database file");
   expectBytes(await bytesOf(journalFile), journal ?? null, "the journal");
   expect((await readdir(dir)).sort()).toEqual(
@@ -244,21 +232,17 @@ describe("arbitrary bytes as the database file", () => {
         ),
       );
       // As long as the header promises: SQLite itself reads the garbage.
-      const knownBugs = { count: 0 };
       await withoutUncaught(() =>
         checkProperty(
           "real header + garbage (full length, read by SQLite): refused, untouched",
           fc.asyncProperty(fc.integer(), fc.nat({ max: 2 * 4096 }), (seed, extra) =>
             expectRefusedUntouched(
               concat(realImage.subarray(0, 100), noise(seed, realImage.length - 100 + extra)),
-              undefined,
-              knownBugs,
             ),
           ),
           100,
         ),
       );
-      console.log(`[properties]   of which the known raw-error bug: ${knownBugs.count}`);
     },
     timeoutFor(200, 40),
   );
@@ -310,23 +294,6 @@ const damage = fc.oneof(
     }),
 );
 
-/**
- * A database whose header or schema SQLite cannot read ("file is not a database",
- * "unsupported file format", "malformed database schema (...)", "database disk image is
- * malformed") makes sql.js throw a plain Error from the adapter's first statement,
- * `PRAGMA journal_mode` in SqlJsAdapter.open, outside the CorruptDatabaseError wrapping and
- * without the file's name. Reported to the owner of src/adapter; see the `it.fails` below.
- * Tolerated here, and counted, until it is fixed.
- */
-function isKnownOpenBug(error: unknown): boolean {
-  const stack = error instanceof Error ? (error.stack ?? "") : "";
-  return (
-    !(error instanceof NegotiationError) &&
-    stack.includes("sql-wasm") &&
-    stack.includes("sql-js-adapter")
-  );
-}
-
 /** Opens `bytes` as a database file; the refusal, or null when it opened. */
 async function openError(bytes: Uint8Array): Promise<unknown> {
   const { file } = await place(bytes);
@@ -343,7 +310,7 @@ describe("a real database, damaged", () => {
   it(
     "either opens or is refused with a NegotiationError naming the file; a refused file is untouched",
     async () => {
-      const outcomes = { refused: 0, opened: 0, rowsUnreadable: 0, knownOpenBug: 0 };
+      const outcomes = { refused: 0, opened: 0, rowsUnreadable: 0 };
       await withoutUncaught(() =>
         checkProperty(
           "damaged real database: opens or refused, never raw",
@@ -354,13 +321,9 @@ describe("a real database, damaged", () => {
             try {
               store = await openNegotiationStore({ persistence: filePersistence(file) });
             } catch (error) {
-              if (isKnownOpenBug(error)) {
-                outcomes.knownOpenBug++;
-              } else {
-                expect(error).toBeInstanceOf(NegotiationError);
-                expect((error as Error).message).toContain(file);
-                outcomes.refused++;
-              }
+              expect(error).toBeInstanceOf(NegotiationError);
+              expect((error as Error).message).toContain(file);
+              outcomes.refused++;
               expectBytes(await bytesOf(file), bytes, "the database file");
               expectBytes(await bytesOf(journalFile), null, "the journal");
               await rm(dir, { recursive: true, force: true });
@@ -392,7 +355,7 @@ describe("a real database, damaged", () => {
     timeoutFor(100, 60),
   );
 
-  it.fails("KNOWN BUG (src/adapter): a schema SQLite cannot parse is refused with CorruptDatabaseError naming the file", async () => {
+  it("a schema SQLite cannot parse is refused with CorruptDatabaseError naming the file", async () => {
     // "CREATE TABLE negotiation_state" becomes "CREATE TABLX negotiation_state" in sqlite_master.
     const bytes = realImage.slice();
     const at = Buffer.from(bytes).indexOf("CREATE TABLE negotiation_state");
@@ -403,7 +366,7 @@ describe("a real database, damaged", () => {
     expect(error).toBeInstanceOf(CorruptDatabaseError);
   });
 
-  it.fails("KNOWN BUG (src/adapter): a header SQLite refuses is refused with CorruptDatabaseError naming the file", async () => {
+  it("a header SQLite refuses is refused with CorruptDatabaseError naming the file", async () => {
     // Byte 21 of the header, the maximum embedded payload fraction, must be 64.
     const bytes = realImage.slice();
     bytes[21] = 63;
@@ -449,7 +412,7 @@ describe("arbitrary bytes as the journal next to a valid database", () => {
   );
 
   it(
-    "whole records followed by any tail: every record is replayed, and only the tail is cut off",
+    "whole records followed by any tail: every record is replayed, and folded into the database at open",
     async () => {
       const tail = fc.oneof(
         garbage(4096),
@@ -462,7 +425,7 @@ describe("arbitrary bytes as the journal next to a valid database", () => {
       );
       await withoutUncaught(() =>
         checkProperty(
-          "valid records + torn tail: all replayed, tail cut",
+          "valid records + torn tail: all replayed and folded",
           fc.asyncProperty(
             fc.integer({ min: 0, max: journalRecords.length }),
             tail,
@@ -471,7 +434,9 @@ describe("arbitrary bytes as the journal next to a valid database", () => {
               const { dir, file, journalFile } = await place(baseImage, concat(records, junk));
               const { threads, journalWhileOpen } = await openAndRead(file, journalFile);
               expect(threads).toEqual([...baseThreads, ...journalThreads.slice(0, kept)].sort());
-              expectBytes(journalWhileOpen, records, "the journal while open");
+              // The open replays the records and folds them into the database file, emptying the
+              // journal (the tail with it).
+              expectBytes(journalWhileOpen, new Uint8Array(), "the journal while open");
               await rm(dir, { recursive: true, force: true });
             },
           ),
@@ -533,7 +498,7 @@ describe("arbitrary bytes as the journal next to a valid database", () => {
     timeoutFor(100, 40),
   );
 
-  it.fails("KNOWN BUG (src/persistence, src/adapter): refusing a corrupt database file leaves its journal as it was", async () => {
+  it("refusing a corrupt database file leaves its journal as it was", async () => {
     const journal = concat(new TextEncoder().encode("NSJ1"), new Uint8Array(40).fill(7));
     const { file, journalFile } = await place(new TextEncoder().encode("not a database"), journal);
     await expect(refusedOpen(file)).resolves.toBeInstanceOf(CorruptDatabaseError);

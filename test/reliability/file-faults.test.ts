@@ -417,7 +417,10 @@ const codeOf = (kind: FaultKind) => (kind.includes("ENOSPC") ? "ENOSPC" : "EIO")
 type Outcome =
   /** Refused with a clear error. */
   | "refused"
-  /** A checkpoint the adapter started by itself failed; a later one succeeded. */
+  /**
+   * A checkpoint the adapter started by itself (the fold at open, or one past the journal's
+   * threshold) failed; a later one succeeded.
+   */
   | "absorbed by a later checkpoint"
   /** The clean-up of a lock's side file failed; the lock itself was not affected. */
   | "absorbed by a lock clean-up"
@@ -484,11 +487,10 @@ async function checkRun(
       problem(`a short write (which writeAll must go on after) failed ${errors[0]?.where}`);
     }
   } else if (errors.length === 0) {
-    if (
-      crash.checkpoint !== undefined &&
-      crash.checkpoint < run.checkpoints &&
-      workload.options.journal !== false
-    ) {
+    // In whole-image mode each commit's checkpoint is its save; only the fold at open is
+    // one the adapter starts by itself.
+    const startedByItself = workload.options.journal !== false || crash.step === "open";
+    if (crash.checkpoint !== undefined && crash.checkpoint < run.checkpoints && startedByItself) {
       outcome = "absorbed by a later checkpoint";
     } else if (call.startsWith(`rm ${lockFile}.`)) {
       outcome = "absorbed by a lock clean-up";
