@@ -96,7 +96,9 @@ export class SqlJsAdapter implements StorageAdapter {
       // holds what a checkpoint clears away (records the snapshot has, a torn tail). Only
       // now, with the snapshot read and the journal replayed, may anything be changed. A
       // failed fold loses nothing: the next open reads the same snapshot and journal.
-      if ((!persistence.append && sequence > checkpointed) || persistence.wantsCheckpoint?.()) {
+      const foldNow =
+        (!persistence.append && sequence > checkpointed) || persistence.wantsCheckpoint?.();
+      if (foldNow && !persistence.readOnly) {
         await adapter.#checkpoint({ evenIfUnchanged: true }).catch(() => undefined);
       }
       return adapter;
@@ -169,7 +171,8 @@ export class SqlJsAdapter implements StorageAdapter {
    * @throws `StorageError` when the snapshot cannot be written; nothing durable is lost
    *   and the adapter goes on.
    */
-  checkpoint(): Promise<void> {
+  async checkpoint(): Promise<void> {
+    this.#refuseIfReadOnly();
     return this.#exclusive(() => this.#checkpoint());
   }
 
@@ -184,6 +187,15 @@ export class SqlJsAdapter implements StorageAdapter {
       }
     });
     return this.#closing;
+  }
+
+  #refuseIfReadOnly(): void {
+    if (this.#persistence.readOnly) {
+      throw new StorageError(
+        `The database ${this.location} is open read-only: it cannot be changed`,
+        { location: this.location },
+      );
+    }
   }
 
   /** Runs one task at a time, in call order, on an open adapter. */
@@ -211,6 +223,7 @@ export class SqlJsAdapter implements StorageAdapter {
    * made meanwhile join the next sync.
    */
   async #write<T>(apply: (statements: JournalStatement[]) => Promise<T> | T): Promise<T> {
+    this.#refuseIfReadOnly();
     const { result, durable } = await this.#exclusive(async () => {
       const statements: JournalStatement[] = [];
       const result = await apply(statements);
@@ -272,6 +285,7 @@ export class SqlJsAdapter implements StorageAdapter {
     if (this.#failure) throw this.#failure;
     const sequence = this.#nextSequence - 1;
     const unchanged = sequence === this.#checkpointedSequence;
+    if (this.#persistence.readOnly) return;
     if (unchanged && !evenIfUnchanged && !this.#persistence.wantsCheckpoint?.()) return;
     this.#db.exec(`CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (sequence INTEGER NOT NULL)`);
     this.#db.exec(`DELETE FROM ${CHECKPOINT_TABLE}`);

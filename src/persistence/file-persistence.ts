@@ -24,6 +24,12 @@ export interface FilePersistenceOptions {
   readonly checkpointBytes?: number;
   /** The file system to use; `node:fs/promises` by default. Tests pass one that fails on demand. */
   readonly fileSystem?: FileSystem;
+  /**
+   * Only read the database, as it is now: no lock is taken (a writer may have it open),
+   * nothing is written, and changes are refused. It sees every acknowledged save: the
+   * database file and its journal.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** The journal's file name next to the database: never `-journal` or `-wal`, SQLite's own. */
@@ -39,9 +45,9 @@ const JOURNAL_GROWTH_BYTES = 1024 * 1024;
  * zero-filled ahead of the records). Checkpoints (on close, and when the journal
  * outgrows `checkpointBytes`) replace the file atomically (temp file, fsync, rename, fsync
  * of the folder) and empty the journal, so after `close()` the file alone is the whole
- * database. `<path>.lock` holds the writer lock while it is open. A file that is not a
- * readable SQLite database, or a journal damaged before its last record, is refused,
- * naming it, and never overwritten.
+ * database. `<path>.lock` holds the writer lock while it is open (`readOnly` takes none,
+ * and changes nothing). A file that is not a readable SQLite database, or a journal damaged
+ * before its last record, is refused, naming it, and never overwritten.
  *
  * @param path - The database file; its folder is created if missing.
  * @param options - Lock waiting, journal mode and threshold, file system.
@@ -54,6 +60,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   const file = resolve(path);
   const journalFile = `${file}${JOURNAL_SUFFIX}`;
   const fs = options.fileSystem ?? nodeFileSystem;
+  if (options.readOnly) return readOnlyFilePersistence(fs, file, journalFile);
   const checkpointBytes = options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
   let lock: FileLock | undefined;
   let journal: number | undefined;
@@ -192,6 +199,41 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
         throw failure("append to the journal", cause, journalFile);
       }
     },
+  };
+}
+
+function readOnlyFilePersistence(fs: FileSystem, file: string, journalFile: string): Persistence {
+  return {
+    location: file,
+    readOnly: true,
+    async open() {
+      for (let attempt = 1; ; attempt++) {
+        // The journal first: a checkpoint running meanwhile writes the new database file
+        // before it empties the journal, so the file read next holds every record read here.
+        const journalImage = await readIfPresent(fs, journalFile);
+        const snapshot = await readIfPresent(fs, file);
+        // A database never checkpointed yet is only a journal.
+        if (snapshot === null && journalImage === null) {
+          throw new StorageError(`Cannot read ${file}: there is no database there`, {
+            location: file,
+          });
+        }
+        try {
+          const { entries } = decodeJournal(journalImage ?? new Uint8Array(), journalFile);
+          return { snapshot, journal: entries };
+        } catch (error) {
+          // A writer emptying and refilling the journal while it was read can make it
+          // look damaged; a second read tells that from damage that stays.
+          if (attempt === 2) throw error;
+        }
+      }
+    },
+    async checkpoint() {
+      throw new StorageError(`The database ${file} is open read-only: it cannot be changed`, {
+        location: file,
+      });
+    },
+    async close() {},
   };
 }
 

@@ -13,6 +13,12 @@ export interface Persistence {
   readonly location: string;
 
   /**
+   * The place is only read: `open` takes no lock and changes nothing, there is no `append`,
+   * and the adapter refuses every change and never checkpoints.
+   */
+  readonly readOnly?: boolean;
+
+  /**
    * Takes the writer lock and reads what is stored.
    *
    * @returns The snapshot (`null` when nothing is stored yet) and the journal entries

@@ -209,4 +209,44 @@ describe("filePersistence", () => {
     ).rejects.toBeInstanceOf(DatabaseLockedError);
     await first.close();
   });
+
+  describe("read-only", () => {
+    it("reads what a writer holding the file has acknowledged, journal included, and changes nothing", async () => {
+      const writer = await openSqlJsAdapter({ persistence: filePersistence(file) });
+      await writer.run("CREATE TABLE t (k TEXT)");
+      await writer.run("INSERT INTO t VALUES ('a'), ('b')");
+      const before = await filesIn(folder);
+
+      const reader = await openSqlJsAdapter({
+        persistence: filePersistence(file, { readOnly: true }),
+      });
+      expect(await reader.all("SELECT k FROM t ORDER BY k")).toEqual([{ k: "a" }, { k: "b" }]);
+      await expect(reader.run("INSERT INTO t VALUES ('c')")).rejects.toThrow(
+        `The database ${file} is open read-only: it cannot be changed`,
+      );
+      await expect(reader.checkpoint()).rejects.toThrow("open read-only");
+      await reader.close();
+      expect(await filesIn(folder)).toEqual(before);
+
+      await writer.run("INSERT INTO t VALUES ('c')");
+      await writer.close();
+    });
+
+    it("refuses a database that is not there, creating nothing", async () => {
+      await expect(
+        openSqlJsAdapter({ persistence: filePersistence(file, { readOnly: true }) }),
+      ).rejects.toThrow(`Cannot read ${file}: there is no database there`);
+      expect(await readdir(folder)).toEqual([]);
+    });
+  });
 });
+
+/** Every file of a folder with its bytes. */
+async function filesIn(path: string): Promise<Record<string, string>> {
+  const names = (await readdir(path)).sort();
+  return Object.fromEntries(
+    await Promise.all(
+      names.map(async (name) => [name, (await readFile(join(path, name))).toString("hex")]),
+    ),
+  );
+}
