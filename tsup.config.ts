@@ -5,9 +5,15 @@ import { defineConfig } from "tsup";
 const require = createRequire(import.meta.url);
 
 export default defineConfig({
-  entry: { index: "src/index.ts", file: "src/file.ts", indexeddb: "src/indexeddb.ts" },
+  entry: {
+    index: "src/index.ts",
+    file: "src/file.ts",
+    indexeddb: "src/indexeddb.ts",
+    cli: "src/cli.ts",
+  },
   format: ["esm", "cjs"],
-  dts: true,
+  // The command line is a program, not an API.
+  dts: { entry: { index: "src/index.ts", file: "src/file.ts", indexeddb: "src/indexeddb.ts" } },
   clean: true,
   sourcemap: true,
   target: "es2022",

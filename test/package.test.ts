@@ -94,6 +94,11 @@ describe("the built package", () => {
         expect(Object.keys(target)[0], `${subpath} ${condition}`).toBe("types");
       }
     }
-    expect(Object.keys(packageJson.dependencies).sort()).toEqual(["big.js", "sql.js", "valibot"]);
+    expect(Object.keys(packageJson.dependencies).sort()).toEqual([
+      "big.js",
+      "commander",
+      "sql.js",
+      "valibot",
+    ]);
   });
 });

@@ -221,8 +221,7 @@ function operationsOn(executor: SqlExecutor, clock: () => Date): NegotiationStat
     },
     loadActive,
     async restoreActive() {
-      const campaigns = new Map<string, Campaign>();
-      return (await loadActive()).map((row) => restoreRow(row, campaigns));
+      return restoreNegotiationRows(await loadActive());
     },
     async delete(threadId) {
       const { changes } = await executor.run(`DELETE FROM ${TABLE} WHERE thread_id = ?`, [
@@ -231,6 +230,21 @@ function operationsOn(executor: SqlExecutor, clock: () => Date): NegotiationStat
       return changes > 0;
     },
   };
+}
+
+/**
+ * Checks a negotiation and writes it as the row `save` stores, timestamps aside: for tools
+ * that write rows themselves (an import that keeps each row's own timestamps).
+ *
+ * @param negotiation - The negotiation.
+ * @returns Its row, without `created_at` and `updated_at`.
+ * @throws As `save` does: `ValidationError`, `CampaignValidationError`,
+ *   `ContextSerializationError`, `InvalidTransitionError`, naming the bad field.
+ */
+export function negotiationToRow(
+  negotiation: NegotiationInput,
+): Omit<NegotiationStateRow, "created_at" | "updated_at"> {
+  return toRow(negotiation);
 }
 
 function toRow(
@@ -298,6 +312,21 @@ function checkedSnapshot(stateMachine: unknown): NegotiationSnapshot {
 function oldestFirst(a: NegotiationStateRow, b: NegotiationStateRow): number {
   if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
   return a.thread_id < b.thread_id ? -1 : a.thread_id > b.thread_id ? 1 : 0;
+}
+
+/**
+ * Rebuilds negotiations from stored rows in any state, as `restoreActive` does for the
+ * unfinished ones: for tools that read rows themselves (all rows, a chosen thread).
+ *
+ * @param rows - Rows of `negotiation_state`, as stored.
+ * @returns One negotiation per row, in order.
+ * @throws `ValidationError` naming the thread and column of the first row that cannot be read.
+ */
+export function restoreNegotiationRows(
+  rows: readonly NegotiationStateRow[],
+): RestoredNegotiation[] {
+  const campaigns = new Map<string, Campaign>();
+  return rows.map((row) => restoreRow(row, campaigns));
 }
 
 /**

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/**
+ * `negotiation-state`: the operator's command line (`npx negotiation-state --help`). Runs
+ * under Node, Deno (`--allow-read --allow-write`) and Bun.
+ *
+ * @packageDocumentation
+ */
+import process from "node:process";
+import { runCli } from "./cli/run-cli.js";
+
+runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+}).then((status) => {
+  process.exitCode = status;
+});

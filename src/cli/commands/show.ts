@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { serializeCampaign } from "../../domain/campaign.js";
+import { action, type CliContext } from "../cli-context.js";
+import { engagementRateOf } from "../negotiation-summary.js";
+import { loadNegotiation } from "../negotiations.js";
+import { colorState } from "../state-colors.js";
+import { rowToWire } from "../wire-format.js";
+
+/** Registers `show`: one whole negotiation. */
+export function registerShow(program: Command, context: CliContext): void {
+  program
+    .command("show")
+    .summary("show one negotiation whole")
+    .description(
+      "Show one negotiation whole: state, round, timestamps, context, campaign, CPM tracker and what it allows now.",
+    )
+    .argument("<database>", "the database file")
+    .argument("<thread>", "the negotiation's thread id")
+    .option("--json", "print it as export writes it (one JSON object)")
+    .action(
+      action(context, async (database: string, thread: string, options: { json?: boolean }) => {
+        const { row, negotiation } = await loadNegotiation(context, database, thread);
+        if (options.json) {
+          context.out(JSON.stringify(rowToWire(row), null, 2));
+          return;
+        }
+        const { bold, dim } = context.colors;
+        const engagement = engagementRateOf(negotiation);
+        const flexibility = negotiation.cpmTracker.getFlexibility(engagement);
+        const field = (name: string, value: string) =>
+          context.out(`${bold(name.padEnd(16))}${value}`);
+        field("thread", negotiation.threadId);
+        field("state", colorState(context.colors, negotiation.stateMachine.state));
+        if (negotiation.stateMachine.prePauseState) {
+          field("paused from", negotiation.stateMachine.prePauseState);
+        }
+        field("round", String(negotiation.roundCount));
+        field("created", negotiation.createdAt);
+        field("updated", negotiation.updatedAt);
+        field("transitions", `${negotiation.stateMachine.history.length} ${dim("(see history)")}`);
+        field("engagement", engagement === null ? "-" : `${engagement}%`);
+        field(
+          "max allowed CPM",
+          `$${flexibility.maxAllowedCpm.toFixed(2)} ${dim(flexibility.reason)}`,
+        );
+        context.out("");
+        context.out(bold("context"));
+        context.out(JSON.stringify(negotiation.context, null, 2));
+        context.out(bold("campaign"));
+        context.out(JSON.stringify(JSON.parse(serializeCampaign(negotiation.campaign)), null, 2));
+        context.out(bold("cpm tracker"));
+        context.out(JSON.stringify(negotiation.cpmTracker.toDict(), null, 2));
+      }),
+    );
+}

@@ -1,0 +1,57 @@
+import { Command, CommanderError } from "commander";
+import { createCliContext } from "./cli-context.js";
+import { registerCheckpoint } from "./commands/checkpoint.js";
+import { registerExport } from "./commands/export.js";
+import { registerHistory } from "./commands/history.js";
+import { registerImport } from "./commands/import.js";
+import { registerList } from "./commands/list.js";
+import { registerShow } from "./commands/show.js";
+import { registerStats } from "./commands/stats.js";
+import { registerVerify } from "./commands/verify.js";
+import type { Terminal } from "./terminal.js";
+
+/** Exit status of a command line that could not be understood. */
+const USAGE = 2;
+
+/**
+ * Runs the `negotiation-state` command line.
+ *
+ * @param args - The arguments after the program's name.
+ * @param terminal - Where to write, and the environment.
+ * @returns The exit status: 0 when everything passed, 1 when a command failed or found a
+ *   problem, 2 for a command line that could not be understood.
+ */
+export async function runCli(args: readonly string[], terminal: Terminal): Promise<number> {
+  const context = createCliContext(terminal);
+  const program = new Command("negotiation-state")
+    .description(
+      "Inspect, export, import and verify negotiation databases (SQLite files written by negotiation-state or the Python service).",
+    )
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => terminal.stdout.write(text),
+      writeErr: (text) => terminal.stderr.write(text),
+      outputError: (text, write) => write(context.errorColors.red(text)),
+    });
+  for (const register of [
+    registerList,
+    registerShow,
+    registerHistory,
+    registerStats,
+    registerExport,
+    registerImport,
+    registerVerify,
+    registerCheckpoint,
+  ]) {
+    register(program, context);
+  }
+  try {
+    await program.parseAsync([...args], { from: "user" });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // --help and --version end this way too, with status 0.
+    if (error.exitCode !== 0) context.fail(USAGE);
+  }
+  return context.status;
+}
