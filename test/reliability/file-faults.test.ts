@@ -4,7 +4,7 @@ import { hostname, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openSqlJsAdapter, type SqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
+import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
 import type { SqlRow } from "../../src/adapter/storage-adapter.js";
 import { isNegotiationError } from "../../src/domain/errors.js";
 import {
@@ -14,13 +14,6 @@ import {
 } from "../../src/persistence/file-persistence.js";
 import { type FileSystem, nodeFileSystem } from "../../src/persistence/file-system.js";
 import { decodeJournal } from "../../src/persistence/journal-codec.js";
-import type { Persistence } from "../../src/persistence/persistence.js";
-import {
-  type NegotiationInput,
-  type NegotiationStateOperations,
-  NegotiationStateStore,
-} from "../../src/store/negotiation-state-store.js";
-import { initNegotiationStateTable } from "../../src/store/negotiation-state-table.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import {
   type FaultKind,
@@ -29,7 +22,8 @@ import {
   faultyFileSystem,
   type InjectedFault,
 } from "../support/faulty-file-system.js";
-import { negotiation, steppingClock } from "../support/negotiations.js";
+import { negotiation } from "../support/negotiations.js";
+import * as faultWorkload from "./fault-workload.js";
 
 /*
  * Issue 5, item 2: fault injection at the file target's boundary. A scripted workload
@@ -56,78 +50,18 @@ import { negotiation, steppingClock } from "../support/negotiations.js";
  *     process, once this one is gone) takes it over.
  */
 
-type Op =
-  | { readonly type: "save"; readonly input: NegotiationInput }
-  | { readonly type: "delete"; readonly threadId: string }
-  | { readonly type: "transaction"; readonly ops: readonly Op[] };
-
-type Step =
-  | { readonly type: "open" | "checkpoint" | "close" }
-  | { readonly type: "ops"; readonly name: string; readonly ops: readonly Op[] };
-
-interface Workload {
-  readonly name: string;
-  readonly options: FilePersistenceOptions;
-  readonly steps: readonly Step[];
-}
-
-const save = (
-  threadId: string,
-  events: Parameters<typeof negotiation>[1] = ["send_offer"],
-): Op => ({
-  type: "save",
-  input: negotiation(threadId, events, {
-    context: { influencer_name: `Influencer ${threadId}`, next_cpm: "31.25", note: "é🌸'\"" },
-  }),
-});
-const remove = (threadId: string): Op => ({ type: "delete", threadId });
-
-const OPS_BEFORE_CHECKPOINT: Step[] = [
-  { type: "open" },
-  { type: "ops", name: "a save", ops: [save("a")] },
-  { type: "ops", name: "3 concurrent saves", ops: [save("b"), save("c"), save("d")] },
-  {
-    type: "ops",
-    name: "a transaction",
-    ops: [
-      {
-        type: "transaction",
-        ops: [save("e"), save("a", ["send_offer", "receive_reply"]), remove("seed-1")],
-      },
-    ],
-  },
-  { type: "ops", name: "a delete", ops: [remove("b")] },
-];
-const OPS_AFTER_CHECKPOINT: Step[] = [
-  { type: "ops", name: "a save after", ops: [save("f")] },
-  {
-    type: "ops",
-    name: "concurrent save, delete, save",
-    ops: [save("c", ["send_offer", "receive_reply", "send_counter"]), remove("d"), save("g")],
-  },
-  { type: "close" },
-];
+type Workload = faultWorkload.FaultWorkload<FilePersistenceOptions>;
 
 const WORKLOADS: Workload[] = [
-  {
-    name: "journal",
-    options: {},
-    steps: [...OPS_BEFORE_CHECKPOINT, { type: "checkpoint" }, ...OPS_AFTER_CHECKPOINT],
-  },
-  {
-    name: "journal, checkpoint after every commit",
-    options: { checkpointBytes: 1 },
-    steps: [...OPS_BEFORE_CHECKPOINT, ...OPS_AFTER_CHECKPOINT],
-  },
+  ...faultWorkload.journalWorkloads("journal, checkpoint after every commit"),
   {
     name: "whole image",
     options: { journal: false },
-    steps: [...OPS_BEFORE_CHECKPOINT, ...OPS_AFTER_CHECKPOINT],
+    steps: faultWorkload.STEPS_WITHOUT_CHECKPOINT,
   },
 ];
 
 const DB = "n.db";
-const SELECT_ALL = "SELECT * FROM negotiation_state ORDER BY thread_id";
 
 let root: string;
 /** The files every run starts from: a snapshot, and a journal after it with a zero tail. */
@@ -142,7 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   console.log(
-    `[faults] file target: ${totals.faults} faults injected over ${totals.calls} calls of ${WORKLOADS.length} workloads, ${totals.lost} lost (${describeOutcomes(totals.outcomes)}; ${totals.locksLeft} lock files left for the next process)`,
+    `[faults] file target: ${totals.faults} faults injected over ${totals.calls} calls of ${WORKLOADS.length} workloads, ${totals.lost} lost (${faultWorkload.describeOutcomes(totals.outcomes)}; ${totals.locksLeft} lock files left for the next process)`,
   );
   await rm(root, { recursive: true, force: true });
 });
@@ -160,15 +94,7 @@ async function newFolder(): Promise<string> {
 async function makeSeed(): Promise<Map<string, Buffer>> {
   const folder = await newFolder();
   const path = join(folder, DB);
-  const adapter = await openSqlJsAdapter({ persistence: filePersistence(path) });
-  await initNegotiationStateTable(adapter);
-  const store = new NegotiationStateStore(adapter, {
-    clock: steppingClock("2026-03-01T08:00:00Z", 60),
-  });
-  for (const threadId of ["seed-1", "seed-2", "seed-3"]) await store.save(negotiation(threadId));
-  await adapter.checkpoint();
-  await store.save(negotiation("seed-2", ["send_offer", "receive_reply"]));
-  await store.save(negotiation("seed-4"));
+  const adapter = await faultWorkload.writeSeed(filePersistence(path));
   const files = new Map<string, Buffer>();
   files.set(DB, await readFile(path));
   const journal = await readFile(`${path}${JOURNAL_SUFFIX}`);
@@ -215,62 +141,14 @@ async function crashCopy(folder: string): Promise<string> {
 
 /** Opens a database with the real file system, as a restarted process would, and reads every row. */
 async function reopen(path: string): Promise<SqlRow[]> {
-  const adapter = await openSqlJsAdapter({ persistence: filePersistence(path) });
-  try {
-    return await adapter.all(SELECT_ALL);
-  } finally {
-    await adapter.close();
-  }
+  return faultWorkload.readAll(filePersistence(path));
 }
 
-function perform(store: NegotiationStateOperations, op: Op): Promise<unknown> {
-  switch (op.type) {
-    case "save":
-      return store.save(op.input);
-    case "delete":
-      return store.delete(op.threadId);
-    case "transaction":
-      return (store as NegotiationStateStore).transaction(async (tx) => {
-        for (const inner of op.ops) await perform(tx, inner);
-      });
-  }
-}
-
-/** One run of a workload, and what it saw. */
-interface Run {
+/** One run of a workload on a folder of its own, and what it saw; copies are folders' paths. */
+interface Run extends faultWorkload.WorkloadRun<InjectedFault, string> {
   readonly folder: string;
   readonly path: string;
   readonly fileSystem: FaultyFileSystem;
-  step: string;
-  /** How many operations were issued (they are numbered 1, 2, ... in the order they commit). */
-  issued: number;
-  readonly resolved: Set<number>;
-  readonly rejected: Map<number, unknown>;
-  readonly stepErrors: { readonly step: string; readonly error: unknown }[];
-  /** How many times the persistence's `checkpoint` was called, and which call is under way. */
-  checkpoints: number;
-  inCheckpoint: number | undefined;
-  /** The fault, where it struck, and the files a power loss at that moment would leave. */
-  crash?: {
-    readonly fault: InjectedFault;
-    readonly step: string;
-    readonly copy: string;
-    readonly acknowledged: number;
-    readonly issued: number;
-    readonly checkpoint: number | undefined;
-  };
-  /**
-   * After the fault, at the end of each step while the store still answers reads: what it
-   * answered, and the files a power loss at that moment would leave.
-   */
-  readonly afterFault: AfterFault[];
-}
-
-interface AfterFault {
-  readonly step: string;
-  readonly rows: SqlRow[];
-  readonly issued: number;
-  readonly copy: string;
 }
 
 function newRun(folder: string): Run {
@@ -278,14 +156,7 @@ function newRun(folder: string): Run {
     folder,
     path: join(folder, DB),
     fileSystem: faultyFileSystem(),
-    step: "",
-    issued: 0,
-    resolved: new Set(),
-    rejected: new Map(),
-    stepErrors: [],
-    checkpoints: 0,
-    inCheckpoint: undefined,
-    afterFault: [],
+    ...faultWorkload.newWorkloadRun<InjectedFault, string>(),
   };
   run.fileSystem.onFault = async (fault) => {
     if (run.crash) return;
@@ -301,105 +172,23 @@ function newRun(folder: string): Run {
   return run;
 }
 
-/** Notes which call of the persistence's `checkpoint` a fault strikes in. */
-function tracked(persistence: Persistence, run: Run): Persistence {
-  return {
-    ...persistence,
-    async checkpoint(snapshot) {
-      run.inCheckpoint = ++run.checkpoints;
-      try {
-        await persistence.checkpoint(snapshot);
-      } finally {
-        run.inCheckpoint = undefined;
-      }
-    },
-  };
-}
-
 /** Runs a workload on `run`'s faulty file system, recording what resolves and what rejects. */
-async function runWorkload(workload: Workload, run: Run): Promise<void> {
-  let adapter: SqlJsAdapter | undefined;
-  let store: NegotiationStateStore | undefined;
-  const stepFailed = (error: unknown) => run.stepErrors.push({ step: run.step, error });
-  for (const step of workload.steps) {
-    run.step = step.type === "ops" ? step.name : step.type;
-    if (step.type === "open") {
-      // What openNegotiationStore does, keeping the adapter to call checkpoint() on.
-      try {
-        const persistence = filePersistence(run.path, {
-          ...workload.options,
-          fileSystem: run.fileSystem,
-        });
-        const opened = await openSqlJsAdapter({ persistence: tracked(persistence, run) });
-        try {
-          await initNegotiationStateTable(opened);
-        } catch (error) {
-          await opened.close();
-          throw error;
-        }
-        adapter = opened;
-        store = new NegotiationStateStore(opened, {
-          clock: steppingClock("2026-03-02T09:00:00Z", 1),
-          ownsAdapter: true,
-        });
-      } catch (error) {
-        stepFailed(error);
-        return;
-      }
-    } else if (step.type === "checkpoint") {
-      await adapter?.checkpoint().catch(stepFailed);
-    } else if (step.type === "close") {
-      await store?.close().catch(stepFailed);
-    } else if (store) {
-      const open = store;
-      const { ops } = step as Extract<Step, { type: "ops" }>;
-      await Promise.all(
-        ops.map((op) => {
-          const number = ++run.issued;
-          return perform(open, op).then(
-            () => run.resolved.add(number),
-            (error: unknown) => run.rejected.set(number, error),
-          );
-        }),
-      );
-    }
-    if (run.crash && adapter && step.type !== "close") {
-      const rows = await adapter.all(SELECT_ALL).catch(() => undefined);
-      if (rows) {
-        const copy = await crashCopy(run.folder);
-        run.afterFault.push({ step: run.step, rows, issued: run.issued, copy });
-      }
-    }
-  }
+function runWorkload(workload: Workload, run: Run): Promise<void> {
+  return faultWorkload.driveWorkload(workload.steps, run, {
+    persistence: () =>
+      filePersistence(run.path, { ...workload.options, fileSystem: run.fileSystem }),
+    copy: () => crashCopy(run.folder),
+  });
 }
 
 /** The table after each prefix of the workload's operations: states[i] after the first i. */
-async function referenceStates(workload: Workload): Promise<SqlRow[][]> {
+async function statesOf(workload: Workload): Promise<SqlRow[][]> {
   const folder = await newFolder();
   await writeFiles(folder, seed);
-  const path = join(folder, DB);
-  const adapter = await openSqlJsAdapter({ persistence: filePersistence(path, workload.options) });
-  await initNegotiationStateTable(adapter);
-  const store = new NegotiationStateStore(adapter, {
-    clock: steppingClock("2026-03-02T09:00:00Z", 1),
-    ownsAdapter: true,
-  });
-  const states = [await adapter.all(SELECT_ALL)];
-  for (const step of workload.steps) {
-    if (step.type !== "ops") continue;
-    for (const op of step.ops) {
-      await perform(store, op);
-      states.push(await adapter.all(SELECT_ALL));
-    }
-  }
-  await store.close();
-  return states;
-}
-
-/** The index of the state `rows` equals among states[from..to], or -1. */
-function prefixOf(rows: SqlRow[], states: SqlRow[][], from: number, to: number): number {
-  for (let i = from; i <= to; i++) if (isDeepStrictEqual(rows, states[i])) return i;
-  return -1;
+  return faultWorkload.referenceStates(
+    filePersistence(join(folder, DB), workload.options),
+    workload.steps,
+  );
 }
 
 /** The calls of a run without what differs from run to run: its folder and temp file names. */
@@ -407,9 +196,6 @@ const normalized = (run: Run) =>
   run.fileSystem.calls.map((call) =>
     call.replaceAll(run.folder, "<folder>").replace(/[0-9a-f]{8}-[0-9a-f-]{27}/, "<uuid>"),
   );
-
-const describeRows = (rows: SqlRow[]) =>
-  rows.map((row) => `${String(row.thread_id)}:${String(row.state)}`).join(",");
 
 const codeOf = (kind: FaultKind) => (kind.includes("ENOSPC") ? "ENOSPC" : "EIO");
 
@@ -429,10 +215,7 @@ type Outcome =
   /** The call failed by itself before the fault could be injected (a link onto an existing name). */
   | "moot";
 
-interface Checked {
-  readonly outcome: Outcome;
-  readonly problems: string[];
-  readonly lost: boolean;
+interface Checked extends faultWorkload.CheckedRun<Outcome> {
   /** A lock file this process could not remove was left for the next process to take over. */
   readonly lockLeft: boolean;
 }
@@ -449,6 +232,7 @@ async function checkRun(
   let lost = false;
   let lockLeft = false;
   const problem = (text: string) => problems.push(text);
+  const checks = { states, same: isDeepStrictEqual, problem };
   const { crash } = run;
   const total = states.length - 1;
   const expectedCalls = probeCalls.slice(0, fault.at);
@@ -464,22 +248,8 @@ async function checkRun(
   const lockFile = `${run.path}.lock`;
 
   // (a) Every refusal is a NegotiationError naming the database and the cause's code.
-  const errors = [
-    ...run.stepErrors.map(({ step, error }) => ({ where: step, error })),
-    ...[...run.rejected].map(([number, error]) => ({ where: `operation ${number}`, error })),
-  ];
-  for (const { where, error } of errors) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!isNegotiationError(error)) {
-      problem(
-        `(a) ${where} rejected with a ${(error as Error)?.name}, not a NegotiationError: ${message}`,
-      );
-    } else if (!message.includes(run.path)) {
-      problem(`(a) ${where}: the error does not name ${run.path}: ${message}`);
-    } else if (!message.includes(codeOf(fault.kind))) {
-      problem(`(a) ${where}: the error does not name ${codeOf(fault.kind)}: ${message}`);
-    }
-  }
+  const errors = faultWorkload.refusalsOf(run);
+  faultWorkload.checkRefusals(errors, run.path, codeOf(fault.kind), problem);
   let outcome: Outcome = "refused";
   if (fault.kind === "short") {
     outcome = "completed";
@@ -500,31 +270,11 @@ async function checkRun(
   }
 
   // (d) Once an operation is refused, every later one is too: none resolves after it.
-  const firstRejected = Math.min(...run.rejected.keys());
-  for (const number of run.resolved) {
-    if (number > firstRejected) {
-      problem(`(d) operation ${number} resolved after ${firstRejected} was refused`);
-    }
-  }
-  if (errors.length === 0 && run.resolved.size !== total) {
-    problem(
-      `(d) nothing was refused, yet only ${run.resolved.size} of ${total} operations resolved`,
-    );
-  }
+  faultWorkload.checkRefusedOnward(run, errors, total, problem);
 
   // (b) The files at the moment of the fault hold every operation acknowledged by then.
-  try {
-    const rows = await reopen(crash.copy);
-    if (prefixOf(rows, states, crash.acknowledged, crash.issued) < 0) {
-      lost ||= prefixOf(rows, states, 0, total) < crash.acknowledged;
-      problem(
-        `(b) the crash copy holds ${describeRows(rows)}, not the state after ${crash.acknowledged}..${crash.issued} operations`,
-      );
-    }
-  } catch (error) {
-    lost = true;
-    problem(`(b) the crash copy does not open: ${(error as Error).message}`);
-  }
+  const read = () => reopen(crash.copy);
+  if (await faultWorkload.checkCopyAtFault(checks, crash, "the crash copy", read)) lost = true;
 
   // A failed open changes nothing that was durable; a failed read changes nothing at all.
   if (crash.step === "open" && run.stepErrors.some(({ step }) => step === "open")) {
@@ -544,20 +294,9 @@ async function checkRun(
 
   // (c) What the store answers after the fault is what a reopen of its files finds, at the
   // end of every later step: all it was asked, all acknowledged.
-  for (const { step, rows, issued, copy } of run.afterFault) {
-    if (!isDeepStrictEqual(rows, states[issued])) {
-      problem(
-        `(c) after "${step}" the store read ${describeRows(rows)}, not the state after its ${issued} operations`,
-      );
-    }
-    const durable = await reopen(copy).catch((error: Error) => error.message);
-    if (!isDeepStrictEqual(durable, rows)) {
-      lost = true;
-      problem(
-        `(c) after "${step}" the store read ${describeRows(rows)}, but a crash then would leave ${typeof durable === "string" ? durable : describeRows(durable)}`,
-      );
-    }
-  }
+  const readCopy = (copy: string) => reopen(copy).catch((error: Error) => error.message);
+  const held = "a crash then would leave";
+  if (await faultWorkload.checkAfterFault(checks, run.afterFault, readCopy, held)) lost = true;
 
   // A lock this process could not remove may stay, but not silently: a restart (another
   // process, once this one is gone) takes it over.
@@ -576,21 +315,15 @@ async function checkRun(
   const acknowledged = Math.max(0, ...run.resolved);
   try {
     const rows = await reopen(run.path);
-    const at = prefixOf(rows, states, acknowledged, run.issued);
+    const at = faultWorkload.prefixOf(rows, states, acknowledged, run.issued, isDeepStrictEqual);
     if (at < 0) {
-      lost ||= prefixOf(rows, states, 0, total) < acknowledged;
+      lost ||= faultWorkload.prefixOf(rows, states, 0, total, isDeepStrictEqual) < acknowledged;
       problem(
-        `(b) after a restart the database holds ${describeRows(rows)}, not the state after ${acknowledged}..${run.issued} operations`,
+        `(b) after a restart the database holds ${faultWorkload.describeRows(rows)}, not the state after ${acknowledged}..${run.issued} operations`,
       );
     }
     const store = await openNegotiationStore({ persistence: filePersistence(run.path) });
-    await store.save(negotiation("after-restart"));
-    await store.close();
-    const after = await reopen(run.path);
-    const others = after.filter((row) => row.thread_id !== "after-restart");
-    if (!isDeepStrictEqual(others, rows) || after.length !== rows.length + 1) {
-      problem(`(d) a save after the restart was not kept`);
-    }
+    await faultWorkload.checkKeepsASave(checks, store, "restart", rows, () => reopen(run.path));
     // Only the side file of a lock whose clean-up failed may stay.
     const left = (await readdir(run.folder)).filter(
       (name) => name !== DB && !(outcome === "absorbed by a lock clean-up" && call.endsWith(name)),
@@ -606,7 +339,7 @@ async function checkRun(
 describe("the file target with a fault injected at each file-system call", () => {
   for (const workload of WORKLOADS) {
     it(`keeps every acknowledged change, and says so clearly: ${workload.name}`, async () => {
-      const states = await referenceStates(workload);
+      const states = await statesOf(workload);
       const total = states.length - 1;
 
       // The counting run: every call the workload makes, and proof that it is repeatable.
@@ -623,33 +356,26 @@ describe("the file target with a fault injected at each file-system call", () =>
       const [calls, again] = probes as [string[], string[]];
       expect(again).toEqual(calls);
 
-      const problems: string[] = [];
-      const outcomes = new Map<Outcome, number>();
-      let faults = 0;
-      let lost = 0;
       let locksLeft = 0;
-      for (let at = 1; at <= calls.length; at++) {
-        const call = calls[at - 1] as string;
-        for (const kind of faultKindsFor(call.split(" ")[0] as string)) {
+      const { faults, lost, outcomes, problems } = await faultWorkload.injectEachFault(
+        calls,
+        faultKindsFor,
+        async (at, kind) => {
           const run = newRun(await newFolder());
           await writeFiles(run.folder, seed);
           run.fileSystem.fault = { at, kind };
           await runWorkload(workload, run);
-          faults += run.fileSystem.injected.length;
+          const injected = run.fileSystem.injected.length;
           const checked = await checkRun(workload, run, { at, kind }, calls, states);
-          outcomes.set(checked.outcome, (outcomes.get(checked.outcome) ?? 0) + 1);
-          if (checked.lost) lost += 1;
           if (checked.lockLeft) locksLeft += 1;
-          for (const text of checked.problems) {
-            problems.push(`call ${at} (${call}), ${kind}: ${text}`);
-          }
           for (const name of await readdir(root)) {
             if (name === basename(run.folder) || name.startsWith(`${basename(run.folder)}-`)) {
               await rm(join(root, name), { recursive: true, force: true });
             }
           }
-        }
-      }
+          return { injected, checked };
+        },
+      );
       totals.faults += faults;
       totals.calls += calls.length;
       totals.lost += lost;
@@ -658,16 +384,12 @@ describe("the file target with a fault injected at each file-system call", () =>
       }
       totals.locksLeft += locksLeft;
       console.log(
-        `[faults] file target, ${workload.name}: ${faults} faults injected over ${calls.length} calls, ${lost} lost (${describeOutcomes(outcomes)}; ${locksLeft} lock files left for the next process)`,
+        `[faults] file target, ${workload.name}: ${faults} faults injected over ${calls.length} calls, ${lost} lost (${faultWorkload.describeOutcomes(outcomes)}; ${locksLeft} lock files left for the next process)`,
       );
       expect(problems).toEqual([]);
     }, 120_000);
   }
 });
-
-function describeOutcomes(outcomes: Map<Outcome, number>): string {
-  return [...outcomes].map(([outcome, count]) => `${count} ${outcome}`).join(", ");
-}
 
 describe("faults the enumeration found", () => {
   const eio = () => Object.assign(new Error("EIO: i/o error"), { code: "EIO" });

@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { openSqlJsAdapter, type SqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
+import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
 import type { SqlRow } from "../../src/adapter/storage-adapter.js";
-import { isNegotiationError } from "../../src/domain/errors.js";
 import {
   type IndexedDbPersistenceOptions,
   indexedDbPersistence,
 } from "../../src/persistence/indexed-db-persistence.js";
-import type { Persistence } from "../../src/persistence/persistence.js";
-import {
-  type NegotiationInput,
-  type NegotiationStateOperations,
-  NegotiationStateStore,
-} from "../../src/store/negotiation-state-store.js";
-import { initNegotiationStateTable } from "../../src/store/negotiation-state-table.js";
+import { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
-import { negotiation, steppingClock } from "../support/negotiations.js";
+import { negotiation } from "../support/negotiations.js";
+import * as faultWorkload from "./fault-workload.js";
 
 /*
  * Issue 5, item 2, in IndexedDB (Chromium): the same method as the file target's
@@ -203,72 +197,10 @@ function failedOpenRequest(error: DOMException): IDBOpenDBRequest {
   return request as unknown as IDBOpenDBRequest;
 }
 
-type Op =
-  | { readonly type: "save"; readonly input: NegotiationInput }
-  | { readonly type: "delete"; readonly threadId: string }
-  | { readonly type: "transaction"; readonly ops: readonly Op[] };
+type Workload = faultWorkload.FaultWorkload<IndexedDbPersistenceOptions>;
 
-type Step =
-  | { readonly type: "open" | "checkpoint" | "close" }
-  | { readonly type: "ops"; readonly name: string; readonly ops: readonly Op[] };
+const WORKLOADS: Workload[] = faultWorkload.journalWorkloads("checkpoint after every commit");
 
-interface Workload {
-  readonly name: string;
-  readonly options: IndexedDbPersistenceOptions;
-  readonly steps: readonly Step[];
-}
-
-const save = (
-  threadId: string,
-  events: Parameters<typeof negotiation>[1] = ["send_offer"],
-): Op => ({
-  type: "save",
-  input: negotiation(threadId, events, {
-    context: { influencer_name: `Influencer ${threadId}`, next_cpm: "31.25", note: "é🌸'\"" },
-  }),
-});
-const remove = (threadId: string): Op => ({ type: "delete", threadId });
-
-const BEFORE_CHECKPOINT: Step[] = [
-  { type: "open" },
-  { type: "ops", name: "a save", ops: [save("a")] },
-  { type: "ops", name: "3 concurrent saves", ops: [save("b"), save("c"), save("d")] },
-  {
-    type: "ops",
-    name: "a transaction",
-    ops: [
-      {
-        type: "transaction",
-        ops: [save("e"), save("a", ["send_offer", "receive_reply"]), remove("seed-1")],
-      },
-    ],
-  },
-  { type: "ops", name: "a delete", ops: [remove("b")] },
-];
-const AFTER_CHECKPOINT: Step[] = [
-  { type: "ops", name: "a save after", ops: [save("f")] },
-  {
-    type: "ops",
-    name: "concurrent save, delete, save",
-    ops: [save("c", ["send_offer", "receive_reply", "send_counter"]), remove("d"), save("g")],
-  },
-  { type: "close" },
-];
-
-const WORKLOADS: Workload[] = [
-  {
-    name: "journal",
-    options: {},
-    steps: [...BEFORE_CHECKPOINT, { type: "checkpoint" }, ...AFTER_CHECKPOINT],
-  },
-  {
-    name: "checkpoint after every commit",
-    options: { checkpointBytes: 1 },
-    steps: [...BEFORE_CHECKPOINT, ...AFTER_CHECKPOINT],
-  },
-];
-
-const SELECT_ALL = "SELECT * FROM negotiation_state ORDER BY thread_id";
 const prefix = `idb-faults-${Date.now()}`;
 let names = 0;
 const freshName = () => `${prefix}-${++names}`;
@@ -371,15 +303,7 @@ async function restore(contents: Contents): Promise<string> {
 /** A database a crashed tab left: seed-1..3 in the snapshot, seed-2's update and seed-4 in the journal. */
 async function makeSeed(): Promise<Contents> {
   const name = freshName();
-  const adapter = await openSqlJsAdapter({ persistence: indexedDbPersistence(name) });
-  await initNegotiationStateTable(adapter);
-  const store = new NegotiationStateStore(adapter, {
-    clock: steppingClock("2026-03-01T08:00:00Z", 60),
-  });
-  for (const threadId of ["seed-1", "seed-2", "seed-3"]) await store.save(negotiation(threadId));
-  await adapter.checkpoint();
-  await store.save(negotiation("seed-2", ["send_offer", "receive_reply"]));
-  await store.save(negotiation("seed-4"));
+  const adapter = await faultWorkload.writeSeed(indexedDbPersistence(name));
   const connection = await openUncounted(name);
   const crashed = await contentsNow(connection);
   connection.close();
@@ -390,53 +314,17 @@ async function makeSeed(): Promise<Contents> {
 
 /** Opens a database as a new tab would, and reads every row. */
 async function reopen(name: string): Promise<SqlRow[]> {
-  const adapter = await openSqlJsAdapter({ persistence: indexedDbPersistence(name) });
-  try {
-    return await adapter.all(SELECT_ALL);
-  } finally {
-    await adapter.close();
-  }
+  return faultWorkload.readAll(indexedDbPersistence(name));
 }
 
-function perform(store: NegotiationStateOperations, op: Op): Promise<unknown> {
-  switch (op.type) {
-    case "save":
-      return store.save(op.input);
-    case "delete":
-      return store.delete(op.threadId);
-    case "transaction":
-      return (store as NegotiationStateStore).transaction(async (tx) => {
-        for (const inner of op.ops) await perform(tx, inner);
-      });
-  }
-}
-
-interface Run {
+/**
+ * One run of a workload on a database of its own, and what it saw; a copy is what the
+ * database holds, at the fault a promise of it.
+ */
+interface Run extends faultWorkload.WorkloadRun<InjectedFault, Contents, Promise<Contents>> {
   readonly name: string;
   /** A connection of the harness's own, to read the database at any moment. */
   readonly spy: IDBDatabase;
-  step: string;
-  issued: number;
-  readonly resolved: Set<number>;
-  readonly rejected: Map<number, unknown>;
-  readonly stepErrors: { readonly step: string; readonly error: unknown }[];
-  checkpoints: number;
-  inCheckpoint: number | undefined;
-  crash?: {
-    readonly fault: InjectedFault;
-    readonly step: string;
-    /** What the database held right after the failing call's transaction. */
-    readonly contents: Promise<Contents>;
-    readonly acknowledged: number;
-    readonly issued: number;
-    readonly checkpoint: number | undefined;
-  };
-  readonly afterFault: {
-    readonly step: string;
-    readonly rows: SqlRow[];
-    readonly issued: number;
-    readonly contents: Contents;
-  }[];
 }
 
 async function newRun(): Promise<Run> {
@@ -444,25 +332,19 @@ async function newRun(): Promise<Run> {
   const run: Run = {
     name,
     spy: await openUncounted(name),
-    step: "",
-    issued: 0,
-    resolved: new Set(),
-    rejected: new Map(),
-    stepErrors: [],
-    checkpoints: 0,
-    inCheckpoint: undefined,
-    afterFault: [],
+    ...faultWorkload.newWorkloadRun<InjectedFault, Contents, Promise<Contents>>(),
   };
   injector.calls = [];
   injector.injected = [];
   injector.onFault = (fault) => {
     if (run.crash) return;
-    const contents = contentsNow(run.spy);
-    contents.catch(() => undefined);
+    // What the database held right after the failing call's transaction.
+    const copy = contentsNow(run.spy);
+    copy.catch(() => undefined);
     run.crash = {
       fault,
       step: run.step,
-      contents,
+      copy,
       acknowledged: Math.max(0, ...run.resolved),
       issued: run.issued,
       checkpoint: run.inCheckpoint,
@@ -471,108 +353,19 @@ async function newRun(): Promise<Run> {
   return run;
 }
 
-function tracked(persistence: Persistence, run: Run): Persistence {
-  return {
-    ...persistence,
-    async checkpoint(snapshot) {
-      run.inCheckpoint = ++run.checkpoints;
-      try {
-        await persistence.checkpoint(snapshot);
-      } finally {
-        run.inCheckpoint = undefined;
-      }
-    },
-  };
-}
-
 async function runWorkload(workload: Workload, run: Run): Promise<void> {
-  let adapter: SqlJsAdapter | undefined;
-  let store: NegotiationStateStore | undefined;
-  const stepFailed = (error: unknown) => run.stepErrors.push({ step: run.step, error });
   injector.target = run.name;
   try {
-    for (const step of workload.steps) {
-      run.step = step.type === "ops" ? step.name : step.type;
-      if (step.type === "open") {
-        try {
-          const persistence = tracked(indexedDbPersistence(run.name, workload.options), run);
-          const opened = await openSqlJsAdapter({ persistence });
-          try {
-            await initNegotiationStateTable(opened);
-          } catch (error) {
-            await opened.close();
-            throw error;
-          }
-          adapter = opened;
-          store = new NegotiationStateStore(opened, {
-            clock: steppingClock("2026-03-02T09:00:00Z", 1),
-            ownsAdapter: true,
-          });
-        } catch (error) {
-          stepFailed(error);
-          return;
-        }
-      } else if (step.type === "checkpoint") {
-        await adapter?.checkpoint().catch(stepFailed);
-      } else if (step.type === "close") {
-        await store?.close().catch(stepFailed);
-      } else if (store) {
-        const open = store;
-        const { ops } = step as Extract<Step, { type: "ops" }>;
-        await Promise.all(
-          ops.map((op) => {
-            const number = ++run.issued;
-            return perform(open, op).then(
-              () => run.resolved.add(number),
-              (error: unknown) => run.rejected.set(number, error),
-            );
-          }),
-        );
-      }
-      if (run.crash && adapter && step.type !== "close") {
-        const rows = await adapter.all(SELECT_ALL).catch(() => undefined);
-        if (rows) {
-          const contents = await contentsNow(run.spy);
-          run.afterFault.push({ step: run.step, rows, issued: run.issued, contents });
-        }
-      }
-    }
+    await faultWorkload.driveWorkload(workload.steps, run, {
+      persistence: () => indexedDbPersistence(run.name, workload.options),
+      copy: () => contentsNow(run.spy),
+    });
   } finally {
     injector.target = undefined;
   }
 }
 
-async function referenceStates(workload: Workload): Promise<SqlRow[][]> {
-  const name = await restore(seed);
-  const adapter = await openSqlJsAdapter({
-    persistence: indexedDbPersistence(name, workload.options),
-  });
-  await initNegotiationStateTable(adapter);
-  const store = new NegotiationStateStore(adapter, {
-    clock: steppingClock("2026-03-02T09:00:00Z", 1),
-    ownsAdapter: true,
-  });
-  const states = [await adapter.all(SELECT_ALL)];
-  for (const step of workload.steps) {
-    if (step.type !== "ops") continue;
-    for (const op of step.ops) {
-      await perform(store, op);
-      states.push(await adapter.all(SELECT_ALL));
-    }
-  }
-  await store.close();
-  return states;
-}
-
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-function prefixOf(rows: SqlRow[], states: SqlRow[][], from: number, to: number): number {
-  for (let i = from; i <= to; i++) if (same(rows, states[i])) return i;
-  return -1;
-}
-
-const describeRows = (rows: SqlRow[]) =>
-  rows.map((row) => `${String(row.thread_id)}:${String(row.state)}`).join(",");
 
 type Outcome = "refused" | "absorbed by a later checkpoint";
 
@@ -581,9 +374,10 @@ async function checkRun(
   fault: { at: number; kind: FaultKind },
   probeCalls: readonly string[],
   states: SqlRow[][],
-): Promise<{ outcome: Outcome; problems: string[]; lost: boolean }> {
+): Promise<faultWorkload.CheckedRun<Outcome>> {
   const problems: string[] = [];
   const problem = (text: string) => problems.push(text);
+  const checks = { states, same, problem };
   let lost = false;
   const total = states.length - 1;
   const { crash } = run;
@@ -597,22 +391,8 @@ async function checkRun(
   const location = `indexeddb:${run.name}`;
 
   // (a)
-  const errors = [
-    ...run.stepErrors.map(({ step, error }) => ({ where: step, error })),
-    ...[...run.rejected].map(([number, error]) => ({ where: `operation ${number}`, error })),
-  ];
-  for (const { where, error } of errors) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!isNegotiationError(error)) {
-      problem(
-        `(a) ${where} rejected with a ${(error as Error)?.name}, not a NegotiationError: ${message}`,
-      );
-    } else if (!message.includes(location)) {
-      problem(`(a) ${where}: the error does not name ${location}: ${message}`);
-    } else if (!message.includes(crash.fault.errorName)) {
-      problem(`(a) ${where}: the error does not name ${crash.fault.errorName}: ${message}`);
-    }
-  }
+  const errors = faultWorkload.refusalsOf(run);
+  faultWorkload.checkRefusals(errors, location, crash.fault.errorName, problem);
   let outcome: Outcome = "refused";
   if (errors.length === 0) {
     if (crash.checkpoint !== undefined && crash.checkpoint < run.checkpoints) {
@@ -623,30 +403,12 @@ async function checkRun(
   }
 
   // (d)
-  const firstRejected = Math.min(...run.rejected.keys());
-  for (const number of run.resolved) {
-    if (number > firstRejected) {
-      problem(`(d) operation ${number} resolved after ${firstRejected} was refused`);
-    }
-  }
-  if (errors.length === 0 && run.resolved.size !== total) {
-    problem(
-      `(d) nothing was refused, yet only ${run.resolved.size} of ${total} operations resolved`,
-    );
-  }
+  faultWorkload.checkRefusedOnward(run, errors, total, problem);
 
   // (b) at the fault
-  try {
-    const rows = await reopen(await restore(await crash.contents));
-    if (prefixOf(rows, states, crash.acknowledged, crash.issued) < 0) {
-      lost ||= prefixOf(rows, states, 0, total) < crash.acknowledged;
-      problem(
-        `(b) the copy at the fault holds ${describeRows(rows)}, not the state after ${crash.acknowledged}..${crash.issued} operations`,
-      );
-    }
-  } catch (error) {
+  const read = async () => reopen(await restore(await crash.copy));
+  if (await faultWorkload.checkCopyAtFault(checks, crash, "the copy at the fault", read)) {
     lost = true;
-    problem(`(b) the copy at the fault does not open: ${(error as Error).message}`);
   }
 
   // A failed open changes nothing.
@@ -655,20 +417,10 @@ async function checkRun(
   }
 
   // (c)
-  for (const { step, rows, issued, contents } of run.afterFault) {
-    if (!same(rows, states[issued])) {
-      problem(
-        `(c) after "${step}" the store read ${describeRows(rows)}, not the state after its ${issued} operations`,
-      );
-    }
-    const durable = await reopen(await restore(contents)).catch((error: Error) => error.message);
-    if (!same(durable, rows)) {
-      lost = true;
-      problem(
-        `(c) after "${step}" the store read ${describeRows(rows)}, but the database then held ${typeof durable === "string" ? durable : describeRows(durable)}`,
-      );
-    }
-  }
+  const readCopy = async (contents: Contents) =>
+    reopen(await restore(contents)).catch((error: Error) => error.message);
+  const held = "the database then held";
+  if (await faultWorkload.checkAfterFault(checks, run.afterFault, readCopy, held)) lost = true;
 
   // (b, d) a reopen finds every acknowledged operation and, since IndexedDB commits a
   // transaction whole or not at all, none that was refused.
@@ -677,20 +429,14 @@ async function checkRun(
   try {
     const rows = await reopen(run.name);
     if (!same(rows, states[acknowledged])) {
-      lost ||= prefixOf(rows, states, 0, total) < acknowledged;
+      lost ||= faultWorkload.prefixOf(rows, states, 0, total, same) < acknowledged;
       problem(
-        `(b) reopened, the database holds ${describeRows(rows)}, not the state after the ${acknowledged} acknowledged operations`,
+        `(b) reopened, the database holds ${faultWorkload.describeRows(rows)}, not the state after the ${acknowledged} acknowledged operations`,
       );
     }
     const adapter = await openSqlJsAdapter({ persistence: indexedDbPersistence(run.name) });
     const store = new NegotiationStateStore(adapter, { ownsAdapter: true });
-    await store.save(negotiation("after-reopen"));
-    await store.close();
-    const after = await reopen(run.name);
-    const others = after.filter((row) => row.thread_id !== "after-reopen");
-    if (!same(others, rows) || after.length !== rows.length + 1) {
-      problem(`(d) a save after the reopen was not kept`);
-    }
+    await faultWorkload.checkKeepsASave(checks, store, "reopen", rows, () => reopen(run.name));
   } catch (error) {
     lost = true;
     problem(`(b) the database does not reopen after the fault: ${(error as Error).message}`);
@@ -701,7 +447,10 @@ async function checkRun(
 describe("the IndexedDB target with a fault injected at each IndexedDB call", () => {
   for (const workload of WORKLOADS) {
     it(`keeps every acknowledged change, and says so clearly: ${workload.name}`, async () => {
-      const states = await referenceStates(workload);
+      const states = await faultWorkload.referenceStates(
+        indexedDbPersistence(await restore(seed), workload.options),
+        workload.steps,
+      );
       const total = states.length - 1;
 
       const probes: string[][] = [];
@@ -717,31 +466,24 @@ describe("the IndexedDB target with a fault injected at each IndexedDB call", ()
       const [calls, again] = probes as [string[], string[]];
       expect(again).toEqual(calls);
 
-      const problems: string[] = [];
-      const outcomes = new Map<Outcome, number>();
-      let faults = 0;
-      let lost = 0;
-      for (let at = 1; at <= calls.length; at++) {
-        const call = calls[at - 1] as string;
-        for (const kind of faultKindsFor(call.split(" ")[0] as string)) {
+      const { faults, lost, outcomes, problems } = await faultWorkload.injectEachFault(
+        calls,
+        faultKindsFor,
+        async (at, kind) => {
           const run = await newRun();
           injector.fault = { at, kind };
           await runWorkload(workload, run);
           injector.fault = undefined;
-          faults += injector.injected.length;
-          const checked = await checkRun(run, { at, kind }, calls, states);
-          outcomes.set(checked.outcome, (outcomes.get(checked.outcome) ?? 0) + 1);
-          if (checked.lost) lost += 1;
-          for (const text of checked.problems)
-            problems.push(`call ${at} (${call}), ${kind}: ${text}`);
-        }
-        await deleteMade();
-      }
+          const injected = injector.injected.length;
+          return { injected, checked: await checkRun(run, { at, kind }, calls, states) };
+        },
+        deleteMade,
+      );
       totals.faults += faults;
       totals.calls += calls.length;
       totals.lost += lost;
       console.log(
-        `[faults] indexeddb target, ${workload.name}: ${faults} faults injected over ${calls.length} calls, ${lost} lost (${[...outcomes].map(([outcome, n]) => `${n} ${outcome}`).join(", ")})`,
+        `[faults] indexeddb target, ${workload.name}: ${faults} faults injected over ${calls.length} calls, ${lost} lost (${faultWorkload.describeOutcomes(outcomes)})`,
       );
       expect(problems).toEqual([]);
     }, 120_000);
