@@ -40,3 +40,21 @@ export function readAllRows(adapter: SqlJsAdapter): Promise<NegotiationStateRow[
     "SELECT * FROM negotiation_state ORDER BY created_at, thread_id",
   );
 }
+
+/**
+ * The negotiation on one thread, as stored.
+ *
+ * @param adapter - An open database.
+ * @param threadId - Its thread.
+ * @returns The row, or `undefined` when there is none on that thread.
+ */
+export async function readRow(
+  adapter: SqlJsAdapter,
+  threadId: string,
+): Promise<NegotiationStateRow | undefined> {
+  const [row] = await adapter.all<NegotiationStateRow & Record<string, never>>(
+    "SELECT * FROM negotiation_state WHERE thread_id = ?",
+    [threadId],
+  );
+  return row;
+}

@@ -1,4 +1,4 @@
-import { formatMoney } from "../domain/money.js";
+import { formatMoney, toMoney } from "../domain/money.js";
 import type { RestoredNegotiation } from "../store/negotiation-state-store.js";
 
 /** One negotiation as the operator's table shows it: money as text, exact. */
@@ -12,6 +12,16 @@ export interface NegotiationSummary {
   /** What the campaign's CPM tracker allows for this influencer now. */
   readonly maxAllowedCpm: string;
   readonly updatedAt: string;
+}
+
+/**
+ * An exact amount shown to the cent, as the agent writes it in an email.
+ *
+ * @param amount - A decimal string.
+ * @returns The amount with two decimals.
+ */
+export function cents(amount: string): string {
+  return toMoney(amount, "amount").toFixed(2);
 }
 
 /**

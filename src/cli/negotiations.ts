@@ -5,7 +5,8 @@ import {
 } from "../store/negotiation-state-store.js";
 import type { NegotiationStateRow } from "../store/negotiation-state-table.js";
 import type { CliContext } from "./cli-context.js";
-import { openForReading, readAllRows } from "./database.js";
+import { openForReading, readAllRows, readRow } from "./database.js";
+import { printable } from "./terminal.js";
 
 /** A stored row and the negotiation rebuilt from it. */
 export interface LoadedNegotiation {
@@ -34,7 +35,7 @@ export async function loadNegotiations(
         const [negotiation] = restoreNegotiationRows([row]);
         loaded.push({ row, negotiation: negotiation as RestoredNegotiation });
       } catch (error) {
-        context.err(`${context.errorColors.yellow("skipped:")} ${errorMessage(error)}`);
+        context.err(`${context.errorColors.yellow("skipped:")} ${printable(errorMessage(error))}`);
         context.fail();
       }
     }
@@ -45,22 +46,25 @@ export async function loadNegotiations(
 }
 
 /**
- * Finds one negotiation by thread.
+ * Reads one negotiation by thread, read-only. Only its row is rebuilt, so a damaged row
+ * elsewhere in the database does not stand in the way.
  *
- * @throws When there is none on that thread.
+ * @param path - The database file.
+ * @param threadId - The negotiation's thread.
+ * @returns The negotiation.
+ * @throws When there is none on that thread, or its row cannot be rebuilt (naming the
+ *   column).
  */
-export async function loadNegotiation(
-  context: CliContext,
-  path: string,
-  threadId: string,
-): Promise<LoadedNegotiation> {
-  const found = (await loadNegotiations(context, path)).find(
-    ({ row }) => row.thread_id === threadId,
-  );
-  if (found === undefined) {
-    throw new Error(
-      `There is no readable negotiation on thread ${JSON.stringify(threadId)} in ${path}`,
-    );
+export async function loadNegotiation(path: string, threadId: string): Promise<LoadedNegotiation> {
+  const adapter = await openForReading(path);
+  try {
+    const row = await readRow(adapter, threadId);
+    if (row === undefined) {
+      throw new Error(`There is no negotiation on thread ${JSON.stringify(threadId)} in ${path}`);
+    }
+    const [negotiation] = restoreNegotiationRows([row]);
+    return { row, negotiation: negotiation as RestoredNegotiation };
+  } finally {
+    await adapter.close();
   }
-  return found;
 }

@@ -8,7 +8,7 @@ import { registerList } from "./commands/list.js";
 import { registerShow } from "./commands/show.js";
 import { registerStats } from "./commands/stats.js";
 import { registerVerify } from "./commands/verify.js";
-import type { Terminal } from "./terminal.js";
+import type { OutputStream, Terminal } from "./terminal.js";
 
 /** Exit status of a command line that could not be understood. */
 const USAGE = 2;
@@ -33,6 +33,12 @@ export async function runCli(args: readonly string[], terminal: Terminal): Promi
       writeOut: (text) => terminal.stdout.write(text),
       writeErr: (text) => terminal.stderr.write(text),
       outputError: (text, write) => write(context.errorColors.red(text)),
+      // Commander would ask the process's environment and streams itself, and under Deno
+      // without --allow-env reading CLICOLOR_FORCE throws: the terminal has the answers.
+      getOutHasColors: () => context.colors.enabled,
+      getErrHasColors: () => context.errorColors.enabled,
+      getOutHelpWidth: () => helpWidth(terminal.stdout),
+      getErrHelpWidth: () => helpWidth(terminal.stderr),
     });
   for (const register of [
     registerList,
@@ -54,4 +60,9 @@ export async function runCli(args: readonly string[], terminal: Terminal): Promi
     if (error.exitCode !== 0) context.fail(USAGE);
   }
   return context.status;
+}
+
+/** Commander's default: a terminal's width, 80 columns elsewhere. */
+function helpWidth(stream: OutputStream): number {
+  return (stream.isTTY && stream.columns) || 80;
 }

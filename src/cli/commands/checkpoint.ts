@@ -1,5 +1,8 @@
-import type { Command } from "commander";
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
 import { openSqlJsAdapter } from "../../adapter/sql-js-adapter.js";
+import { errorCode } from "../../domain/errors.js";
 import { filePersistence, JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
 import { action, type CliContext } from "../cli-context.js";
 
@@ -12,17 +15,16 @@ export function registerCheckpoint(program: Command, context: CliContext): void 
       `Fold the journal (<database>${JOURNAL_SUFFIX}) into the database file, so that the file alone holds every save. Takes the writer lock: refused while an agent has the database open, unless --wait gives it time to close.`,
     )
     .argument("<database>", "the database file")
-    .option("-w, --wait <ms>", "how long to wait for the writer lock", "0")
+    .option("-w, --wait <ms>", "how long to wait for the writer lock", milliseconds, 0)
     .action(
-      action(context, async (database: string, options: { wait: string }) => {
-        const wait = Number(options.wait);
-        if (!Number.isSafeInteger(wait) || wait < 0) {
-          throw new Error(
-            `--wait must be a number of milliseconds, got ${JSON.stringify(options.wait)}`,
-          );
+      action(context, async (database: string, options: { wait: number }) => {
+        // Opening for writing would create a database where there is none: a mistyped
+        // path must not leave an empty one behind.
+        if (!(await exists(database)) && !(await exists(`${database}${JOURNAL_SUFFIX}`))) {
+          throw new Error(`Cannot checkpoint ${resolve(database)}: there is no database there`);
         }
         const adapter = await openSqlJsAdapter({
-          persistence: filePersistence(database, { lockTimeout: wait }),
+          persistence: filePersistence(database, { lockTimeout: options.wait }),
         });
         try {
           await adapter.checkpoint();
@@ -34,4 +36,22 @@ export function registerCheckpoint(program: Command, context: CliContext): void 
         );
       }),
     );
+}
+
+function milliseconds(value: string): number {
+  const wait = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(wait) || wait < 0) {
+    throw new InvalidArgumentError("It must be a whole number of milliseconds.");
+  }
+  return wait;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return false;
+    throw error;
+  }
 }

@@ -1,8 +1,65 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { CliContext } from "../cli-context.js";
+import { replaceFileAtomically } from "../../persistence/atomic-file.js";
+import { JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
+import { nodeFileSystem } from "../../persistence/file-system.js";
+import { action, type CliContext } from "../cli-context.js";
+import { openForReading, readAllRows } from "../database.js";
+import { printable } from "../terminal.js";
+import { exportRow } from "../wire-format.js";
 
-/** Registers `export` (being written). */
+/** Registers `export`: every negotiation, one JSON line each. */
 export function registerExport(program: Command, context: CliContext): void {
-  void program;
-  void context;
+  program
+    .command("export")
+    .summary("write every negotiation as JSON lines (for import, backups, other tools)")
+    .description(
+      `Write every negotiation, in any state, oldest first, one JSON object per line: the row's columns under their own names (thread_id, state, round_count, context_json, campaign_json, cpm_tracker_json, history_json, created_at, updated_at), the JSON columns as JSON values. \`import\` reads this format back. Reads the database as it is now (the file and its journal, <database>${JOURNAL_SUFFIX}), read-only, without the writer lock: it may run while an agent has the database open, and changes nothing. A column that does not hold JSON is written as its text (a JSON string), reported on standard error, and the exit status is 1.`,
+    )
+    .argument("<database>", "the database file")
+    .option(
+      "-o, --out <file>",
+      "write to this file instead of standard output; it is replaced atomically (a temp file renamed over it), so a failed export leaves no half-written file",
+    )
+    .action(
+      action(context, async (database: string, options: { out?: string }) => {
+        const out = options.out === undefined ? undefined : resolve(options.out);
+        if (out !== undefined) refuseDatabaseFiles(database, out);
+        const adapter = await openForReading(database);
+        let rows: Awaited<ReturnType<typeof readAllRows>>;
+        try {
+          rows = await readAllRows(adapter);
+        } finally {
+          await adapter.close();
+        }
+        const lines: string[] = [];
+        for (const row of rows) {
+          const { wire, textColumns } = exportRow(row);
+          lines.push(JSON.stringify(wire));
+          for (const column of textColumns) {
+            context.err(
+              `${context.errorColors.yellow("warning:")} thread ${printable(JSON.stringify(row.thread_id))}: ${column} is not JSON; exported as its text, which import will refuse`,
+            );
+            context.fail();
+          }
+        }
+        if (out === undefined) {
+          for (const line of lines) context.out(line);
+          return;
+        }
+        const text = lines.map((line) => `${line}\n`).join("");
+        await replaceFileAtomically(nodeFileSystem, out, new TextEncoder().encode(text));
+        context.err(
+          `Exported ${lines.length} negotiation${lines.length === 1 ? "" : "s"} to ${out}`,
+        );
+      }),
+    );
+}
+
+/** An export must never replace the database it reads, its journal or its lock. */
+function refuseDatabaseFiles(database: string, out: string): void {
+  const file = resolve(database);
+  if ([file, `${file}${JOURNAL_SUFFIX}`, `${file}.lock`].includes(out)) {
+    throw new Error(`--out ${out} is the database's own file; choose another one`);
+  }
 }

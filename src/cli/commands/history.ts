@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { action, type CliContext } from "../cli-context.js";
 import { loadNegotiation } from "../negotiations.js";
 import { colorState } from "../state-colors.js";
-import { renderTable } from "../terminal.js";
+import { printable, renderTable } from "../terminal.js";
 
 /** Registers `history`: a negotiation's transitions as a timeline. */
 export function registerHistory(program: Command, context: CliContext): void {
@@ -15,14 +15,16 @@ export function registerHistory(program: Command, context: CliContext): void {
     .option("--json", "print the transitions as a JSON array of [from, event, to]")
     .action(
       action(context, async (database: string, thread: string, options: { json?: boolean }) => {
-        const { negotiation } = await loadNegotiation(context, database, thread);
+        const { negotiation } = await loadNegotiation(database, thread);
         const history = negotiation.stateMachine.history;
         if (options.json) {
           context.out(JSON.stringify(history));
           return;
         }
         const { bold, cyan, dim } = context.colors;
-        context.out(`${bold(negotiation.threadId)} ${dim(`created ${negotiation.createdAt}`)}`);
+        context.out(
+          `${bold(printable(negotiation.threadId))} ${dim(`created ${printable(negotiation.createdAt)}`)}`,
+        );
         const rows = history.map(([from, event, to], index) => [
           String(index + 1),
           colorState(context.colors, from),
@@ -37,7 +39,7 @@ export function registerHistory(program: Command, context: CliContext): void {
         }
         context.out(
           dim(
-            `now ${negotiation.stateMachine.state}, round ${negotiation.roundCount}, updated ${negotiation.updatedAt}`,
+            `now ${negotiation.stateMachine.state}, round ${negotiation.roundCount}, updated ${printable(negotiation.updatedAt)}`,
           ),
         );
       }),

@@ -1,8 +1,198 @@
-import type { Command } from "commander";
-import type { CliContext } from "../cli-context.js";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { openSqlJsAdapter } from "../../adapter/sql-js-adapter.js";
+import { errorMessage } from "../../domain/errors.js";
+import { filePersistence } from "../../persistence/file-persistence.js";
+import {
+  NEGOTIATION_STATE_DDL,
+  type NegotiationStateRow,
+  TABLE,
+} from "../../store/negotiation-state-table.js";
+import { action, type CliContext } from "../cli-context.js";
+import { createProgress } from "../progress.js";
+import { printable } from "../terminal.js";
+import { type CampaignChecks, WIRE_FIELDS, wireToRow } from "../wire-format.js";
 
-/** Registers `import` (being written). */
+/** How many refusals are listed; the rest are counted. */
+const LISTED_REFUSALS = 50;
+
+const INSERT = `INSERT OR REPLACE INTO ${TABLE} (${WIRE_FIELDS.join(", ")}) VALUES (${WIRE_FIELDS.map(() => "?").join(", ")})`;
+
+/** One refused field, on one line of the file. */
+interface LineRefusal {
+  readonly line: number;
+  readonly field: string;
+  readonly problem: string;
+}
+
+/** Registers `import`: negotiations from JSON lines, checked first, written all or nothing. */
 export function registerImport(program: Command, context: CliContext): void {
-  void program;
-  void context;
+  program
+    .command("import")
+    .summary("load negotiations from JSON lines (as export writes them), all or nothing")
+    .description(
+      [
+        "Load negotiations from a file of JSON lines, one negotiation per line, as `export` writes them. The JSON columns (context_json, campaign_json, cpm_tracker_json, history_json) may be JSON values or their JSON text (a string, as stored); blank lines are skipped.",
+        "Every line is checked before anything is written: JSON syntax; exactly the nine fields, with their types; the thread id, round count, context, campaign and CPM tracker as a save checks them; state and history_json agree (each entry a transition the state machine allows, the last one ending in state); created_at and updated_at as UTC YYYY-MM-DDTHH:MM:SSZ; each thread_id once in the file. If any line is refused, every refusal is listed with its line number and field (the first 50, then how many more), nothing is written, and the exit status is 1.",
+        'Otherwise every line is written in one transaction, durable when the command returns: all of them, or none if the write fails. Each row keeps the line\'s values as given (decimals keep their digits, "25.50" stays "25.50") and its own created_at and updated_at, so an export imported into an empty database exports the same lines. A negotiation whose thread_id is already in the database is replaced, its whole row, by the line; the database\'s other negotiations are left as they are. The summary says how many were replaced.',
+        "The database (and its table) is created when missing. Takes the writer lock: refused while an agent has the database open, unless --wait gives it time to close. A progress bar is drawn on standard error for files of more than 1000 lines, only when it is a terminal.",
+      ].join("\n\n"),
+    )
+    .argument("<database>", "the database file (created when missing)")
+    .argument("<file>", "the JSON lines file, as export writes it")
+    .option("-w, --wait <ms>", "how long to wait for the writer lock", milliseconds, 0)
+    .action(
+      action(context, async (database: string, file: string, options: { wait: number }) => {
+        const text = await readText(file);
+        const { rows, refusals, lineCount } = checkLines(context, text);
+        if (refusals.length > 0) {
+          reportRefusals(context, file, refusals, lineCount);
+          return;
+        }
+        const adapter = await openSqlJsAdapter({
+          persistence: filePersistence(database, { lockTimeout: options.wait }),
+        });
+        let replaced = 0;
+        try {
+          replaced = await writeRows(context, adapter, rows);
+        } finally {
+          await adapter.close();
+        }
+        context.out(
+          `Imported ${plural(rows.length, "negotiation")} (${replaced} replaced) into ${adapter.location}`,
+        );
+      }),
+    );
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    throw new Error(`Cannot read ${resolve(file)}: ${errorMessage(error)}`);
+  }
+}
+
+/** Checks every line; the rows come back only when no line is refused. */
+function checkLines(
+  context: CliContext,
+  text: string,
+): { rows: NegotiationStateRow[]; refusals: LineRefusal[]; lineCount: number } {
+  const lines = text.split("\n");
+  // The end of the last line is not one more line.
+  if (lines.at(-1) === "") lines.pop();
+  const progress = createProgress(context.terminal.stderr, {
+    total: lines.length,
+    unit: "lines checked",
+  });
+  const rows: NegotiationStateRow[] = [];
+  const refusals: LineRefusal[] = [];
+  const firstLineOf = new Map<string, number>();
+  const campaigns: CampaignChecks = new Map();
+  lines.forEach((raw, index) => {
+    progress.update(index);
+    const line = index + 1;
+    const source = (index === 0 ? raw.replace(/^\uFEFF/, "") : raw).replace(/\r$/, "");
+    if (source.trim() === "") return;
+    let value: unknown;
+    try {
+      value = JSON.parse(source);
+    } catch (error) {
+      refusals.push({ line, field: "", problem: `not JSON: ${errorMessage(error)}` });
+      return;
+    }
+    const checked = wireToRow(value, campaigns);
+    for (const { field, problem } of checked.refusals ?? []) {
+      refusals.push({ line, field, problem });
+    }
+    const threadId = (value as { thread_id?: unknown } | null)?.thread_id;
+    if (typeof threadId === "string" && threadId !== "") {
+      const first = firstLineOf.get(threadId);
+      if (first === undefined) firstLineOf.set(threadId, line);
+      else {
+        refusals.push({
+          line,
+          field: "thread_id",
+          problem: `${JSON.stringify(threadId)} is also on line ${first}; a file holds each negotiation once`,
+        });
+      }
+    }
+    if (checked.row) rows.push(checked.row);
+  });
+  progress.finish();
+  return { rows, refusals, lineCount: lines.length };
+}
+
+function reportRefusals(
+  context: CliContext,
+  file: string,
+  refusals: readonly LineRefusal[],
+  lineCount: number,
+): void {
+  const { red, bold } = context.errorColors;
+  for (const { line, field, problem } of refusals.slice(0, LISTED_REFUSALS)) {
+    context.err(
+      `${bold(`line ${line}:`)} ${printable(field === "" ? problem : `${field}: ${problem}`)}`,
+    );
+  }
+  if (refusals.length > LISTED_REFUSALS) {
+    context.err(`... and ${refusals.length - LISTED_REFUSALS} more`);
+  }
+  const lines = new Set(refusals.map((refusal) => refusal.line)).size;
+  context.err(
+    `${red("refused:")} ${resolve(file)}: ${plural(refusals.length, "problem")} on ${lines} of ${plural(lineCount, "line")}; nothing was imported`,
+  );
+  context.fail();
+}
+
+/**
+ * Writes every row in one transaction, creating the table if needed.
+ *
+ * @returns How many rows replaced one already there.
+ */
+async function writeRows(
+  context: CliContext,
+  adapter: Awaited<ReturnType<typeof openSqlJsAdapter>>,
+  rows: readonly NegotiationStateRow[],
+): Promise<number> {
+  const progress = createProgress(context.terminal.stderr, {
+    total: rows.length,
+    unit: "negotiations written",
+  });
+  try {
+    return await adapter.transaction(async (tx) => {
+      // In the transaction, not before it: a failed import leaves no empty table behind.
+      for (const statement of NEGOTIATION_STATE_DDL) await tx.run(statement);
+      const existing = new Set(
+        (await tx.all<{ thread_id: string }>(`SELECT thread_id FROM ${TABLE}`)).map(
+          (row) => row.thread_id,
+        ),
+      );
+      let replaced = 0;
+      for (const [index, row] of rows.entries()) {
+        progress.update(index);
+        if (existing.has(row.thread_id)) replaced++;
+        await tx.run(
+          INSERT,
+          WIRE_FIELDS.map((field) => row[field]),
+        );
+      }
+      return replaced;
+    });
+  } finally {
+    progress.finish();
+  }
+}
+
+function milliseconds(value: string): number {
+  const wait = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(wait) || wait < 0) {
+    throw new InvalidArgumentError("It must be a whole number of milliseconds.");
+  }
+  return wait;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
 }

@@ -1,12 +1,11 @@
-import type { Command } from "commander";
-import { toMoney } from "../../domain/money.js";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { TERMINAL_STATES } from "../../domain/transitions.js";
-import type { NegotiationState } from "../../domain/vocabulary.js";
+import { NegotiationState } from "../../domain/vocabulary.js";
 import { action, type CliContext } from "../cli-context.js";
-import { type NegotiationSummary, summarize } from "../negotiation-summary.js";
+import { cents, type NegotiationSummary, summarize } from "../negotiation-summary.js";
 import { loadNegotiations } from "../negotiations.js";
 import { colorState } from "../state-colors.js";
-import { renderTable } from "../terminal.js";
+import { printable, renderTable } from "../terminal.js";
 
 interface ListOptions {
   readonly all?: boolean;
@@ -25,7 +24,14 @@ export function registerList(program: Command, context: CliContext): void {
     )
     .argument("<database>", "the database file")
     .option("-a, --all", "include finished negotiations (agreed, rejected, stopped)")
-    .option("-s, --state <state...>", "only negotiations in these states")
+    .addOption(
+      new Option(
+        "-s, --state <state...>",
+        "only negotiations in these states (put <database> first, or end the states with --)",
+      )
+        .choices(STATES)
+        .argParser(collectState),
+    )
     .option("-c, --campaign <campaign_id>", "only negotiations of this campaign")
     .option("--json", "print a JSON array instead of a table")
     .action(
@@ -42,13 +48,13 @@ export function registerList(program: Command, context: CliContext): void {
           return;
         }
         const rows = summaries.map((summary) => [
-          summary.threadId,
+          printable(summary.threadId),
           colorState(context.colors, summary.state),
           String(summary.round),
-          summary.campaignId,
-          summary.nextCpm === null ? "-" : `$${summary.nextCpm}`,
+          printable(summary.campaignId),
+          summary.nextCpm === null ? "-" : `$${printable(summary.nextCpm)}`,
           `$${cents(summary.maxAllowedCpm)}`,
-          summary.updatedAt,
+          printable(summary.updatedAt),
         ]);
         const headers = [
           "thread",
@@ -64,9 +70,19 @@ export function registerList(program: Command, context: CliContext): void {
     );
 }
 
-/** An exact amount shown to the cent, as the agent writes it in an email. */
-function cents(amount: string): string {
-  return toMoney(amount, "amount").toFixed(2);
+const STATES: readonly string[] = Object.values(NegotiationState);
+
+/**
+ * `--state` takes every word up to the next option, the database too when it comes after:
+ * refuse what is not a state, saying how to place the database.
+ */
+function collectState(value: string, previous: string[] | undefined): string[] {
+  if (!STATES.includes(value)) {
+    throw new InvalidArgumentError(
+      "It is not a state. Put <database> before --state, or end the states with --.",
+    );
+  }
+  return [...(previous ?? []), value];
 }
 
 function selected(summary: NegotiationSummary, options: ListOptions): boolean {

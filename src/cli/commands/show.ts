@@ -4,6 +4,7 @@ import { action, type CliContext } from "../cli-context.js";
 import { engagementRateOf } from "../negotiation-summary.js";
 import { loadNegotiation } from "../negotiations.js";
 import { colorState } from "../state-colors.js";
+import { printable } from "../terminal.js";
 import { rowToWire } from "../wire-format.js";
 
 /** Registers `show`: one whole negotiation. */
@@ -19,7 +20,7 @@ export function registerShow(program: Command, context: CliContext): void {
     .option("--json", "print it as export writes it (one JSON object)")
     .action(
       action(context, async (database: string, thread: string, options: { json?: boolean }) => {
-        const { row, negotiation } = await loadNegotiation(context, database, thread);
+        const { row, negotiation } = await loadNegotiation(database, thread);
         if (options.json) {
           context.out(JSON.stringify(rowToWire(row), null, 2));
           return;
@@ -29,14 +30,14 @@ export function registerShow(program: Command, context: CliContext): void {
         const flexibility = negotiation.cpmTracker.getFlexibility(engagement);
         const field = (name: string, value: string) =>
           context.out(`${bold(name.padEnd(16))}${value}`);
-        field("thread", negotiation.threadId);
+        field("thread", printable(negotiation.threadId));
         field("state", colorState(context.colors, negotiation.stateMachine.state));
         if (negotiation.stateMachine.prePauseState) {
           field("paused from", negotiation.stateMachine.prePauseState);
         }
         field("round", String(negotiation.roundCount));
-        field("created", negotiation.createdAt);
-        field("updated", negotiation.updatedAt);
+        field("created", printable(negotiation.createdAt));
+        field("updated", printable(negotiation.updatedAt));
         field("transitions", `${negotiation.stateMachine.history.length} ${dim("(see history)")}`);
         field("engagement", engagement === null ? "-" : `${engagement}%`);
         field(

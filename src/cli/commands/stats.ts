@@ -3,9 +3,10 @@ import { formatMoney } from "../../domain/money.js";
 import { TERMINAL_STATES } from "../../domain/transitions.js";
 import { NegotiationState } from "../../domain/vocabulary.js";
 import { action, type CliContext } from "../cli-context.js";
+import { cents } from "../negotiation-summary.js";
 import { type LoadedNegotiation, loadNegotiations } from "../negotiations.js";
 import { colorState } from "../state-colors.js";
-import { renderTable } from "../terminal.js";
+import { printable, renderTable } from "../terminal.js";
 
 /** One campaign's figures. */
 interface CampaignStats {
@@ -49,11 +50,11 @@ export function registerStats(program: Command, context: CliContext): void {
         for (const line of renderTable(["state", "count"].map(bold), stateRows)) context.out(line);
         context.out("");
         const campaignRows = campaigns.map((each) => [
-          each.campaign_id,
+          printable(each.campaign_id),
           String(each.negotiations),
           String(each.agreements),
-          each.average_agreed_cpm === null ? "-" : `$${each.average_agreed_cpm}`,
-          `$${each.target_min_cpm}-$${each.target_max_cpm}`,
+          each.average_agreed_cpm === null ? "-" : `$${cents(each.average_agreed_cpm)}`,
+          `$${cents(each.target_min_cpm)}-$${cents(each.target_max_cpm)}`,
           againstTarget(context, each.against_target),
           String(each.remaining),
         ]);

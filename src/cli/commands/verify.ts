@@ -1,8 +1,300 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { CliContext } from "../cli-context.js";
+import { openSqlJsAdapter, type SqlJsAdapter } from "../../adapter/sql-js-adapter.js";
+import { errorCode, errorMessage, StorageError } from "../../domain/errors.js";
+import { JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
+import type { JournalEntry, Persistence } from "../../persistence/persistence.js";
+import { TABLE } from "../../store/negotiation-state-table.js";
+import { action, type CliContext } from "../cli-context.js";
+import { checkJournal, detailOf, type JournalCheck } from "../journal-check.js";
+import { printable } from "../terminal.js";
+import { type CampaignChecks, WIRE_FIELDS, wireToRow } from "../wire-format.js";
 
-/** Registers `verify` (being written). */
+/** How many lines of a failed integrity check are listed; the rest are counted. */
+const LISTED_INTEGRITY_LINES = 50;
+
+/** What one check found; a check may report several lines. */
+interface Finding {
+  readonly check: "database" | "integrity" | "journal" | "rows";
+  /** `warning` does not fail the verification; `problem` does. */
+  readonly status: "ok" | "warning" | "problem";
+  readonly message: string;
+}
+
+/** Registers `verify`: every check of a database, each problem listed. */
 export function registerVerify(program: Command, context: CliContext): void {
-  void program;
-  void context;
+  program
+    .command("verify")
+    .summary("check a database: SQLite integrity, journal checksums, every row")
+    .description(
+      [
+        "Check a database and list every problem found; the exit status is 0 only when every check passes (warnings do not fail it), 1 otherwise.",
+        "database: the file is a SQLite database that opens. integrity: SQLite's PRAGMA integrity_check says ok (each line it reports otherwise is listed). journal: if there is one (<database>.ns-journal), every record's length, CRC-32 and sequence, and that it continues the database file; a damaged record before the last one, or records out of sequence, is a problem (opening the database would be refused), while a torn last record is only a warning: a crash mid-save leaves one, it was never acknowledged, and the next open drops it. rows: every negotiation reads back through the schemas (state and history, context, campaign, CPM tracker, timestamps), each problem named by thread and column; these are the checks import makes, so a database that passes exports a file that imports.",
+        "Read-only: takes no lock and changes no file, so it may run while an agent has the database open.",
+      ].join("\n\n"),
+    )
+    .argument("<database>", "the database file")
+    .option(
+      "--json",
+      'print the findings as JSON: {"database", "ok", "problems", "warnings", "checks": [{"check", "status", "message"}]}',
+    )
+    .action(
+      action(context, async (database: string, options: { json?: boolean }) => {
+        const file = resolve(database);
+        const findings = await verify(file);
+        const problems = findings.filter((finding) => finding.status === "problem").length;
+        const warnings = findings.filter((finding) => finding.status === "warning").length;
+        if (problems > 0) context.fail();
+        if (options.json) {
+          context.out(
+            JSON.stringify(
+              { database: file, ok: problems === 0, problems, warnings, checks: findings },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        const { bold, green, red, yellow } = context.colors;
+        context.out(bold(`Verifying ${printable(file)}`));
+        for (const { check, status, message } of findings) {
+          const mark = status === "ok" ? green("✓") : status === "warning" ? yellow("!") : red("✗");
+          context.out(`${mark} ${check.padEnd(11)}${printable(message)}`);
+        }
+        const counts = [
+          problems > 0 ? red(plural(problems, "problem")) : "",
+          warnings > 0 ? yellow(plural(warnings, "warning")) : "",
+        ].filter((part) => part !== "");
+        context.out(
+          problems === 0 && warnings === 0
+            ? green("All checks passed.")
+            : `${counts.join(", ")}${problems === 0 ? "; the checks passed" : ""}.`,
+        );
+      }),
+    );
+}
+
+/** Runs every check that can run, read-only. */
+async function verify(file: string): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const journalFile = `${file}${JOURNAL_SUFFIX}`;
+  let files: { snapshot: Uint8Array | null; journal: Uint8Array | null };
+  let journal: JournalCheck | null;
+  try {
+    files = await readFiles(file, journalFile);
+    journal = files.journal && checkJournal(files.journal, journalFile);
+    if (journal?.damage) {
+      // A writer emptying and refilling the journal while it was read can make it look
+      // damaged; a second read tells that from damage that stays.
+      files = await readFiles(file, journalFile);
+      journal = files.journal && checkJournal(files.journal, journalFile);
+    }
+  } catch (error) {
+    return [{ check: "database", status: "problem", message: errorMessage(error) }];
+  }
+  if (files.snapshot === null && files.journal === null) {
+    return [{ check: "database", status: "problem", message: `there is no database at ${file}` }];
+  }
+
+  const entries = journal?.entries ?? [];
+  let adapter: SqlJsAdapter | undefined;
+  let replayProblem: string | undefined;
+  try {
+    adapter = await openVerifying(file, files.snapshot, entries);
+  } catch (error) {
+    if (entries.length > 0) {
+      // Told apart: a journal that does not continue the file, or a file that does not open.
+      adapter = await openVerifying(file, files.snapshot, []).catch(() => undefined);
+      if (adapter !== undefined) replayProblem = detailOf(errorMessage(error));
+    }
+    if (adapter === undefined) {
+      findings.push({
+        check: "database",
+        status: "problem",
+        message: detailOf(errorMessage(error)),
+      });
+    }
+  }
+  if (adapter !== undefined) {
+    findings.push({
+      check: "database",
+      status: "ok",
+      message:
+        files.snapshot === null
+          ? "no database file yet: its journal holds every save"
+          : `opens (${plural(files.snapshot.length, "byte")})`,
+    });
+  }
+  try {
+    if (adapter !== undefined) findings.push(...(await checkIntegrity(adapter)));
+    findings.push(...journalFindings(journal, journalFile, replayProblem));
+    if (adapter !== undefined) {
+      findings.push(
+        ...(await checkRows(adapter, replayProblem !== undefined || !!journal?.damage)),
+      );
+    }
+  } finally {
+    await adapter?.close();
+  }
+  return findings;
+}
+
+/** The journal first: a checkpoint running meanwhile writes the file before it empties the journal. */
+async function readFiles(
+  file: string,
+  journalFile: string,
+): Promise<{ snapshot: Uint8Array | null; journal: Uint8Array | null }> {
+  const journal = await readIfPresent(journalFile);
+  const snapshot = await readIfPresent(file);
+  return { snapshot, journal };
+}
+
+async function readIfPresent(path: string): Promise<Uint8Array | null> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return null;
+    throw new Error(`Cannot read ${path}: ${errorMessage(error)}`);
+  }
+}
+
+/**
+ * Opens what was read, as a reader would, with the journal entries given: the adapter
+ * checks the SQLite header, reads the schema and replays the entries the file lacks. The
+ * persistence only hands over these bytes: nothing is locked, nothing is written.
+ */
+function openVerifying(
+  file: string,
+  snapshot: Uint8Array | null,
+  journal: readonly JournalEntry[],
+): Promise<SqlJsAdapter> {
+  const persistence: Persistence = {
+    location: file,
+    readOnly: true,
+    open: async () => ({ snapshot, journal }),
+    checkpoint: async () => {
+      throw new StorageError(`verify does not change ${file}`, { location: file });
+    },
+    close: async () => {},
+  };
+  return openSqlJsAdapter({ persistence });
+}
+
+async function checkIntegrity(adapter: SqlJsAdapter): Promise<Finding[]> {
+  let lines: string[];
+  try {
+    lines = (await adapter.all("PRAGMA integrity_check")).map((row) =>
+      String(Object.values(row)[0]),
+    );
+  } catch (error) {
+    return [{ check: "integrity", status: "problem", message: errorMessage(error) }];
+  }
+  if (lines.length === 1 && lines[0] === "ok") {
+    return [{ check: "integrity", status: "ok", message: "PRAGMA integrity_check: ok" }];
+  }
+  // One row may hold several lines, under a "*** in database main ***" heading.
+  const found = lines
+    .flatMap((line) => line.split("\n"))
+    .filter((line) => line.trim() !== "" && !line.startsWith("*** in database"));
+  const findings: Finding[] = found
+    .slice(0, LISTED_INTEGRITY_LINES)
+    .map((line) => ({ check: "integrity", status: "problem", message: line }));
+  if (found.length > LISTED_INTEGRITY_LINES) {
+    findings.push({
+      check: "integrity",
+      status: "problem",
+      message: `... and ${found.length - LISTED_INTEGRITY_LINES} more lines of PRAGMA integrity_check`,
+    });
+  }
+  return findings;
+}
+
+function journalFindings(
+  journal: JournalCheck | null,
+  journalFile: string,
+  replayProblem: string | undefined,
+): Finding[] {
+  if (journal === null) {
+    return [
+      { check: "journal", status: "ok", message: "none: the database file holds every save" },
+    ];
+  }
+  const findings: Finding[] = [];
+  if (journal.damage !== null) {
+    findings.push({
+      check: "journal",
+      status: "problem",
+      message: `${journalFile}: ${journal.damage}; opening the database is refused until it is repaired`,
+    });
+  } else if (replayProblem !== undefined) {
+    findings.push({
+      check: "journal",
+      status: "problem",
+      message: `${journalFile}: ${replayProblem}`,
+    });
+  } else {
+    const first = journal.entries[0];
+    const last = journal.entries.at(-1);
+    findings.push({
+      check: "journal",
+      status: "ok",
+      message:
+        first === undefined || last === undefined
+          ? "empty"
+          : `${plural(journal.entries.length, "record")} (sequence ${first.sequence} to ${last.sequence}), checksums valid`,
+    });
+  }
+  if (journal.tornTail !== null) {
+    findings.push({
+      check: "journal",
+      status: "warning",
+      message: `${journalFile}: a torn last record at offset ${journal.tornTail.offset} (${plural(journal.tornTail.bytes, "byte")}), as a crash mid-save leaves; it was never acknowledged, and the next open drops it`,
+    });
+  }
+  return findings;
+}
+
+async function checkRows(adapter: SqlJsAdapter, fileOnly: boolean): Promise<Finding[]> {
+  const [table] = await adapter.all(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+    [TABLE],
+  );
+  if (table === undefined) {
+    return [{ check: "rows", status: "problem", message: `there is no ${TABLE} table` }];
+  }
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await adapter.all(`SELECT * FROM ${TABLE} ORDER BY created_at, thread_id`);
+  } catch (error) {
+    return [{ check: "rows", status: "problem", message: errorMessage(error) }];
+  }
+  const findings: Finding[] = [];
+  const campaigns: CampaignChecks = new Map();
+  for (const row of rows) {
+    // Only the table's own columns: a table with more (another tool's) is still fine.
+    const columns = Object.fromEntries(
+      WIRE_FIELDS.filter((name) => Object.hasOwn(row, name)).map((name) => [name, row[name]]),
+    );
+    const where = `${TABLE}[${JSON.stringify(row.thread_id)}]`;
+    for (const { field, problem } of wireToRow(columns, campaigns).refusals ?? []) {
+      findings.push({
+        check: "rows",
+        status: "problem",
+        message: `${where}${field === "" ? "" : `.${field}`}: ${problem}`,
+      });
+    }
+  }
+  if (findings.length === 0) {
+    findings.push({
+      check: "rows",
+      status: "ok",
+      message: `${plural(rows.length, "negotiation")} read back through the schemas${fileOnly ? " (those in the database file: the journal's could not be read)" : ""}`,
+    });
+  }
+  return findings;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
 }

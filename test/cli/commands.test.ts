@@ -1,0 +1,849 @@
+import {
+  type ChildProcessWithoutNullStreams,
+  execFile,
+  execFileSync,
+  spawn,
+} from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { paletteFor, printable } from "../../src/cli/terminal.js";
+import { filePersistence } from "../../src/file.js";
+import {
+  type CpmTrackerDict,
+  deserializeCpmTracker,
+  formatMoney,
+  initNegotiationStateTable,
+  type NegotiationStateStore,
+  openNegotiationStore,
+  openSqlJsAdapter,
+  NegotiationStateStore as Store,
+} from "../../src/index.js";
+import { negotiation, steppingClock } from "../support/negotiations.js";
+import { runCli } from "./run-cli.js";
+
+const FIXTURE = fileURLToPath(
+  new URL("../../../shared/fixtures/python-service.db", import.meta.url),
+);
+const SAVE_AND_DIE = fileURLToPath(new URL("../support/save-and-die.mjs", import.meta.url));
+const LOCK_HOLDER = fileURLToPath(new URL("../reliability/lock-holder.mjs", import.meta.url));
+
+/** The fixture's unfinished negotiations, in the CLI's order (created_at, then thread). */
+const UNFINISHED = [
+  "thread-awaiting_reply",
+  "thread-counter_received",
+  "thread-counter_sent",
+  "thread-escalated",
+  "thread-initial_offer",
+  "thread-paused",
+  "thread-stale",
+];
+const EVERY_THREAD = [
+  "thread-agreed",
+  ...UNFINISHED.slice(0, 5),
+  "thread-paused",
+  "thread-rejected",
+  "thread-stale",
+  "thread-stopped",
+];
+/** camp-001's tracker: target max 30 + (30 - 23.75) x 2 agreements / 3 remaining, exact. */
+const CAMP_001_MAX_ALLOWED = "34.1666666666666666666666666666666666666667";
+const ESC = "\u001b";
+
+let folder: string;
+/** A copy of the Python service's database; no test changes it. */
+let pythonDb: string;
+
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), "negotiation-state-cli-"));
+  pythonDb = join(folder, "python-service.db");
+  await copyFile(FIXTURE, pythonDb);
+  await chmod(pythonDb, 0o644);
+});
+
+afterAll(() => rm(folder, { recursive: true, force: true }));
+
+/** A new empty folder for one test. */
+async function newFolder(name: string): Promise<string> {
+  const path = join(folder, name);
+  await mkdir(path);
+  return path;
+}
+
+/** Every file of a folder, by name, as a hash of its bytes. */
+async function filesIn(path: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const name of (await readdir(path)).sort()) {
+    files[name] = createHash("sha256")
+      .update(await readFile(join(path, name)))
+      .digest("hex");
+  }
+  return files;
+}
+
+interface WireRow {
+  readonly thread_id: string;
+  readonly state: string;
+  readonly round_count: number;
+  readonly context_json: Record<string, unknown>;
+  readonly campaign_json: Record<string, unknown>;
+  readonly cpm_tracker_json: CpmTrackerDict;
+  readonly history_json: string[][];
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+/** Every row of a database file as Python's sqlite3 reads it, JSON columns parsed. */
+function pythonRows(file: string): Record<string, WireRow> {
+  const script = `
+import json, sqlite3, sys
+connection = sqlite3.connect(sys.argv[1])
+connection.row_factory = sqlite3.Row
+rows = {}
+for row in connection.execute("SELECT * FROM negotiation_state"):
+    row = dict(row)
+    for column in ("context_json", "campaign_json", "cpm_tracker_json", "history_json"):
+        row[column] = json.loads(row[column])
+    rows[row["thread_id"]] = row
+assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+print(json.dumps(rows))
+`;
+  return JSON.parse(execFileSync("python3", ["-c", script, file]).toString());
+}
+
+/** The cells of a table line (cells are separated by two spaces or more). */
+function cells(line: string): string[] {
+  return line.split(/ {2,}/);
+}
+
+/** The thread column of a table, below its header and rule. */
+function threadsOfTable(stdout: string): string[] {
+  return stdout
+    .trimEnd()
+    .split("\n")
+    .slice(2)
+    .map((line) => cells(line)[0] as string);
+}
+
+function threadsOfJson(stdout: string): string[] {
+  return (JSON.parse(stdout) as { thread_id: string }[]).map((each) => each.thread_id);
+}
+
+describe("on the Python service's database", () => {
+  it("list shows the unfinished negotiations as a table: thread, state, round, campaign, next and max allowed CPM, update", async () => {
+    const { status, stdout, stderr } = await runCli(["list", pythonDb]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    const lines = stdout.trimEnd().split("\n");
+    expect(cells(lines[0] as string)).toEqual([
+      "thread",
+      "state",
+      "round",
+      "campaign",
+      "next CPM",
+      "max allowed CPM",
+      "updated",
+    ]);
+    expect(lines[1]).toMatch(/^-+( {2}-+){6}$/);
+    expect(threadsOfTable(stdout)).toEqual(UNFINISHED);
+    expect(cells(lines[3] as string)).toEqual([
+      "thread-counter_received",
+      "counter_received",
+      "1",
+      "camp-001",
+      "$25.50",
+      "$34.17",
+      "2026-02-19T18:22:00Z",
+    ]);
+    expect(cells(lines[2] as string)).toEqual([
+      "thread-awaiting_reply",
+      "awaiting_reply",
+      "0",
+      "camp-002",
+      "$25.50",
+      "$27.25",
+      "2026-02-19T18:21:00Z",
+    ]);
+  });
+
+  it("list --json gives each negotiation's fields, max allowed CPM exact, as Python reads the rows", async () => {
+    const { status, stdout, stderr } = await runCli(["list", "--json", pythonDb]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    const listed = JSON.parse(stdout) as Record<string, unknown>[];
+    const rows = pythonRows(pythonDb);
+    expect(listed.map((each) => each.thread_id)).toEqual(UNFINISHED);
+    for (const each of listed) {
+      const row = rows[each.thread_id as string] as WireRow;
+      expect(Object.keys(each)).toEqual([
+        "thread_id",
+        "state",
+        "round_count",
+        "campaign_id",
+        "next_cpm",
+        "max_allowed_cpm",
+        "updated_at",
+      ]);
+      expect(each).toEqual({
+        thread_id: row.thread_id,
+        state: row.state,
+        round_count: row.round_count,
+        campaign_id: row.campaign_json.campaign_id,
+        // As written in the context, trailing zero included.
+        next_cpm: "25.50",
+        max_allowed_cpm:
+          row.campaign_json.campaign_id === "camp-001" ? CAMP_001_MAX_ALLOWED : "27.25",
+        updated_at: row.updated_at,
+      });
+      // The same figure the library's tracker gives for that row (no engagement data).
+      const tracker = deserializeCpmTracker(row.cpm_tracker_json);
+      expect(each.max_allowed_cpm).toBe(formatMoney(tracker.getFlexibility(null).maxAllowedCpm));
+    }
+  });
+
+  it("list --all adds the finished negotiations", async () => {
+    const { status, stdout } = await runCli(["list", "--all", "--json", pythonDb]);
+    expect(status).toBe(0);
+    expect(threadsOfJson(stdout)).toEqual(EVERY_THREAD);
+    const table = await runCli(["list", "-a", pythonDb]);
+    expect(threadsOfTable(table.stdout)).toEqual(EVERY_THREAD);
+  });
+
+  it("list --state takes several states, finished ones too, with the database before them or after --", async () => {
+    for (const args of [
+      [pythonDb, "--state", "agreed", "stale"],
+      ["--state", "agreed", "stale", "--", pythonDb],
+      [pythonDb, "-s", "stale", "-s", "agreed"],
+    ]) {
+      const { status, stdout, stderr } = await runCli(["list", "--json", ...args]);
+      expect({ status, stderr, threads: threadsOfJson(stdout) }).toEqual({
+        status: 0,
+        stderr: "",
+        threads: ["thread-agreed", "thread-stale"],
+      });
+    }
+  });
+
+  it("list --state refuses what is not a state, saying where the database goes", async () => {
+    const swallowed = await runCli(["list", "--state", "agreed", pythonDb]);
+    expect(swallowed.status).toBe(2);
+    expect(swallowed.stdout).toBe("");
+    expect(swallowed.stderr).toContain(`argument '${pythonDb}' is invalid`);
+    expect(swallowed.stderr).toContain("Put <database> before --state, or end the states with --");
+    const typo = await runCli(["list", pythonDb, "--state", "agred"]);
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toContain("argument 'agred' is invalid");
+  });
+
+  it("list --campaign keeps one campaign's negotiations; none match is not an error", async () => {
+    const unfinished = await runCli(["list", "--json", "--campaign", "camp-002", pythonDb]);
+    expect(threadsOfJson(unfinished.stdout)).toEqual([
+      "thread-awaiting_reply",
+      "thread-counter_sent",
+      "thread-stale",
+    ]);
+    const all = await runCli(["list", "-a", "-c", "camp-002", "--json", pythonDb]);
+    expect(threadsOfJson(all.stdout)).toEqual([
+      "thread-agreed",
+      "thread-awaiting_reply",
+      "thread-counter_sent",
+      "thread-stale",
+      "thread-stopped",
+    ]);
+    const none = await runCli(["list", "--campaign", "camp-404", pythonDb]);
+    expect(none).toEqual({ status: 0, stdout: "No negotiations match.\n", stderr: "" });
+    const noneJson = await runCli(["list", "--json", "--campaign", "camp-404", pythonDb]);
+    expect(JSON.parse(noneJson.stdout)).toEqual([]);
+  });
+
+  it("show prints the whole negotiation: state, pause, round, times, what the tracker allows, context, campaign, tracker", async () => {
+    const { status, stdout, stderr } = await runCli(["show", pythonDb, "thread-paused"]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    const lines = stdout.split("\n");
+    const field = (name: string) =>
+      lines.find((line) => line.startsWith(`${name} `))?.slice(16) ?? `(no ${name} line)`;
+    expect(field("thread")).toBe("thread-paused");
+    expect(field("state")).toBe("paused");
+    expect(field("paused from")).toBe("counter_sent");
+    expect(field("round")).toBe("2");
+    expect(field("created")).toBe("2026-02-19T18:16:12Z");
+    expect(field("updated")).toBe("2026-02-19T18:26:00Z");
+    expect(field("transitions")).toBe("4 (see history)");
+    expect(field("engagement")).toBe("-");
+    expect(field("max allowed CPM")).toBe(
+      "$34.17 no engagement data; budget savings: +$4.17; max allowed: $34.17",
+    );
+    for (const section of ["context", "campaign", "cpm tracker"]) expect(lines).toContain(section);
+    expect(stdout).toContain('"thread_subject": "Re: Collab — \\"Spring\\" launch"');
+    expect(stdout).toContain('"name": "Zoë Ñandú 🌸"');
+    expect(stdout).toContain('"campaign_manager": "Dana Ruiz"');
+  });
+
+  it("show --json prints the row in the wire format: column names, JSON columns parsed, as Python reads them", async () => {
+    const rows = pythonRows(pythonDb);
+    await Promise.all(
+      EVERY_THREAD.map(async (thread) => {
+        const { status, stdout, stderr } = await runCli(["show", "--json", pythonDb, thread]);
+        expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+        const shown = JSON.parse(stdout) as WireRow;
+        expect(Object.keys(shown)).toEqual([
+          "thread_id",
+          "state",
+          "round_count",
+          "context_json",
+          "campaign_json",
+          "cpm_tracker_json",
+          "history_json",
+          "created_at",
+          "updated_at",
+        ]);
+        expect(shown).toEqual(rows[thread]);
+      }),
+    );
+    // The row as stored: Python's trailing zeros are still there.
+    const agreed = JSON.parse((await runCli(["show", "--json", pythonDb, "thread-agreed"])).stdout);
+    expect(agreed.campaign_json.budget).toBe("5000.00");
+    expect(agreed.cpm_tracker_json.target_min_cpm).toBe("18.50");
+  });
+
+  it("history prints the transitions as a timeline, in order", async () => {
+    const { status, stdout, stderr } = await runCli(["history", pythonDb, "thread-paused"]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("thread-paused created 2026-02-19T18:16:12Z");
+    expect(cells(lines[1] as string)).toEqual(["#", "from", "event", "to"]);
+    expect(lines.slice(3, -1).map(cells)).toEqual([
+      ["1", "initial_offer", "--send_offer-->", "awaiting_reply"],
+      ["2", "awaiting_reply", "--receive_reply-->", "counter_received"],
+      ["3", "counter_received", "--send_counter-->", "counter_sent"],
+      ["4", "counter_sent", "--pause-->", "paused"],
+    ]);
+    expect(lines.at(-1)).toBe("now paused, round 2, updated 2026-02-19T18:26:00Z");
+
+    const none = await runCli(["history", pythonDb, "thread-initial_offer"]);
+    expect(none.stdout.split("\n")).toContain("no transitions yet: initial_offer");
+  });
+
+  it("history --json prints [from, event, to] triples, as Python reads them", async () => {
+    const rows = pythonRows(pythonDb);
+    await Promise.all(
+      ["thread-paused", "thread-stopped", "thread-initial_offer"].map(async (thread) => {
+        const { status, stdout } = await runCli(["history", "--json", pythonDb, thread]);
+        expect(status).toBe(0);
+        expect(JSON.parse(stdout)).toEqual(rows[thread]?.history_json);
+      }),
+    );
+  });
+
+  it("stats counts by state and gives each campaign's agreements, average CPM against the target, and what remains", async () => {
+    const { status, stdout, stderr } = await runCli(["stats", pythonDb]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("10 negotiations");
+    expect(cells(lines[1] as string)).toEqual(["state", "count"]);
+    const stateRows = lines.slice(3, 13).map(cells);
+    expect(stateRows.map(([state]) => state).sort()).toEqual(
+      EVERY_THREAD.map((thread) => thread.slice("thread-".length)).sort(),
+    );
+    expect(stateRows.every(([, count]) => count === "1")).toBe(true);
+    const campaigns = lines.slice(-2).map(cells);
+    expect(campaigns).toEqual([
+      // The empty against-target column leaves a wider gap, read as one separator.
+      ["camp-002", "5", "0", "-", "$18.50-$27.25", "3"],
+      ["camp-001", "5", "2", "$23.75", "$20.00-$30.00", "within target", "4"],
+    ]);
+  });
+
+  it("stats --json gives the same figures, exact", async () => {
+    const { status, stdout } = await runCli(["stats", "--json", pythonDb]);
+    expect(status).toBe(0);
+    const byState = Object.fromEntries(
+      EVERY_THREAD.map((thread) => [thread.slice("thread-".length), 1]),
+    );
+    expect(JSON.parse(stdout)).toEqual({
+      by_state: byState,
+      campaigns: [
+        {
+          campaign_id: "camp-002",
+          negotiations: 5,
+          remaining: 3,
+          agreements: 0,
+          average_agreed_cpm: null,
+          target_min_cpm: "18.5",
+          target_max_cpm: "27.25",
+          against_target: null,
+        },
+        {
+          campaign_id: "camp-001",
+          negotiations: 5,
+          remaining: 4,
+          agreements: 2,
+          average_agreed_cpm: "23.75",
+          target_min_cpm: "20",
+          target_max_cpm: "30",
+          against_target: "within",
+        },
+      ],
+    });
+  });
+
+  it("show and history of an unknown thread exit 1 with a message naming it", async () => {
+    for (const command of ["show", "history"]) {
+      const { status, stdout, stderr } = await runCli([command, pythonDb, "thread-nobody"]);
+      expect({ status, stdout }).toEqual({ status: 1, stdout: "" });
+      expect(stderr).toBe(
+        `error: There is no negotiation on thread "thread-nobody" in ${pythonDb}\n`,
+      );
+    }
+  });
+
+  it("a database that is not there exits 1, naming it, and creates nothing", async () => {
+    const empty = await newFolder("nothing-here");
+    const missing = join(empty, "missing.db");
+    for (const args of [
+      ["list", missing],
+      ["show", missing, "t"],
+      ["stats", missing],
+    ]) {
+      const { status, stderr } = await runCli(args);
+      expect(status).toBe(1);
+      expect(stderr).toBe(`error: Cannot read ${missing}: there is no database there\n`);
+    }
+    expect(await readdir(empty)).toEqual([]);
+  });
+
+  it("an unknown command or option, or a missing argument, exits 2 with the usage", async () => {
+    const cases: [string[], string, string][] = [
+      [["frobnicate"], "error: unknown command 'frobnicate'", "Usage: negotiation-state [options]"],
+      [
+        ["show", pythonDb],
+        "error: missing required argument 'thread'",
+        "Usage: negotiation-state show [options] <database> <thread>",
+      ],
+      [
+        ["list"],
+        "error: missing required argument 'database'",
+        "Usage: negotiation-state list [options] <database>",
+      ],
+      [
+        ["list", "--bogus", pythonDb],
+        "error: unknown option '--bogus'",
+        "Usage: negotiation-state list [options] <database>",
+      ],
+    ];
+    for (const [args, error, usage] of cases) {
+      const { status, stdout, stderr } = await runCli(args);
+      expect({ args, status, stdout }).toEqual({ args, status: 2, stdout: "" });
+      expect(stderr.startsWith(`${error}\n`)).toBe(true);
+      expect(stderr).toContain(usage);
+    }
+  });
+});
+
+describe("--help", () => {
+  const commands: Record<string, { usage: RegExp; mentions: string[] }> = {
+    list: {
+      usage: /^Usage: negotiation-state list \[options\] <database>$/m,
+      mentions: ["--all", "--state <state...>", "--campaign <campaign_id>", "--json"],
+    },
+    show: {
+      usage: /^Usage: negotiation-state show \[options\] <database> <thread>$/m,
+      mentions: ["--json"],
+    },
+    history: {
+      usage: /^Usage: negotiation-state history \[options\] <database> <thread>$/m,
+      mentions: ["--json"],
+    },
+    stats: {
+      usage: /^Usage: negotiation-state stats \[options\] <database>$/m,
+      mentions: ["--json"],
+    },
+    export: {
+      usage: /^Usage: negotiation-state export \[options\] <database>$/m,
+      mentions: ["--out"],
+    },
+    import: {
+      usage: /^Usage: negotiation-state import \[options\] <database> <[^>]+>$/m,
+      mentions: [],
+    },
+    verify: { usage: /^Usage: negotiation-state verify \[options\] <database>$/m, mentions: [] },
+    checkpoint: {
+      usage: /^Usage: negotiation-state checkpoint \[options\] <database>$/m,
+      mentions: ["--wait <ms>"],
+    },
+  };
+
+  it("of the program exits 0 and lists every command", async () => {
+    const { status, stdout, stderr } = await runCli(["--help"]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    expect(stdout).toMatch(/^Usage: negotiation-state \[options\] \[command\]$/m);
+    for (const command of Object.keys(commands)) {
+      expect(stdout).toMatch(new RegExp(`^  ${command} \\[options\\] <database>`, "m"));
+    }
+  });
+
+  for (const [command, { usage, mentions }] of Object.entries(commands)) {
+    it(`of ${command} exits 0 and names its arguments and options`, async () => {
+      const { status, stdout, stderr } = await runCli([command, "--help"]);
+      expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+      expect(stdout).toMatch(usage);
+      expect(stdout).toMatch(/^Arguments:\n {2}database +\S/m);
+      expect(stdout).toContain("Options:\n");
+      for (const option of [...mentions, "-h, --help"]) expect(stdout).toContain(option);
+    });
+  }
+});
+
+describe("a journaled file", () => {
+  let store: NegotiationStateStore | undefined;
+
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+  });
+
+  it("list sees the saves only in the journal of a writer open in another process, takes no lock and changes no file", async () => {
+    const dir = await newFolder("open-writer");
+    const file = join(dir, "negotiations.db");
+    const clock = steppingClock("2026-03-01T09:00:00Z", 60);
+    const first = await openNegotiationStore({ persistence: filePersistence(file), clock });
+    await first.save(negotiation("thread-a"));
+    await first.save(negotiation("thread-b", ["send_offer", "receive_reply"]));
+    await first.close();
+    // Reopened: these saves are acknowledged, in the journal, and not in the .db file.
+    store = await openNegotiationStore({ persistence: filePersistence(file), clock });
+    await store.save(negotiation("thread-a", ["send_offer", "receive_reply", "send_counter"]));
+    await store.save(negotiation("thread-c", ["send_offer", "receive_reply", "accept"]));
+    await store.save(negotiation("thread-d", ["send_offer", "timeout"]));
+    const inDbFileAlone = pythonRows(file);
+    expect(Object.keys(inDbFileAlone).sort()).toEqual(["thread-a", "thread-b"]);
+    expect(inDbFileAlone["thread-a"]?.state).toBe("awaiting_reply");
+    const before = await filesIn(dir);
+    expect(Object.keys(before)).toEqual([
+      "negotiations.db",
+      "negotiations.db.lock",
+      "negotiations.db.ns-journal",
+    ]);
+
+    const all = await runCli(["list", "--all", "--json", file]);
+    expect(all.stderr).toBe("");
+    expect(all.status).toBe(0);
+    expect(
+      (JSON.parse(all.stdout) as { thread_id: string; state: string; updated_at: string }[]).map(
+        ({ thread_id, state, updated_at }) => [thread_id, state, updated_at],
+      ),
+    ).toEqual([
+      ["thread-a", "counter_sent", "2026-03-01T09:02:00Z"],
+      ["thread-b", "counter_received", "2026-03-01T09:01:00Z"],
+      ["thread-c", "agreed", "2026-03-01T09:03:00Z"],
+      ["thread-d", "stale", "2026-03-01T09:04:00Z"],
+    ]);
+    const unfinished = await runCli(["list", file]);
+    expect(threadsOfTable(unfinished.stdout)).toEqual(["thread-a", "thread-b", "thread-d"]);
+    const history = await runCli(["history", "--json", file, "thread-a"]);
+    expect(JSON.parse(history.stdout)).toHaveLength(3);
+    expect(await filesIn(dir)).toEqual(before);
+    // The lock is still this process's: the writer goes on saving, and a reader sees it.
+    expect(JSON.parse(await readFile(`${file}.lock`, "utf8")).pid).toBe(process.pid);
+    await store.save(negotiation("thread-e"));
+    const again = await runCli(["list", "--json", file]);
+    expect(threadsOfJson(again.stdout)).toEqual(["thread-a", "thread-b", "thread-d", "thread-e"]);
+  });
+
+  it("list reads every acknowledged save of a killed writer, leaving its stale lock and journal as they are", async () => {
+    const dir = await newFolder("killed-writer");
+    const file = join(dir, "negotiations.db");
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      SAVE_AND_DIE,
+      file,
+      "6",
+      "kill",
+    ]).catch((error: { stdout: string }) => error);
+    expect(stdout.trim().split("\n")).toHaveLength(6);
+    const before = await filesIn(dir);
+    expect(Object.keys(before)).toEqual(["negotiations.db.lock", "negotiations.db.ns-journal"]);
+
+    const { status, stdout: listed, stderr } = await runCli(["list", "--json", file]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    expect(
+      (JSON.parse(listed) as { thread_id: string; state: string; round_count: number }[])
+        .map(({ thread_id, state, round_count }) => [thread_id, state, round_count])
+        .sort(),
+    ).toEqual(
+      [0, 1, 2, 3, 4, 5].map((index) => [
+        `thread-${index}`,
+        index % 2 === 1 ? "counter_received" : "awaiting_reply",
+        index,
+      ]),
+    );
+    expect(await filesIn(dir)).toEqual(before);
+  });
+});
+
+/** A process holding a database's writer lock (test/reliability/lock-holder.mjs). */
+interface Holder {
+  readonly child: ChildProcessWithoutNullStreams;
+  nextLine(): Promise<string>;
+  close(): void;
+}
+
+function startHolder(file: string, ...threadIds: string[]): Holder {
+  const child = spawn(process.execPath, [LOCK_HOLDER, file, "0", ...threadIds]);
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    child,
+    async nextLine() {
+      const { value, done } = await lines.next();
+      if (done) throw new Error(`process ${child.pid} ended without printing a line`);
+      return value;
+    },
+    close: () => child.stdin.write("close\n"),
+  };
+}
+
+describe("checkpoint", () => {
+  const holders: Holder[] = [];
+
+  afterEach(() => {
+    for (const holder of holders.splice(0)) holder.child.kill("SIGKILL");
+  });
+
+  it("folds the journal of a crashed writer into the database file, which Python then reads whole", async () => {
+    const live = await newFolder("crash-source");
+    const crashed = await newFolder("crash-copy");
+    const liveFile = join(live, "negotiations.db");
+    const file = join(crashed, "negotiations.db");
+    const first = await openNegotiationStore({ persistence: filePersistence(liveFile) });
+    await first.save(negotiation("thread-1"));
+    await first.close();
+    const store = await openNegotiationStore({ persistence: filePersistence(liveFile) });
+    try {
+      await store.save(negotiation("thread-1", ["send_offer", "receive_reply"]));
+      await store.save(negotiation("thread-2", ["send_offer", "receive_reply", "accept"]));
+      await store.save(negotiation("thread-3"));
+      // What a power cut leaves: the database file and the journal, no clean close.
+      await copyFile(liveFile, file);
+      await copyFile(`${liveFile}.ns-journal`, `${file}.ns-journal`);
+    } finally {
+      await store.close();
+    }
+    expect(Object.keys(pythonRows(file))).toEqual(["thread-1"]);
+
+    const { status, stdout, stderr } = await runCli(["checkpoint", file]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    expect(stdout).toBe(
+      `Checkpointed ${file}: the database file holds every save, and the journal is gone.\n`,
+    );
+    expect(await readdir(crashed)).toEqual(["negotiations.db"]);
+    const rows = pythonRows(file);
+    expect(
+      Object.values(rows)
+        .map((row) => [row.thread_id, row.state])
+        .sort(),
+    ).toEqual([
+      ["thread-1", "counter_received"],
+      ["thread-2", "agreed"],
+      ["thread-3", "awaiting_reply"],
+    ]);
+    expect(rows["thread-2"]?.context_json).toEqual(negotiation("thread-2").context);
+  });
+
+  it("is refused while another process holds the lock, naming it, and changes nothing", async () => {
+    const dir = await newFolder("held");
+    const file = join(dir, "negotiations.db");
+    const holder = startHolder(file, "thread-held");
+    holders.push(holder);
+    expect(await holder.nextLine()).toBe(`holding ${holder.child.pid}`);
+    const before = await filesIn(dir);
+
+    const { status, stdout, stderr } = await runCli(["checkpoint", file]);
+    expect({ status, stdout }).toEqual({ status: 1, stdout: "" });
+    expect(stderr).toBe(
+      `error: Database ${file} is locked: held by process ${holder.child.pid} on ${hostname()}\n`,
+    );
+    expect(await filesIn(dir)).toEqual(before);
+  });
+
+  it("--wait takes the lock when its holder closes in time", async () => {
+    const dir = await newFolder("held-then-closed");
+    const file = join(dir, "negotiations.db");
+    const holder = startHolder(file, "thread-held");
+    holders.push(holder);
+    expect(await holder.nextLine()).toBe(`holding ${holder.child.pid}`);
+
+    let settled = false;
+    const checkpoint = runCli(["checkpoint", "--wait", "15000", file]).finally(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(settled).toBe(false);
+    holder.close();
+    expect(await holder.nextLine()).toBe("closed");
+    const { status, stdout, stderr } = await checkpoint;
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    expect(stdout).toContain(`Checkpointed ${file}`);
+    expect(await readdir(dir)).toEqual(["negotiations.db"]);
+    expect(Object.keys(pythonRows(file))).toEqual(["thread-held"]);
+  });
+
+  it("of a database that is not there exits 1 and creates nothing; a bad --wait exits 2", async () => {
+    const empty = await newFolder("checkpoint-nothing");
+    const missing = join(empty, "typo", "negotiations.db");
+    const { status, stderr } = await runCli(["checkpoint", missing]);
+    expect(status).toBe(1);
+    expect(stderr).toBe(`error: Cannot checkpoint ${missing}: there is no database there\n`);
+    expect(await readdir(empty)).toEqual([]);
+
+    const badWait = await runCli(["checkpoint", "--wait", "soon", missing]);
+    expect(badWait.status).toBe(2);
+    expect(badWait.stderr).toContain("argument 'soon' is invalid");
+  });
+});
+
+describe("colours", () => {
+  it("are written with FORCE_COLOR, and never into a pipe without it", async () => {
+    const forced = await runCli(["list", "--all", pythonDb], { env: { FORCE_COLOR: "1" } });
+    expect(forced.stdout).toContain(`${ESC}[1mthread${ESC}[22m`);
+    expect(forced.stdout).toContain(`${ESC}[32magreed${ESC}[39m`);
+    expect(forced.stdout).toContain(`${ESC}[31mrejected${ESC}[39m`);
+    const forcedError = await runCli(["show", pythonDb, "nobody"], { env: { FORCE_COLOR: "1" } });
+    expect(forcedError.stderr).toContain(`${ESC}[31merror:${ESC}[39m`);
+
+    for (const env of [{}, { NO_COLOR: "1" }, { FORCE_COLOR: "0" }]) {
+      const plain = await runCli(["list", "--all", pythonDb], { env });
+      expect(plain.status).toBe(0);
+      expect(plain.stdout).not.toContain(ESC);
+      const error = await runCli(["show", pythonDb, "nobody"], { env });
+      expect(error.stderr).not.toContain(ESC);
+    }
+  });
+
+  it("paletteFor colours a terminal, unless NO_COLOR is set; FORCE_COLOR decides alone when set", () => {
+    const terminal = { write: () => true, isTTY: true };
+    const pipe = { write: () => true };
+    const green = `${ESC}[32mok${ESC}[39m`;
+    expect(paletteFor(terminal, {}).green("ok")).toBe(green);
+    expect(paletteFor(terminal, { NO_COLOR: "1" }).green("ok")).toBe("ok");
+    // no-color.org: an empty NO_COLOR does not count.
+    expect(paletteFor(terminal, { NO_COLOR: "" }).green("ok")).toBe(green);
+    expect(paletteFor(pipe, {}).green("ok")).toBe("ok");
+    expect(paletteFor({ ...pipe, isTTY: false }, {}).bold("ok")).toBe("ok");
+    expect(paletteFor(pipe, { FORCE_COLOR: "1" }).green("ok")).toBe(green);
+    expect(paletteFor(pipe, { FORCE_COLOR: "" }).green("ok")).toBe(green);
+    expect(paletteFor(terminal, { FORCE_COLOR: "1", NO_COLOR: "1" }).green("ok")).toBe(green);
+    expect(paletteFor(terminal, { FORCE_COLOR: "0" }).green("ok")).toBe("ok");
+    expect(paletteFor(terminal, { FORCE_COLOR: "false" }).green("ok")).toBe("ok");
+  });
+
+  it("printable shows control characters from a database as escapes", () => {
+    expect(printable("thread\u001b[2J\r\n\u0007\u009b1m end")).toBe(
+      "thread\\u001b[2J\\u000d\\u000a\\u0007\\u009b1m end",
+    );
+    expect(printable("Zoë Ñandú 🌸 — ok")).toBe("Zoë Ñandú 🌸 — ok");
+  });
+});
+
+describe("a database with a bad row", () => {
+  let file: string;
+
+  beforeAll(async () => {
+    const dir = await newFolder("bad-row");
+    file = join(dir, "negotiations.db");
+    const adapter = await openSqlJsAdapter({ persistence: filePersistence(file) });
+    try {
+      await initNegotiationStateTable(adapter);
+      const store = new Store(adapter, {
+        clock: steppingClock("2026-03-02T10:00:00Z", 60),
+      });
+      await store.save(negotiation("thread-good"));
+      await store.save(negotiation("thread-done", ["send_offer", "receive_reply", "reject"]));
+      // A thread id with a terminal escape in it: shown, never obeyed.
+      await store.save(negotiation("thread-\u001b[2J-escape"));
+      await adapter.run(
+        `INSERT INTO negotiation_state (thread_id, state, round_count, context_json, campaign_json,
+           cpm_tracker_json, history_json, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          "thread-broken",
+          "awaiting_reply",
+          1,
+          "{}",
+          '{"campaign_id": "camp-001", "client_name": ',
+          JSON.stringify({
+            campaign_id: "camp-001",
+            target_min_cpm: "20",
+            target_max_cpm: "30",
+            total_influencers: 5,
+            agreements: [],
+          }),
+          '[["initial_offer","send_offer","awaiting_reply"]]',
+          "2026-03-02T09:00:00Z",
+          "2026-03-02T09:00:00Z",
+        ],
+      );
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it("list --all lists the others, reports the bad row on stderr naming thread and column, and exits 1", async () => {
+    const { status, stdout, stderr } = await runCli(["list", "--all", file]);
+    expect(status).toBe(1);
+    expect(threadsOfTable(stdout)).toEqual([
+      "thread-good",
+      "thread-done",
+      "thread-\\u001b[2J-escape",
+    ]);
+    expect(stdout).not.toContain(ESC);
+    const problems = stderr.trimEnd().split("\n");
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^skipped: .*negotiation_state\["thread-broken"\]\.campaign_json/);
+
+    const json = await runCli(["list", "--all", "--json", file]);
+    expect(json.status).toBe(1);
+    expect(json.stderr).toBe(stderr);
+    expect(threadsOfJson(json.stdout)).toEqual([
+      "thread-good",
+      "thread-done",
+      "thread-\u001b[2J-escape",
+    ]);
+  });
+
+  it("show of another thread is not disturbed by it; show of the bad one names its column", async () => {
+    const good = await runCli(["show", file, "thread-good"]);
+    expect({ status: good.status, stderr: good.stderr }).toEqual({ status: 0, stderr: "" });
+    const bad = await runCli(["show", file, "thread-broken"]);
+    expect({ status: bad.status, stdout: bad.stdout }).toEqual({ status: 1, stdout: "" });
+    expect(bad.stderr).toMatch(/^error: .*negotiation_state\["thread-broken"\]\.campaign_json/);
+  });
+
+  it("stats counts the readable rows and exits 1", async () => {
+    const { status, stdout, stderr } = await runCli(["stats", "--json", file]);
+    expect(status).toBe(1);
+    expect(stderr).toContain("thread-broken");
+    expect(JSON.parse(stdout).by_state).toEqual({ awaiting_reply: 2, rejected: 1 });
+  });
+});
+
+describe("under Deno and Bun", () => {
+  // Deno with the permissions the README gives a reader: --allow-read --allow-write only.
+  it("list --json, stats, an error, help and a usage error print what they print under Node", async () => {
+    const runs = [
+      ["list", "--all", "--json", pythonDb],
+      ["stats", "--json", pythonDb],
+      ["show", pythonDb, "thread-nobody"],
+      ["--help"],
+      ["list", "--help"],
+      ["frobnicate"],
+    ];
+    const node = await Promise.all(runs.map((args) => runCli(args)));
+    expect(node.map(({ status }) => status)).toEqual([0, 0, 1, 0, 0, 2]);
+    for (const runtime of ["deno", "bun"] as const) {
+      const other = await Promise.all(runs.map((args) => runCli(args, { runtime })));
+      expect({ runtime, results: other }).toEqual({ runtime, results: node });
+    }
+  }, 20_000);
+});
