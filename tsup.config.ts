@@ -1,4 +1,4 @@
-import { copyFile } from "node:fs/promises";
+import { copyFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { defineConfig } from "tsup";
 
@@ -21,5 +21,10 @@ export default defineConfig({
   treeshake: true,
   // The engine fetches `./sql-wasm.wasm` beside the build in browsers; sql.js is pinned to
   // one version, so this copy always matches the script that loads it.
-  onSuccess: () => copyFile(require.resolve("sql.js/dist/sql-wasm.wasm"), "dist/sql-wasm.wasm"),
+  onSuccess: async () => {
+    await copyFile(require.resolve("sql.js/dist/sql-wasm.wasm"), "dist/sql-wasm.wasm");
+    // The command line runs as ESM (its bin is dist/cli.js); a CommonJS copy is dead weight.
+    await rm("dist/cli.cjs", { force: true });
+    await rm("dist/cli.cjs.map", { force: true });
+  },
 });
