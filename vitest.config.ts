@@ -6,5 +6,8 @@ export default defineConfig({
     // Run in Chromium by vitest.browser.config.ts.
     exclude: ["test/**/*.browser.test.ts", "**/node_modules/**"],
     globalSetup: ["test/support/build-once.ts"],
+    // Many tests run child processes (the CLI, killed writers) or a browser; a loaded CI
+    // machine must not fail them for taking a few seconds.
+    testTimeout: 30_000,
   },
 });

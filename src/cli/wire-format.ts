@@ -1,5 +1,4 @@
 import { serializeCampaign } from "../domain/campaign.js";
-import type { CpmTrackerDict } from "../domain/campaign-cpm-tracker.js";
 import {
   CampaignValidationError,
   ContextSerializationError,
@@ -16,12 +15,9 @@ import {
 } from "../domain/vocabulary.js";
 import { serializeContext } from "../store/context-serializer.js";
 import { serializeCpmTracker } from "../store/cpm-tracker-serializer.js";
-import {
-  type NegotiationInput,
-  negotiationToRow,
-  restoreNegotiationRows,
-} from "../store/negotiation-state-store.js";
+import { restoreNegotiationRows } from "../store/negotiation-state-store.js";
 import type { NegotiationStateRow } from "../store/negotiation-state-table.js";
+import { checkedThreadId } from "../store/thread-id.js";
 
 /**
  * A negotiation as `export` writes it and `import` reads it, one per line: the row of
@@ -151,8 +147,8 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
  * checked, and every problem is returned (not only the first):
  *
  * - exactly the nine fields of {@link WIRE_FIELDS}, no other;
- * - `thread_id`, `round_count`, context, campaign and CPM tracker as `save` checks them
- *   (the store's own serializers, then `negotiationToRow` itself);
+ * - `thread_id`, `round_count`, context, campaign and CPM tracker as `save` checks them,
+ *   with the store's own checks and serializers;
  * - `state` and `history_json` rebuild a state machine (`NegotiationStateMachine.fromSnapshot`),
  *   and agree: each entry is a transition the machine allows, starts where the one before
  *   ended, and the last ends in `state`;
@@ -209,7 +205,7 @@ export function wireToRow(line: unknown, campaigns: CampaignChecks = new Map()):
     else refuse(column, value.problem);
   }
 
-  const machine = checkStateAndHistory(fields.state, values.history_json, refuse);
+  checkStateAndHistory(fields.state, values.history_json, refuse);
   const context = checked(values.context_json, () =>
     serializeContext(values.context_json as never),
   );
@@ -218,7 +214,7 @@ export function wireToRow(line: unknown, campaigns: CampaignChecks = new Map()):
     serializeCpmTracker(values.cpm_tracker_json as never),
   );
   if (tracker.problem) refuse(tracker.field ?? "cpm_tracker_json", tracker.problem);
-  let campaignOk = false;
+  let _campaignOk = false;
   if (values.campaign_json !== undefined) {
     const key = JSON.stringify(values.campaign_json);
     let found = campaigns.get(key);
@@ -227,37 +223,14 @@ export function wireToRow(line: unknown, campaigns: CampaignChecks = new Map()):
       campaigns.set(key, found);
     }
     refusals.push(...found);
-    campaignOk = found.length === 0;
+    _campaignOk = found.length === 0;
   }
 
-  // What save accepts is negotiationToRow's to say: it is given every field that passed
-  // above, and a valid stand-in for each that did not (it stops at its first refusal), so
-  // what it refuses is a field not checked above: the thread id's text, or a check the
-  // store gained since.
   if (typeof threadId === "string" && threadId !== "") {
-    const input: NegotiationInput = {
-      threadId,
-      stateMachine: machine ?? new NegotiationStateMachine(),
-      context: context.ok ? (values.context_json as Record<string, unknown>) : {},
-      campaign: campaignOk ? (values.campaign_json as Record<string, unknown>) : STAND_IN_CAMPAIGN,
-      cpmTracker: tracker.ok ? (values.cpm_tracker_json as never) : STAND_IN_TRACKER,
-      roundCount:
-        Number.isSafeInteger(roundCount) && (roundCount as number) >= 0
-          ? (roundCount as number)
-          : 0,
-    };
     try {
-      negotiationToRow(input);
+      checkedThreadId(threadId);
     } catch (error) {
-      const refused = refusalOf(error, {
-        threadId: "thread_id",
-        roundCount: "round_count",
-        stateMachine: "history_json",
-        history: "history_json",
-        context: "context_json",
-        cpm_tracker: "cpm_tracker_json",
-      });
-      refusals.push(...refused);
+      refusals.push(...refusalOf(error, { threadId: "thread_id" }));
     }
   }
   if (refusals.length > 0) return { refusals };
@@ -308,14 +281,13 @@ function timestampProblem(value: unknown): string | null {
 /**
  * Rebuilds the machine from `state` and `history_json`, then checks that they agree.
  *
- * @returns The machine, or `undefined` when it cannot be rebuilt.
  */
 function checkStateAndHistory(
   state: unknown,
   history: unknown,
   refuse: (field: string, problem: string) => void,
-): NegotiationStateMachine | undefined {
-  if (state === undefined) return undefined;
+): void {
+  if (state === undefined) return;
   if (!isNegotiationState(state)) {
     refuse(
       "state",
@@ -323,9 +295,9 @@ function checkStateAndHistory(
         ? `unknown state ${JSON.stringify(state)}`
         : `expected a state name, got ${describeValue(state)}`,
     );
-    return undefined;
+    return;
   }
-  if (history === undefined) return undefined;
+  if (history === undefined) return;
   let machine: NegotiationStateMachine;
   try {
     machine = NegotiationStateMachine.fromSnapshot(state, history as string[][]);
@@ -334,10 +306,9 @@ function checkStateAndHistory(
     for (const refusal of refusalOf(error, roots)) {
       refuse(refusal.field, refusal.problem);
     }
-    return undefined;
+    return;
   }
   const entries = machine.history;
-  let problems = 0;
   let prePause: NegotiationState | null = null;
   entries.forEach(([from, event, to], index) => {
     const previous = entries[index - 1];
@@ -346,7 +317,6 @@ function checkStateAndHistory(
         `history_json[${index}][0]`,
         `starts from "${from}", but the entry before ends in "${previous[2]}"`,
       );
-      problems++;
     }
     const allowed = allowedTransition(from, event, prePause);
     if (allowed !== to) {
@@ -356,16 +326,13 @@ function checkStateAndHistory(
           ? `"${event}" is not a transition from "${from}"`
           : `"${event}" leads from "${from}" to "${allowed}", not to "${to}"`,
       );
-      problems++;
     }
     if (event === NegotiationEvent.PAUSE) prePause = from;
   });
   const last = entries.at(-1);
   if (last !== undefined && last[2] !== state) {
     refuse("state", `is "${state}", but history_json ends in "${last[2]}"`);
-    problems++;
   }
-  return problems === 0 ? machine : undefined;
 }
 
 /**
@@ -448,21 +415,3 @@ function problemOf(error: unknown): string {
     ? message.slice(path.length + 2)
     : message;
 }
-
-/** Valid stand-ins for fields already refused, so that `negotiationToRow` checks the rest. */
-const STAND_IN_CAMPAIGN = {
-  campaign_id: "stand-in",
-  client_name: "stand-in",
-  target_deliverables: "stand-in",
-  budget: "0",
-  cpm_range: { min_cpm: "0", max_cpm: "0" },
-  created_at: "2026-01-01T00:00:00Z",
-};
-
-const STAND_IN_TRACKER: CpmTrackerDict = {
-  campaign_id: "stand-in",
-  target_min_cpm: "0",
-  target_max_cpm: "0",
-  total_influencers: 0,
-  agreements: [],
-};

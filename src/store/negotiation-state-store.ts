@@ -15,6 +15,7 @@ import { TERMINAL_STATES } from "../domain/transitions.js";
 import { deserializeContext, serializeContext } from "./context-serializer.js";
 import { deserializeCpmTracker, serializeCpmTracker } from "./cpm-tracker-serializer.js";
 import { type NegotiationStateRow, TABLE } from "./negotiation-state-table.js";
+import { checkedThreadId } from "./thread-id.js";
 
 /** What {@link NegotiationStateStore.save} stores for one negotiation (one email thread). */
 export interface NegotiationInput {
@@ -232,21 +233,6 @@ function operationsOn(executor: SqlExecutor, clock: () => Date): NegotiationStat
   };
 }
 
-/**
- * Checks a negotiation and writes it as the row `save` stores, timestamps aside: for tools
- * that write rows themselves (an import that keeps each row's own timestamps).
- *
- * @param negotiation - The negotiation.
- * @returns Its row, without `created_at` and `updated_at`.
- * @throws As `save` does: `ValidationError`, `CampaignValidationError`,
- *   `ContextSerializationError`, `InvalidTransitionError`, naming the bad field.
- */
-export function negotiationToRow(
-  negotiation: NegotiationInput,
-): Omit<NegotiationStateRow, "created_at" | "updated_at"> {
-  return toRow(negotiation);
-}
-
 function toRow(
   negotiation: NegotiationInput,
 ): Omit<NegotiationStateRow, "created_at" | "updated_at"> {
@@ -260,33 +246,6 @@ function toRow(
     cpm_tracker_json: JSON.stringify(serializeCpmTracker(negotiation.cpmTracker)),
     history_json: JSON.stringify(snapshot.history),
   };
-}
-
-/** A UTF-16 surrogate without its pair: text that has no UTF-8 form. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function checkedThreadId(threadId: unknown): string {
-  if (typeof threadId !== "string" || threadId.length === 0) {
-    throw new ValidationError("threadId", "must be a non-empty string");
-  }
-  // SQLite keeps text as UTF-8: such an id would be written as bytes that read back as
-  // U+FFFD, a different id (and one the Python service cannot decode).
-  const lone = LONE_SURROGATE.exec(threadId);
-  if (lone !== null) {
-    throw new ValidationError(
-      "threadId",
-      `must be well-formed Unicode text; it holds a lone surrogate (\\u${lone[0].charCodeAt(0).toString(16)}) at index ${lone.index}, which SQLite cannot store`,
-    );
-  }
-  // sql.js reads text with a TextDecoder that drops a leading byte order mark: such an id
-  // would be stored as given but read back as another one.
-  if (threadId.startsWith("\uFEFF")) {
-    throw new ValidationError(
-      "threadId",
-      "must not begin with U+FEFF (a byte order mark): it would be read back without it, as another id",
-    );
-  }
-  return threadId;
 }
 
 function checkedRoundCount(roundCount: unknown): number {
