@@ -74,6 +74,22 @@ async function keysIn(path: string): Promise<string[]> {
 const keys = (count: number) => Array.from({ length: count }, (_, i) => `k${i}`);
 
 /** Where the records of a journal end (zeros are written ahead of them). */
+const TORN_RECORD = Buffer.from("NSJ1 torn");
+
+/**
+ * A crash copy of a database with two rows whose journal ends in a torn record (a crash
+ * mid-append); `end` is where its whole records end.
+ */
+async function crashedWithTornRecord(): Promise<{ crashed: string; end: number }> {
+  const adapter = await openWithRows(2);
+  const crashed = await crashCopy();
+  await adapter.close();
+  const end = await recordsEnd(crashed);
+  const journal = await readFile(journalOf(crashed));
+  await writeFile(journalOf(crashed), Buffer.concat([journal.subarray(0, end), TORN_RECORD]));
+  return { crashed, end };
+}
+
 async function recordsEnd(path: string): Promise<number> {
   return decodeJournal(await readFile(journalOf(path)), journalOf(path)).validBytes;
 }
@@ -163,15 +179,7 @@ describe("journaled file persistence", () => {
   });
 
   it("folds a journal with a torn last record into the database at open, then appends after it", async () => {
-    const adapter = await openWithRows(2);
-    const crashed = await crashCopy();
-    await adapter.close();
-    const end = await recordsEnd(crashed);
-    const journal = await readFile(journalOf(crashed));
-    await writeFile(
-      journalOf(crashed),
-      Buffer.concat([journal.subarray(0, end), Buffer.from("NSJ1 torn")]),
-    );
+    const { crashed } = await crashedWithTornRecord();
     const reopened = await open(crashed);
     expect((await stat(journalOf(crashed))).size).toBe(0);
     expect(await keysIn(await crashCopy(crashed))).toEqual(keys(2));
@@ -181,15 +189,7 @@ describe("journaled file persistence", () => {
   });
 
   it("cuts a torn last record off before appending, when the fold at open failed", async () => {
-    const adapter = await openWithRows(2);
-    const crashed = await crashCopy();
-    await adapter.close();
-    const end = await recordsEnd(crashed);
-    const journal = await readFile(journalOf(crashed));
-    await writeFile(
-      journalOf(crashed),
-      Buffer.concat([journal.subarray(0, end), Buffer.from("NSJ1 torn")]),
-    );
+    const { crashed, end } = await crashedWithTornRecord();
     let renamesFail = true;
     const fileSystem: FileSystem = {
       ...nodeFileSystem,
@@ -201,7 +201,7 @@ describe("journaled file persistence", () => {
     const reopened = await openSqlJsAdapter({
       persistence: filePersistence(crashed, { fileSystem }),
     });
-    expect((await stat(journalOf(crashed))).size).toBe(end + 9);
+    expect((await stat(journalOf(crashed))).size).toBe(end + TORN_RECORD.length);
     await reopened.run("INSERT INTO t VALUES ('k2', 2)");
     expect(await keysIn(await crashCopy(crashed))).toEqual(keys(3));
     renamesFail = false;
