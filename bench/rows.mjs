@@ -1,5 +1,5 @@
 // Realistic negotiations of about 3 KB a row: a full campaign with every optional group (as
-// in ../shared/fixtures/python-service.db), a context, a tracker with a few agreements and a
+// in test/fixtures/python-service.db), a context, a tracker with a few agreements and a
 // history. Row `index` is the same negotiation for every contender; `revision` > 0 gives the
 // same thread one round further, for updates.
 import {

@@ -27,9 +27,7 @@ import {
 import { negotiation, steppingClock } from "../support/negotiations.js";
 import { runCli } from "./run-cli.js";
 
-const FIXTURE = fileURLToPath(
-  new URL("../../../shared/fixtures/python-service.db", import.meta.url),
-);
+const FIXTURE = fileURLToPath(new URL("../fixtures/python-service.db", import.meta.url));
 const SAVE_AND_DIE = fileURLToPath(new URL("../support/save-and-die.mjs", import.meta.url));
 const LOCK_HOLDER = fileURLToPath(new URL("../reliability/lock-holder.mjs", import.meta.url));
 

@@ -15,9 +15,7 @@ import { negotiation, steppingClock } from "../support/negotiations.js";
 
 const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 const BIN = fileURLToPath(new URL("../../node_modules/.bin/", import.meta.url));
-const FIXTURE = fileURLToPath(
-  new URL("../../../shared/fixtures/python-service.db", import.meta.url),
-);
+const FIXTURE = fileURLToPath(new URL("../fixtures/python-service.db", import.meta.url));
 const LOCK_HOLDER = fileURLToPath(new URL("../reliability/lock-holder.mjs", import.meta.url));
 
 let folder: string;

@@ -11,14 +11,14 @@ import {
 } from "../../src/domain/campaign.js";
 import { type CampaignIssue, CampaignValidationError } from "../../src/domain/errors.js";
 
-// The two distinct campaign_json values of ../shared/fixtures/python-service.db, verbatim.
+// The two distinct campaign_json values of test/fixtures/python-service.db, verbatim.
 const PYTHON_FULL_CAMPAIGN =
   '{"campaign_id":"camp-001","client_name":"Acme Corp","budget":"10000","target_deliverables":"2 Instagram Reels","influencers":[{"name":"Influencer A","platform":"instagram","engagement_rate":4.5},{"name":"Zoë Ñandú 🌸","platform":"tiktok","engagement_rate":null}],"cpm_range":{"min_cpm":"20","max_cpm":"30"},"platform":"instagram","timeline":"Q1 2026","created_at":"2026-01-15T12:00:00Z","background":{"client_website":"https://acme.example","campaign_manager":"Dana Ruiz","payment_methods":["paypal","wire"],"payment_terms":"Net 30"},"goals":{"primary_goal":"Awareness for spring launch","secondary_goal":null,"business_context":"New product line","optimize_for":"cpm"},"deliverables":{"target_deliverables":["instagram_reel","instagram_story"],"content_syndication":true,"scenario_1":"1 reel + 2 stories","scenario_2":"2 reels","scenario_3":null},"usage_rights":{"target":{"paid_usage":"days_90","whitelisting":"days_60","organic_owned":"perpetual"},"minimum":{"paid_usage":"days_30","whitelisting":"not_required","organic_owned":"year_1"}},"budget_constraints":{"campaign_budget":"25000.00","target_influencer_count":12,"target_cost_range":"$1k-$3k","min_cost_per_influencer":"500","max_cost_without_approval":"3000.50","cpm_target":"25.50","cpm_leniency_pct":"10"},"product_leverage":{"product_available":true,"product_description":"Skincare kit","product_monetary_value":"89.99"},"requirements":{"exclusivity_required":true,"exclusivity_term":"30 days","exclusivity_description":"No competing skincare brands","content_posted_organically":true,"content_approval_required":true,"revision_rounds":2,"raw_footage_required":null,"content_delivery_date":"2026-03-01","content_publish_date":"2026-03-10"},"distribution":{"platform_distribution":"80% IG / 20% TikTok","market_distribution":"US","influencer_size_distribution":"micro"},"influencer_sheet_tab":"Spring Launch","influencer_sheet_id":null}';
 const PYTHON_MINIMAL_CAMPAIGN =
   '{"campaign_id":"camp-002","client_name":"Globex","budget":"5000.00","target_deliverables":"2 Instagram Reels","influencers":[],"cpm_range":{"min_cpm":"18.50","max_cpm":"27.25"},"platform":"instagram","timeline":"Q1 2026","created_at":"2026-01-15T12:00:00Z","background":null,"goals":null,"deliverables":null,"usage_rights":null,"budget_constraints":null,"product_leverage":null,"requirements":null,"distribution":null,"influencer_sheet_tab":null,"influencer_sheet_id":null}';
 const PYTHON_CAMPAIGNS = [PYTHON_FULL_CAMPAIGN, PYTHON_MINIMAL_CAMPAIGN];
 
-const FIXTURE_DB = new URL("../../../shared/fixtures/python-service.db", import.meta.url);
+const FIXTURE_DB = new URL("../fixtures/python-service.db", import.meta.url);
 
 /** Drops the trailing zeros big.js drops: `"25.50"` -> `"25.5"`, `"5000.00"` -> `"5000"`. */
 function normaliseDecimals(json: string): string {

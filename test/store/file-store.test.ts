@@ -11,9 +11,7 @@ import { decodeJournal } from "../../src/persistence/journal-codec.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { negotiation } from "../support/negotiations.js";
 
-const FIXTURE = fileURLToPath(
-  new URL("../../../shared/fixtures/python-service.db", import.meta.url),
-);
+const FIXTURE = fileURLToPath(new URL("../fixtures/python-service.db", import.meta.url));
 const SAVE_AND_DIE = fileURLToPath(new URL("../support/save-and-die.mjs", import.meta.url));
 
 let folder: string;
@@ -81,7 +79,7 @@ for thread, state, ctx, camp, tracker, history in db.execute(
 
 describe("the Python service's database", () => {
   async function openFixture() {
-    // shared/ is read-only and opening takes a lock file beside the database: use a copy.
+    // Opening takes a lock file beside the database and may checkpoint it: use a copy.
     await copyFile(FIXTURE, file);
     return openNegotiationStore({ persistence: filePersistence(file) });
   }
