@@ -1,4 +1,4 @@
-import { formatMoney, toMoney } from "../domain/money.js";
+import { formatCents, formatMoney, toMoney } from "../domain/money.js";
 import type { RestoredNegotiation } from "../store/negotiation-state-store.js";
 
 /** One negotiation as the operator's table shows it: money as text, exact. */
@@ -21,7 +21,7 @@ export interface NegotiationSummary {
  * @returns The amount with two decimals.
  */
 export function cents(amount: string): string {
-  return toMoney(amount, "amount").toFixed(2);
+  return formatCents(toMoney(amount, "amount"));
 }
 
 /**

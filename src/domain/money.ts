@@ -147,3 +147,15 @@ function digitsOf(value: Big): string {
   const { s, e, c } = value as unknown as { s: number; e: number; c: number[] };
   return `${s < 0 ? "-" : ""}0.${c.join("")}e${e + 1}`;
 }
+
+/**
+ * Writes a money value to the cent, as the Python service formats a `Decimal` with `.2f`:
+ * two decimals, rounded half-even (`44.045` is `"44.04"`, `44.055` is `"44.06"`).
+ *
+ * @param money - A `Big` from any copy of big.js.
+ * @returns The amount with two decimals, such as `"25.50"`.
+ */
+export function formatCents(money: Big): string {
+  const Money = moneyConstructor();
+  return new Money(formatMoney(money)).toFixed(2, Money.roundHalfEven);
+}

@@ -5,9 +5,12 @@ import { CampaignCPMTracker, type CpmTrackerDict } from "../domain/campaign-cpm-
  *
  * @param tracker - A tracker, or a dict in its stored form; a dict is validated and
  *   normalised (decimals rewritten exactly, such as `"25.50"` as `"25.5"`).
- * @returns A new dict with snake_case keys and decimal strings.
+ * @returns A new dict with snake_case keys and decimal strings; keys the stored shape does
+ *   not know (top level and per agreement, DESIGN §4) are written back unchanged, after the
+ *   known ones.
  * @throws {@link ValidationError} when a dict does not have the stored shape, naming the
- *   path, such as `cpm_tracker.agreements[0].cpm`.
+ *   path, such as `cpm_tracker.agreements[0].cpm`, or holds an unknown key that is not
+ *   JSON data.
  * @example
  * JSON.stringify(serializeCpmTracker(tracker));
  */
@@ -23,7 +26,7 @@ export function serializeCpmTracker(tracker: CampaignCPMTracker | CpmTrackerDict
 
 /**
  * Rebuilds a CPM tracker from the dict stored in `cpm_tracker_json`, such as one the
- * Python service wrote.
+ * Python service wrote; unknown keys are kept for {@link serializeCpmTracker}.
  *
  * @param dict - The parsed dict.
  * @returns The tracker.

@@ -49,8 +49,8 @@ const EVERY_THREAD = [
   "thread-stale",
   "thread-stopped",
 ];
-/** camp-001's tracker: target max 30 + (30 - 23.75) x 2 agreements / 3 remaining, exact. */
-const CAMP_001_MAX_ALLOWED = "34.1666666666666666666666666666666666666667";
+/** camp-001's tracker: target max 30 + (30 - 23.75) x 2 agreements / 3 remaining, as Python's decimal gives it. */
+const CAMP_001_MAX_ALLOWED = "34.16666666666666666666666667";
 const ESC = "\u001b";
 
 let folder: string;
@@ -272,7 +272,7 @@ describe("on the Python service's database", () => {
     expect(field("transitions")).toBe("4 (see history)");
     expect(field("engagement")).toBe("-");
     expect(field("max allowed CPM")).toBe(
-      "$34.17 no engagement data; budget savings: +$4.17; max allowed: $34.17",
+      "$34.17 budget savings: +$4.17; no engagement data; max allowed: $34.17",
     );
     for (const section of ["context", "campaign", "cpm tracker"]) expect(lines).toContain(section);
     expect(stdout).toContain('"thread_subject": "Re: Collab — \\"Spring\\" launch"');

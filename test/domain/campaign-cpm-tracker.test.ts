@@ -1,5 +1,5 @@
 import Big from "big.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   CampaignCPMTracker,
   type CpmAgreement,
@@ -7,6 +7,11 @@ import {
 } from "../../src/domain/campaign-cpm-tracker.js";
 import { ValidationError } from "../../src/domain/errors.js";
 import { pythonTrackerDict } from "../support/negotiations.js";
+import {
+  type PythonCpmTracker,
+  startPythonCpmTracker,
+  type TrackerCase,
+} from "../support/python-cpm-tracker.js";
 
 /** The refused value's path and message, or a failure when nothing was thrown. */
 function refusal(action: () => unknown): ValidationError {
@@ -145,10 +150,225 @@ describe("CampaignCPMTracker.runningAverageCpm", () => {
     expect(t.runningAverageCpm?.toFixed()).toBe("18.5");
   });
 
-  it("keeps at least 20 decimal places of a non-terminating mean", () => {
+  it("is sum / count rounded to 28 significant digits, half-even, as Python's decimal gives it", () => {
     const t = tracker();
     for (const cpm of ["10", "10", "11"]) t.recordAgreement(cpm);
-    expect(t.runningAverageCpm?.toFixed(25)).toBe("10.3333333333333333333333333");
+    expect(t.runningAverageCpm?.toFixed()).toBe("10.33333333333333333333333333");
+  });
+
+  it("rounds even a single 40-digit cpm, as Python's sum() adds it to 0", () => {
+    const t = tracker();
+    t.recordAgreement("1.234567890123456789012345678901234567890");
+    expect(t.runningAverageCpm?.toFixed()).toBe("1.234567890123456789012345679");
+  });
+});
+
+/** A worked example of DESIGN §3: a tracker, the rate asked about, and what Python gives. */
+interface WorkedExample {
+  readonly name: string;
+  readonly trackerCase: TrackerCase;
+  readonly maxAllowed: string;
+  readonly reason: string;
+}
+
+function example(
+  name: string,
+  [targetMaxCpm, totalInfluencers, cpms, rate]: [string, number, string[], number | null],
+  maxAllowed: string,
+  reason: string,
+): WorkedExample {
+  const agreements = cpms.map((cpm) => ({ cpm, rate: null }));
+  return {
+    name,
+    trackerCase: { targetMinCpm: "20", targetMaxCpm, totalInfluencers, agreements, rate },
+    maxAllowed,
+    reason,
+  };
+}
+
+function built({ targetMinCpm, targetMaxCpm, totalInfluencers, agreements }: TrackerCase) {
+  const t = new CampaignCPMTracker("camp-001", targetMinCpm, targetMaxCpm, totalInfluencers);
+  for (const { cpm, rate } of agreements) t.recordAgreement(cpm, rate);
+  return t;
+}
+
+const WORKED_EXAMPLES: readonly WorkedExample[] = [
+  example(
+    "the issue's tracker: each step rounded to 28 digits gives 30.32545454545454545454545455",
+    ["30", 12, ["26.42"], 3],
+    "30.32545454545454545454545455",
+    "budget savings: +$0.33; low engagement (3.0%): no premium; max allowed: $30.33",
+  ),
+  example(
+    "2 agreed at 25.50 and 22 of 5: (30 - 23.75) x 2 / 3 added to 30, rounded to 28 digits",
+    ["30", 5, ["25.50", "22"], null],
+    "34.16666666666666666666666667",
+    "budget savings: +$4.17; no engagement data; max allowed: $34.17",
+  ),
+  example(
+    "29, 29 and 28 of 6: the average is rounded before the savings are taken from it",
+    ["30", 6, ["29", "29", "28"], null],
+    "31.33333333333333333333333333",
+    "budget savings: +$1.33; no engagement data; max allowed: $31.33",
+  ),
+  example(
+    "above 5% adds 15% of target max: 6% gives 34.5, the rate written 6.0",
+    ["30", 10, [], 6],
+    "34.5",
+    "high engagement (6.0% > 5%): +15%; max allowed: $34.50",
+  ),
+  example(
+    "above 3% adds 8%: 4% gives 32.4",
+    ["30", 10, [], 4],
+    "32.4",
+    "moderate engagement (4.0% > 3%): +8%; max allowed: $32.40",
+  ),
+  example(
+    "exactly 5% is moderate",
+    ["30", 10, [], 5],
+    "32.4",
+    "moderate engagement (5.0% > 3%): +8%; max allowed: $32.40",
+  ),
+  example(
+    "exactly 3% adds nothing, written 3.0",
+    ["30", 10, [], 3],
+    "30",
+    "low engagement (3.0%): no premium; max allowed: $30.00",
+  ),
+  example(
+    "a rate is written as Python writes a float: 2.5",
+    ["30", 10, [], 2.5],
+    "30",
+    "low engagement (2.5%): no premium; max allowed: $30.00",
+  ),
+  example(
+    "a rate below 1e-4 is written with Python's exponent: 1e-05",
+    ["30", 10, [], 0.00001],
+    "30",
+    "low engagement (1e-05%): no premium; max allowed: $30.00",
+  ),
+  example(
+    "a rate of 1e16 and more is written with Python's exponent: 1e+16",
+    ["30", 10, [], 1e16],
+    "34.5",
+    "high engagement (1e+16% > 5%): +15%; max allowed: $34.50",
+  ),
+  example(
+    "a large rate keeps its shortest digits: 1.2345678901234568e+20",
+    ["30", 10, [], 123456789012345680000],
+    "34.5",
+    "high engagement (1.2345678901234568e+20% > 5%): +15%; max allowed: $34.50",
+  ),
+  example(
+    "negative zero is -0.0",
+    ["30", 10, [], -0],
+    "30",
+    "low engagement (-0.0%): no premium; max allowed: $30.00",
+  ),
+  example(
+    "budget savings come first, then the engagement part",
+    ["30", 2, ["28.5"], 4.2],
+    "33.9",
+    "budget savings: +$1.50; moderate engagement (4.2% > 3%): +8%; max allowed: $33.90",
+  ),
+  example(
+    "a sum exactly on the cap says capped: 27 of 3 with 6% gives 30 + 1.5 + 4.5 = 36",
+    ["30", 3, ["27"], 6],
+    "36",
+    "budget savings: +$1.50; high engagement (6.0% > 5%): +15%; capped at 120% of target max ($36.00); max allowed: $36.00",
+  ),
+  example(
+    "a sum above the cap is capped: three at 10 of 5 with 8% give 36",
+    ["30", 5, ["10", "10", "10"], 8],
+    "36",
+    "budget savings: +$30.00; high engagement (8.0% > 5%): +15%; capped at 120% of target max ($36.00); max allowed: $36.00",
+  ),
+  example(
+    "a target max of 0 with a premium of 0 is not said to be capped",
+    ["0", 3, ["0"], 6],
+    "0",
+    "high engagement (6.0% > 5%): +15%; max allowed: $0.00",
+  ),
+  example(
+    "amounts are rounded half-even: $44.045 is $44.04",
+    ["44.045", 0, [], null],
+    "44.045",
+    "no engagement data; max allowed: $44.04",
+  ),
+  example(
+    "half-even in the budget part too: +$0.125 is +$0.12, and $30.125 is $30.12",
+    ["30", 2, ["29.875"], null],
+    "30.125",
+    "budget savings: +$0.12; no engagement data; max allowed: $30.12",
+  ),
+  example(
+    "half-even rounds to the even cent: +$0.135 is +$0.14",
+    ["30", 2, ["29.865"], null],
+    "30.135",
+    "budget savings: +$0.14; no engagement data; max allowed: $30.14",
+  ),
+  example(
+    "a target max of 40 digits is rounded to 28 by the additions, with no premium",
+    ["1.234567890123456789012345678901234567890", 0, [], null],
+    "1.234567890123456789012345679",
+    "no engagement data; max allowed: $1.23",
+  ),
+  example(
+    "no budget premium when the average equals target max",
+    ["30", 5, ["30", "30"], null],
+    "30",
+    "no engagement data; max allowed: $30.00",
+  ),
+  example(
+    "no budget premium when the average exceeds target max",
+    ["30", 5, ["35", "28"], null],
+    "30",
+    "no engagement data; max allowed: $30.00",
+  ),
+  example(
+    "no budget premium when no influencers remain",
+    ["30", 2, ["10", "10"], 4],
+    "32.4",
+    "moderate engagement (4.0% > 3%): +8%; max allowed: $32.40",
+  ),
+  example(
+    "no budget premium when more agreed than planned",
+    ["30", 2, ["10", "10", "10"], 4],
+    "32.4",
+    "moderate engagement (4.0% > 3%): +8%; max allowed: $32.40",
+  ),
+];
+
+describe("CampaignCPMTracker.getFlexibility: DESIGN §3's worked examples", () => {
+  let python: PythonCpmTracker;
+  beforeAll(() => {
+    python = startPythonCpmTracker();
+  });
+  afterAll(() => python.close());
+
+  it.each(WORKED_EXAMPLES.map((worked) => [worked.name, worked] as const))("%s", (_, worked) => {
+    const flex = built(worked.trackerCase).getFlexibility(worked.trackerCase.rate);
+    expect(flex.targetCpm.eq(worked.trackerCase.targetMaxCpm)).toBe(true);
+    expect(flex.maxAllowedCpm.toFixed()).toBe(new Big(worked.maxAllowed).toFixed());
+    expect(flex.maxAllowedCpm.eq(worked.maxAllowed)).toBe(true);
+    expect(flex.reason).toBe(worked.reason);
+  });
+
+  it("python3's decimal gives the same figure and reason for every worked example", async () => {
+    for (const worked of WORKED_EXAMPLES) {
+      const expected = await python.flexibility(worked.trackerCase);
+      expect({ name: worked.name, ...expected }).toMatchObject({
+        name: worked.name,
+        reason: worked.reason,
+      });
+      if ("error" in expected) throw new Error(`Python raised ${expected.error}`);
+      expect(new Big(expected.max_allowed_cpm).eq(worked.maxAllowed)).toBe(true);
+    }
+  });
+
+  it("does not give the longer expansion of the old 40-place division", () => {
+    const flex = built(WORKED_EXAMPLES[0]?.trackerCase as TrackerCase).getFlexibility(3);
+    expect(flex.maxAllowedCpm.eq("30.3254545454545454545454545454545454545455")).toBe(false);
   });
 });
 
@@ -158,108 +378,11 @@ describe("CampaignCPMTracker.getFlexibility", () => {
     Big.RM = Big.roundHalfUp;
   });
 
-  it("adds 15% of target max above 5% engagement: 6% gives 34.5", () => {
-    const flex = tracker().getFlexibility(6);
-    expect(flex.targetCpm.eq("30")).toBe(true);
-    expect(flex.maxAllowedCpm.eq("34.5")).toBe(true);
-    expect(flex.reason).toBe("high engagement (6% > 5%): +15%; max allowed: $34.50");
-  });
-
-  it("adds 8% of target max above 3% engagement: 4% gives 32.4", () => {
-    const flex = tracker().getFlexibility(4);
-    expect(flex.maxAllowedCpm.eq("32.4")).toBe(true);
-    expect(flex.reason).toBe("moderate engagement (4% > 3%): +8%; max allowed: $32.40");
-  });
-
-  it("treats exactly 5% as moderate: 32.4", () => {
-    const flex = tracker().getFlexibility(5);
-    expect(flex.maxAllowedCpm.eq("32.4")).toBe(true);
-    expect(flex.reason).toBe("moderate engagement (5% > 3%): +8%; max allowed: $32.40");
-  });
-
-  it("adds nothing at exactly 3%: 30", () => {
-    const flex = tracker().getFlexibility(3);
-    expect(flex.maxAllowedCpm.eq("30")).toBe(true);
-    expect(flex.reason).toBe("low engagement (3%): no premium; max allowed: $30.00");
-  });
-
-  it("names a low rate as JavaScript prints it", () => {
-    expect(tracker().getFlexibility(2.5).reason).toBe(
-      "low engagement (2.5%): no premium; max allowed: $30.00",
-    );
-  });
-
   it("says there is no engagement data for null or a missing rate", () => {
     for (const flex of [tracker().getFlexibility(), tracker().getFlexibility(null)]) {
       expect(flex.maxAllowedCpm.eq("30")).toBe(true);
       expect(flex.reason).toBe("no engagement data; max allowed: $30.00");
     }
-  });
-
-  it("caps at 120% of target max: three agreements at 10 of 5 with 8% give 36", () => {
-    const t = tracker(5);
-    for (let i = 0; i < 3; i++) t.recordAgreement("10");
-    const flex = t.getFlexibility(8);
-    expect(flex.maxAllowedCpm.eq("36")).toBe(true);
-    expect(flex.reason).toBe(
-      "high engagement (8% > 5%): +15%; budget savings: +$30.00; capped at 120% of target max ($36.00); max allowed: $36.00",
-    );
-  });
-
-  it("does not say capped when the sum is exactly 120%", () => {
-    const t = tracker(3);
-    t.recordAgreement("27");
-    const flex = t.getFlexibility(6);
-    expect(flex.maxAllowedCpm.eq("36")).toBe(true);
-    expect(flex.reason).toBe(
-      "high engagement (6% > 5%): +15%; budget savings: +$1.50; max allowed: $36.00",
-    );
-  });
-
-  it("spreads the savings over the remaining influencers without rounding", () => {
-    const t = tracker(6);
-    for (const cpm of ["29", "29", "28"]) t.recordAgreement(cpm);
-    const flex = t.getFlexibility();
-    // (30 - 86/3) x 3 / 3 = 4/3
-    expect(flex.maxAllowedCpm.toFixed(30)).toBe("31.333333333333333333333333333333");
-    expect(flex.reason).toBe("no engagement data; budget savings: +$1.33; max allowed: $31.33");
-  });
-
-  it("adds both premiums when under the cap", () => {
-    const t = tracker(10);
-    t.recordAgreement("25.50", 4.2);
-    const flex = t.getFlexibility(4);
-    expect(flex.maxAllowedCpm.toFixed()).toBe("32.9");
-    expect(flex.reason).toBe(
-      "moderate engagement (4% > 3%): +8%; budget savings: +$0.50; max allowed: $32.90",
-    );
-  });
-
-  it("gives no budget premium when the average equals or exceeds target max", () => {
-    for (const cpms of [
-      ["30", "30"],
-      ["35", "28"],
-    ]) {
-      const t = tracker(5);
-      for (const cpm of cpms) t.recordAgreement(cpm);
-      const flex = t.getFlexibility();
-      expect(flex.maxAllowedCpm.eq("30")).toBe(true);
-      expect(flex.reason).toBe("no engagement data; max allowed: $30.00");
-    }
-  });
-
-  it("gives no budget premium when no influencers remain", () => {
-    for (const count of [2, 3]) {
-      const t = tracker(2);
-      for (let i = 0; i < count; i++) t.recordAgreement("10");
-      expect(t.getFlexibility(4).maxAllowedCpm.eq("32.4")).toBe(true);
-    }
-  });
-
-  it("rounds amounts in the reason half up", () => {
-    const flex = new CampaignCPMTracker("c", "10", "10.125", 1).getFlexibility();
-    expect(flex.maxAllowedCpm.toFixed()).toBe("10.125");
-    expect(flex.reason).toBe("no engagement data; max allowed: $10.13");
   });
 
   it.each([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])(
@@ -275,8 +398,8 @@ describe("CampaignCPMTracker.getFlexibility", () => {
     Other.RM = Other.roundDown;
     const t = new CampaignCPMTracker("c", new Other("20"), new Other("30"), 6);
     for (const cpm of ["29", "29", "28"]) t.recordAgreement(new Other(cpm));
-    expect(t.getFlexibility().maxAllowedCpm.toFixed(30)).toBe("31.333333333333333333333333333333");
-    expect(t.runningAverageCpm?.toFixed(25)).toBe("28.6666666666666666666666667");
+    expect(t.getFlexibility().maxAllowedCpm.toFixed()).toBe("31.33333333333333333333333333");
+    expect(t.runningAverageCpm?.toFixed()).toBe("28.66666666666666666666666667");
   });
 
   it("is unaffected by a consumer changing Big.DP and Big.RM", () => {
@@ -285,9 +408,9 @@ describe("CampaignCPMTracker.getFlexibility", () => {
     const t = tracker(6);
     for (const cpm of ["29", "29", "28"]) t.recordAgreement(new Big(cpm));
     const flex = t.getFlexibility();
-    expect(flex.maxAllowedCpm.toFixed(30)).toBe("31.333333333333333333333333333333");
-    expect(flex.reason).toBe("no engagement data; budget savings: +$1.33; max allowed: $31.33");
-    expect(t.runningAverageCpm?.toFixed(25)).toBe("28.6666666666666666666666667");
+    expect(flex.maxAllowedCpm.toFixed()).toBe("31.33333333333333333333333333");
+    expect(flex.reason).toBe("budget savings: +$1.33; no engagement data; max allowed: $31.33");
+    expect(t.runningAverageCpm?.toFixed()).toBe("28.66666666666666666666666667");
   });
 
   it("does not change the tracker", () => {
@@ -354,6 +477,64 @@ describe("CampaignCPMTracker.toDict and fromDict", () => {
     const t = CampaignCPMTracker.fromDict(dict);
     dict.agreements.push({ cpm: "1", engagement_rate: null });
     expect(t.agreements).toHaveLength(2);
+  });
+
+  it("keeps unknown keys, top level and per agreement, and writes them back after the known ones", () => {
+    const text = `{"campaign_id":"camp-001","owner":{"name":"Dana","tags":["a",1.5,null]},"target_min_cpm":"20","target_max_cpm":"30","total_influencers":5,"agreements":[{"note":"first","cpm":"25.50","engagement_rate":4.2,"agreed_at":"2026-01-02"},{"cpm":"22"}],"version":2,"__proto__":{"x":1},"constructor":"kept"}`;
+    const dict = JSON.parse(text) as CpmTrackerDict;
+    const t = CampaignCPMTracker.fromDict(dict);
+    const written = t.toDict();
+    expect(JSON.stringify(written)).toBe(
+      `{"campaign_id":"camp-001","target_min_cpm":"20","target_max_cpm":"30","total_influencers":5,"agreements":[{"cpm":"25.5","engagement_rate":4.2,"note":"first","agreed_at":"2026-01-02"},{"cpm":"22","engagement_rate":null}],"owner":{"name":"Dana","tags":["a",1.5,null]},"version":2,"__proto__":{"x":1},"constructor":"kept"}`,
+    );
+    // "__proto__" is a field of the dict, not its prototype.
+    expect(Object.getPrototypeOf(written)).toBe(Object.prototype);
+    expect(Object.hasOwn(written, "__proto__")).toBe(true);
+    expect(
+      JSON.stringify(CampaignCPMTracker.fromDict(JSON.parse(JSON.stringify(written))).toDict()),
+    ).toBe(JSON.stringify(written));
+  });
+
+  it("keeps copies of unknown values: neither the dict read nor a dict written reaches the tracker", () => {
+    const dict = {
+      ...pythonDict,
+      owner: { name: "Dana" },
+      agreements: [{ cpm: "1", engagement_rate: null, tags: ["a"] }],
+    };
+    const t = CampaignCPMTracker.fromDict(dict);
+    dict.owner.name = "changed";
+    dict.agreements[0]?.tags.push("changed");
+    const written = t.toDict();
+    (written.owner as { name: string }).name = "changed again";
+    const [agreement] = written.agreements;
+    if (agreement === undefined) throw new Error("expected one agreement");
+    (agreement.tags as string[]).push("changed again");
+    expect(t.toDict().owner).toEqual({ name: "Dana" });
+    expect(t.toDict().agreements[0]?.tags).toEqual(["a"]);
+  });
+
+  it("writes an agreement recorded later without unknown keys", () => {
+    const t = CampaignCPMTracker.fromDict({
+      ...pythonDict,
+      agreements: [{ cpm: "1", engagement_rate: null, note: "read" }],
+    });
+    t.recordAgreement("2", 4);
+    expect(t.toDict().agreements).toStrictEqual([
+      { cpm: "1", engagement_rate: null, note: "read" },
+      { cpm: "2", engagement_rate: 4 },
+    ]);
+  });
+
+  it.each<[string, unknown]>([
+    ["a bigint", 1n],
+    ["a function", () => 1],
+  ])("refuses an unknown key holding %s, naming its path", (_, value) => {
+    const top = refusal(() => CampaignCPMTracker.fromDict({ ...pythonDict, extra: value }));
+    expect(top.path).toBe("cpm_tracker.extra");
+    const inner = refusal(() =>
+      CampaignCPMTracker.fromDict({ ...pythonDict, agreements: [{ cpm: "1", extra: value }] }),
+    );
+    expect(inner.path).toBe("cpm_tracker.agreements[0].extra");
   });
 
   const bad = (change: Record<string, unknown>) => ({ ...pythonDict, ...change });

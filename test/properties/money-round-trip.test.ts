@@ -1,7 +1,8 @@
 /**
  * Property: a decimal of any size and scale comes back as the same value, in plain
  * notation, never rounded, through every place money goes: the campaign's money fields,
- * the context, the CPM tracker and a real store. Divisions keep 40 decimal places.
+ * the context, the CPM tracker and a real store. The CPM tracker's arithmetic is Python's
+ * decimal in its default context: each operation rounded to 28 significant digits, half-even.
  */
 import Big from "big.js";
 import fc from "fast-check";
@@ -28,13 +29,7 @@ import {
 import type { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { campaignInput } from "../support/negotiations.js";
-import {
-  checkProperty,
-  decimalCase,
-  decimalPlaces,
-  nonNegativeDecimalCase,
-  timeoutFor,
-} from "./support.js";
+import { checkProperty, decimalCase, nonNegativeDecimalCase, timeoutFor } from "./support.js";
 
 // A default that grows with FC_RUNS, for the tests that do not set their own.
 vi.setConfig({ testTimeout: timeoutFor(1000, 20) });
@@ -387,15 +382,19 @@ describe("amounts too large to write in plain notation", () => {
 });
 
 describe("what the package promises about precision", () => {
-  /** Big with room to spare: the exact values the package's 40 places are held to. */
+  /**
+   * Big with room to spare, and Python's default decimal context on top of it: each
+   * operation exact (divisions to 200 places, which settle every rounding here, the divisors
+   * being 1 to 9), then rounded to 28 significant digits, half-even.
+   */
   const Exact = Big();
   Exact.DP = 200;
   Exact.RM = Big.roundHalfUp;
-  const HALF_UNIT = new Exact("0.5e-40");
+  const context = (value: Big) => value.prec(28, Big.roundHalfEven);
 
-  it("runningAverageCpm is the mean to 40 decimal places, exact when it fits in 40", async () => {
+  it("runningAverageCpm is Python's sum(cpms) / len(cpms), each step rounded to 28 significant digits", async () => {
     await checkProperty(
-      "precision of runningAverageCpm (DP 40)",
+      "precision of runningAverageCpm (28 significant digits, half-even)",
       fc.property(
         fc.array(nonNegativeDecimalCase({ intDigits: 25, fracDigits: 45 }), {
           minLength: 1,
@@ -404,22 +403,18 @@ describe("what the package promises about precision", () => {
         (cpms) => {
           const tracker = new CampaignCPMTracker("c", "0", "1", cpms.length);
           for (const { text } of cpms) tracker.recordAgreement(text);
-          const sum = cpms.reduce((total, { plain }) => total.plus(plain), new Exact(0));
-          const mean = sum.div(cpms.length);
-          const average = tracker.runningAverageCpm as Big;
-          expect(decimalPlaces(formatMoney(average))).toBeLessThanOrEqual(40);
-          expect(new Exact(formatMoney(average)).minus(mean).abs().lte(HALF_UNIT)).toBe(true);
-          if (decimalPlaces(formatMoney(mean)) <= 40)
-            expect(formatMoney(average)).toBe(formatMoney(mean));
+          const sum = cpms.reduce((total, { plain }) => context(total.plus(plain)), new Exact(0));
+          const mean = context(sum.div(cpms.length));
+          expect(formatMoney(tracker.runningAverageCpm as Big)).toBe(formatMoney(mean));
         },
       ),
       1000,
     );
   });
 
-  it("getFlexibility rounds only its one division, to 40 places, and never above the cap", async () => {
+  it("getFlexibility rounds each operation to 28 significant digits, half-even, and never goes above the cap", async () => {
     await checkProperty(
-      "precision of getFlexibility (one division at DP 40)",
+      "precision of getFlexibility (28 significant digits, half-even)",
       fc.property(
         nonNegativeDecimalCase({ intDigits: 12, fracDigits: 45 }),
         fc.array(nonNegativeDecimalCase({ intDigits: 12, fracDigits: 45 }), { maxLength: 6 }),
@@ -431,31 +426,32 @@ describe("what the package promises about precision", () => {
           for (const { text } of cpms) tracker.recordAgreement(text, rate);
           const { targetCpm, maxAllowedCpm, reason } = tracker.getFlexibility(rate);
 
+          // DESIGN §3, step by step, in the Python service's order.
           const target = new Exact(max.plain);
-          let base = target;
-          if (rate !== null && rate > 5) base = base.plus(target.times("0.15"));
-          else if (rate !== null && rate > 3) base = base.plus(target.times("0.08"));
-          const savings = target
-            .times(cpms.length)
-            .minus(cpms.reduce((sum, { plain }) => sum.plus(plain), new Exact(0)));
           const remaining = total - cpms.length;
-          const premium =
-            cpms.length > 0 && remaining > 0 && savings.gt(0) ? savings.div(remaining) : null;
-          const cap = target.times("1.2");
-          const min = (a: Big, b: Big) => (a.gt(b) ? b : a);
-          // Exact: the premium to 200 places. Promised: the premium to 40 places, half up,
-          // and nothing else rounded.
-          const exact = min(premium ? base.plus(premium) : base, cap);
-          const uncapped = premium ? base.plus(premium.round(40, Big.roundHalfUp)) : base;
-          const promised = min(uncapped, cap);
+          const sum = cpms.reduce((all, { plain }) => context(all.plus(plain)), new Exact(0));
+          const average = cpms.length > 0 ? context(sum.div(cpms.length)) : null;
+          let budget = new Exact(0);
+          if (average?.lt(target) && remaining > 0) {
+            const savings = context(target.minus(average));
+            budget = context(context(savings.times(cpms.length)).div(remaining));
+          }
+          let engagement = new Exact(0);
+          if (rate !== null && rate > 5) engagement = context(target.times("0.15"));
+          else if (rate !== null && rate > 3) engagement = context(target.times("0.08"));
+          const uncapped = context(context(target.plus(budget)).plus(engagement));
+          const cap = context(target.times("1.20"));
+          const promised = cap.lt(uncapped) ? cap : uncapped;
 
           expectMoney(targetCpm, max.plain);
           expect(formatMoney(maxAllowedCpm)).toBe(formatMoney(promised));
-          expect(new Exact(formatMoney(maxAllowedCpm)).minus(exact).abs().lte(HALF_UNIT)).toBe(
+          expect(maxAllowedCpm.lte(cap)).toBe(true);
+          expect(reason.endsWith(`max allowed: $${promised.toFixed(2, Big.roundHalfEven)}`)).toBe(
             true,
           );
-          expect(reason.endsWith(`max allowed: $${maxAllowedCpm.toFixed(2, 1)}`)).toBe(true);
-          expect(reason.includes("capped at 120%")).toBe(uncapped.gt(cap));
+          expect(reason.includes("capped at 120%")).toBe(
+            promised.eq(cap) && (budget.gt(0) || engagement.gt(0)),
+          );
         },
       ),
       1000,
@@ -463,14 +459,21 @@ describe("what the package promises about precision", () => {
   });
 });
 
-describe("the 40th place, by example", () => {
-  it("a budget premium below the 40th decimal place rounds away, so it cannot reach the cap", () => {
-    // Target max 3e-41; one agreement at 0 of two: savings 3e-41, spread over 1 remaining.
-    const tracker = new CampaignCPMTracker("c", "0", ".3e-40", 2);
-    tracker.recordAgreement("0");
+describe("the 28th significant digit, by example", () => {
+  it("a budget premium below the max's 28th significant digit rounds away", () => {
+    // Savings 1e-26 spread over 9 remaining: 30 + 1.1e-27 is 30 to 28 digits.
+    const tracker = new CampaignCPMTracker("c", "0", "30", 10);
+    tracker.recordAgreement("29.99999999999999999999999999");
     const { maxAllowedCpm, reason } = tracker.getFlexibility(null);
-    expect(formatMoney(maxAllowedCpm)).toBe("0.00000000000000000000000000000000000000003");
-    expect(reason).not.toContain("capped");
+    expect(formatMoney(maxAllowedCpm)).toBe("30");
+    expect(reason).toBe("budget savings: +$0.00; no engagement data; max allowed: $30.00");
+  });
+
+  it("a 30-digit cpm just below target max is the target max once Python's sum rounds it", () => {
+    const tracker = new CampaignCPMTracker("c", "0", "30", 2);
+    tracker.recordAgreement("29.9999999999999999999999999999");
+    expect(formatMoney(tracker.runningAverageCpm as Big)).toBe("30");
+    expect(tracker.getFlexibility(null).reason).toBe("no engagement data; max allowed: $30.00");
   });
 });
 

@@ -1,13 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { CampaignCPMTracker, type CpmTrackerDict } from "../../src/domain/campaign-cpm-tracker.js";
 import { ValidationError } from "../../src/domain/errors.js";
+import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import {
   deserializeCpmTracker,
   serializeCpmTracker,
 } from "../../src/store/cpm-tracker-serializer.js";
-import { pythonTrackerDict } from "../support/negotiations.js";
+import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
+import { negotiation, pythonTrackerDict } from "../support/negotiations.js";
 
 const pythonDict = pythonTrackerDict;
+
+/** A tracker dict as a newer Python service may write it, with keys this version does not know. */
+const WITH_UNKNOWN_KEYS = `{"campaign_id":"camp-001","target_min_cpm":"20","target_max_cpm":"30","total_influencers":5,"agreements":[{"cpm":"25.5","engagement_rate":4.2,"influencer":"Ava","terms":{"days":30,"rights":["organic"]}},{"cpm":"22","engagement_rate":null,"__proto__":null}],"currency":"USD","history":[{"at":"2026-01-02T00:00:00Z","cpm":"25.5"}],"budget_left":null}`;
 
 describe("serializeCpmTracker", () => {
   it("writes a tracker as its toDict() form", () => {
@@ -40,6 +45,45 @@ describe("serializeCpmTracker", () => {
     );
     const fine = { toDict: () => pythonDict };
     expect(serializeCpmTracker(fine as unknown as CpmTrackerDict).target_max_cpm).toBe("30");
+  });
+});
+
+describe("unknown keys of the tracker dict (DESIGN §4)", () => {
+  it("come back unchanged, top level and per agreement, through deserialize and serialize", () => {
+    const tracker = deserializeCpmTracker(JSON.parse(WITH_UNKNOWN_KEYS));
+    expect(JSON.stringify(serializeCpmTracker(tracker))).toBe(WITH_UNKNOWN_KEYS);
+    expect(JSON.stringify(serializeCpmTracker(JSON.parse(WITH_UNKNOWN_KEYS)))).toBe(
+      WITH_UNKNOWN_KEYS,
+    );
+    // The known keys lead; a dict read with them in another order is written in the known order.
+    const shuffled = JSON.parse(WITH_UNKNOWN_KEYS) as Record<string, unknown>;
+    const reordered = { currency: shuffled.currency, ...shuffled };
+    expect(Object.keys(serializeCpmTracker(reordered as unknown as CpmTrackerDict))).toEqual([
+      "campaign_id",
+      "target_min_cpm",
+      "target_max_cpm",
+      "total_influencers",
+      "agreements",
+      "currency",
+      "history",
+      "budget_left",
+    ]);
+  });
+
+  it("survive a save and a load through a store", async () => {
+    const store = await openNegotiationStore({ persistence: memoryPersistence() });
+    try {
+      const input = negotiation("thread-unknown-keys", ["send_offer"], {
+        cpmTracker: JSON.parse(WITH_UNKNOWN_KEYS) as CpmTrackerDict,
+      });
+      await store.save(input);
+      const [row] = await store.loadActive();
+      expect(row?.cpm_tracker_json).toBe(WITH_UNKNOWN_KEYS);
+      const [restored] = await store.restoreActive();
+      expect(JSON.stringify(restored?.cpmTracker.toDict())).toBe(WITH_UNKNOWN_KEYS);
+    } finally {
+      await store.close();
+    }
   });
 });
 
