@@ -15,6 +15,7 @@ import {
 } from "../domain/vocabulary.js";
 import { serializeContext } from "../store/context-serializer.js";
 import { serializeCpmTracker } from "../store/cpm-tracker-serializer.js";
+import { parseExactJson, stringifyExactJson } from "../store/exact-json.js";
 import { restoreNegotiationRows } from "../store/negotiation-state-store.js";
 import type { NegotiationStateRow } from "../store/negotiation-state-table.js";
 import { checkedThreadId } from "../store/thread-id.js";
@@ -71,10 +72,10 @@ export function rowToWire(row: NegotiationStateRow): WireNegotiation {
     thread_id: row.thread_id,
     state: row.state,
     round_count: row.round_count,
-    context_json: JSON.parse(row.context_json),
-    campaign_json: JSON.parse(row.campaign_json),
-    cpm_tracker_json: JSON.parse(row.cpm_tracker_json),
-    history_json: JSON.parse(row.history_json),
+    context_json: parseExactJson(row.context_json),
+    campaign_json: parseExactJson(row.campaign_json),
+    cpm_tracker_json: parseExactJson(row.cpm_tracker_json),
+    history_json: parseExactJson(row.history_json),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -101,7 +102,7 @@ export function exportRow(row: NegotiationStateRow): ExportedRow {
     const text: unknown = row[column];
     if (typeof text !== "string") return text;
     try {
-      return JSON.parse(text);
+      return parseExactJson(text);
     } catch {
       textColumns.push(column);
       return text;
@@ -216,7 +217,7 @@ export function wireToRow(line: unknown, campaigns: CampaignChecks = new Map()):
   if (tracker.problem) refuse(tracker.field ?? "cpm_tracker_json", tracker.problem);
   let _campaignOk = false;
   if (values.campaign_json !== undefined) {
-    const key = JSON.stringify(values.campaign_json);
+    const key = stringifyExactJson(values.campaign_json);
     let found = campaigns.get(key);
     if (found === undefined) {
       found = campaignRefusals(values.campaign_json);
@@ -239,10 +240,10 @@ export function wireToRow(line: unknown, campaigns: CampaignChecks = new Map()):
     thread_id: threadId as string,
     state: fields.state as string,
     round_count: roundCount as number,
-    context_json: JSON.stringify(values.context_json),
-    campaign_json: JSON.stringify(values.campaign_json),
-    cpm_tracker_json: JSON.stringify(values.cpm_tracker_json),
-    history_json: JSON.stringify(values.history_json),
+    context_json: stringifyExactJson(values.context_json),
+    campaign_json: stringifyExactJson(values.campaign_json),
+    cpm_tracker_json: stringifyExactJson(values.cpm_tracker_json),
+    history_json: stringifyExactJson(values.history_json),
     created_at: fields.created_at as string,
     updated_at: fields.updated_at as string,
   };
@@ -261,7 +262,7 @@ export function wireToRow(line: unknown, campaigns: CampaignChecks = new Map()):
 function jsonValue(given: unknown): { value?: unknown; problem?: string } {
   if (typeof given !== "string") return { value: given };
   try {
-    return { value: JSON.parse(given) };
+    return { value: parseExactJson(given) };
   } catch (error) {
     return { problem: `is text that is not JSON (${errorMessage(error)})` };
   }

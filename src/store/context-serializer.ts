@@ -1,8 +1,27 @@
 import { ContextSerializationError, ValidationError } from "../domain/errors.js";
 import { formatMoney, isBigNumber, isWithinPlainRange } from "../domain/money.js";
+import { parseExactJson, stringifyExactJson } from "./exact-json.js";
 
-/** The JSON-safe copy built before the one `JSON.stringify`. */
-type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** The JSON-safe copy built before it is written: bigints stay bigints. */
+type JsonValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** What one serialization keeps track of while it walks the context. */
+interface Walk {
+  /** The objects being walked above the current one, to tell a cycle from a shared reference. */
+  readonly ancestors: Set<object>;
+  /** Set once a bigint is met: then the copy needs {@link writeJson}, not `JSON.stringify`. */
+  hasBigInt: boolean;
+}
+
+/** The longest integer Python's `json` reads or writes (`sys.get_int_max_str_digits()`). */
+const PYTHON_MAX_INT_DIGITS = 4300;
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
@@ -10,22 +29,26 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  * Writes a negotiation's context as the JSON object stored in `context_json`.
  *
  * Money (`Big`, from any copy of big.js) becomes an exact decimal string in plain notation;
- * a value with a `toJSON` method (such as a `Date`) is replaced by what it returns. Anything
- * JSON would silently change or drop is refused instead: NaN, Infinity, `undefined`,
- * functions, symbols (as values or keys), bigint, Map, Set, WeakMap, WeakSet, an invalid
- * Date, cycles and class instances without `toJSON`. Also refused: a Big whose exponent is
- * beyond ±999999 (a million digits in plain notation), and a `toJSON` on the context itself
- * that returns anything but an object. A plain object that merely has a Big's fields
+ * a `bigint` becomes the JSON integer it is, every digit kept (`9223372036854775807n` is
+ * written `9223372036854775807`, as Python's `json.dumps` writes that int); a value with a
+ * `toJSON` method (such as a `Date`) is replaced by what it returns. Anything JSON would
+ * silently change or drop is refused instead: NaN, Infinity, `undefined`, functions,
+ * symbols (as values or keys), Map, Set, WeakMap, WeakSet, an invalid Date, cycles and
+ * class instances without `toJSON`. Also refused: a bigint of more than 4,300 digits
+ * (Python's `json` reads no longer integers), a Big whose exponent is beyond ±999999 (a
+ * million digits in plain notation), and a `toJSON` on the context itself that returns
+ * anything but an object. A plain object that merely has a Big's fields
  * (`{"s": 1, "e": 0, "c": [5]}`) is data, kept as it is; -0 is written as 0, as JSON does.
- * The same object may appear more than once as long as it does not contain itself.
+ * The same object may appear more than once as long as it does not contain itself. The
+ * text is compact (no spaces), as `JSON.stringify` writes it.
  *
  * @param context - A plain object.
  * @returns The JSON text.
  * @throws {@link ContextSerializationError} naming the key path of the first refused value,
  *   such as `context.offers[2].amount` or `context["first name"]`.
  * @example
- * serializeContext({ next_cpm: new Big("25.50"), sent_at: new Date(0) });
- * // '{"next_cpm":"25.5","sent_at":"1970-01-01T00:00:00.000Z"}'
+ * serializeContext({ next_cpm: new Big("25.50"), sent_at: new Date(0), id: 2n ** 63n - 1n });
+ * // '{"next_cpm":"25.5","sent_at":"1970-01-01T00:00:00.000Z","id":9223372036854775807}'
  */
 export function serializeContext(context: Record<string, unknown>): string {
   if (!isPlainObject(context)) {
@@ -34,7 +57,8 @@ export function serializeContext(context: Record<string, unknown>): string {
       `expected a plain object, got ${describe(context)}`,
     );
   }
-  const value = toJsonValue(context, "", "context", new Set());
+  const walk: Walk = { ancestors: new Set(), hasBigInt: false };
+  const value = toJsonValue(context, "", "context", walk);
   // A toJSON on the context itself may return something else than an object; the column
   // holds a JSON object, and a row holding anything else could not be restored.
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -43,12 +67,26 @@ export function serializeContext(context: Record<string, unknown>): string {
       `its toJSON() returned ${value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`}; the context must be written as a JSON object`,
     );
   }
-  return JSON.stringify(value);
+  // The native writer whenever it can: a bigint is the rare case.
+  return walk.hasBigInt ? stringifyExactJson(value) : JSON.stringify(value);
 }
 
 /**
  * Reads a negotiation's context from `context_json`. Decimals stay the strings they were
  * written as; nothing is converted back to `Big`.
+ *
+ * An integer literal (no fraction, no exponent) that JavaScript cannot hold exactly,
+ * outside `Number.MIN_SAFE_INTEGER..Number.MAX_SAFE_INTEGER`, comes back as a `bigint` with
+ * the exact value of its digits, at any depth and in arrays too, whether Python wrote it
+ * (its ints have any size) or it was saved from a `bigint` or from a number (written with
+ * the digits `JSON.stringify` gives it: `2 ** 60` comes back as `1152921504606847000n`).
+ * Every other value
+ * is what `JSON.parse` gives: integers in the safe range (`-0` included) are numbers, and a
+ * literal with a fraction or an exponent is a number even when that rounds it
+ * (`12345678901234567890.5`) or overflows (`1e400` is Infinity, which
+ * {@link serializeContext} then refuses). So `serializeContext(deserializeContext(json))`
+ * writes every integer literal with the digits it was read with (`-0` as `0`, as JSON
+ * writes it).
  *
  * @param json - The stored JSON text.
  * @returns The context object.
@@ -61,7 +99,7 @@ export function deserializeContext(json: string): Record<string, unknown> {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(json);
+    parsed = parseExactJson(json);
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);
     throw new ValidationError("context_json", `is not valid JSON (${detail})`, { cause });
@@ -77,15 +115,14 @@ export function deserializeContext(json: string): Record<string, unknown> {
 
 /**
  * @param key - What JSON.stringify would pass to `toJSON`: the property name or index.
- * @param ancestors - The objects being walked above this one, to tell a cycle from a
- *   shared reference.
+ * @param walk - The ancestors of this value, and whether a bigint was met.
  * @param afterToJson - Set for what a `toJSON` returned: JSON.stringify calls `toJSON` once.
  */
 function toJsonValue(
   value: unknown,
   key: string,
   path: string,
-  ancestors: Set<object>,
+  walk: Walk,
   afterToJson = false,
 ): JsonValue {
   switch (typeof value) {
@@ -109,11 +146,17 @@ function toJsonValue(
       throw new ContextSerializationError(path, "a function is not data");
     case "symbol":
       throw new ContextSerializationError(path, "a symbol is not valid JSON");
-    case "bigint":
-      throw new ContextSerializationError(
-        path,
-        "a bigint is not valid JSON; pass a decimal string or a Big",
-      );
+    case "bigint": {
+      const digits = (value < 0n ? -value : value).toString().length;
+      if (digits > PYTHON_MAX_INT_DIGITS) {
+        throw new ContextSerializationError(
+          path,
+          `a bigint of ${digits} digits is longer than Python's json reads (${PYTHON_MAX_INT_DIGITS} digits)`,
+        );
+      }
+      walk.hasBigInt = true;
+      return value;
+    }
   }
   if (value === null) return null;
   const object = value as object;
@@ -129,7 +172,7 @@ function toJsonValue(
     }
     return formatMoney(object);
   }
-  if (ancestors.has(object)) throw new ContextSerializationError(path, "circular reference");
+  if (walk.ancestors.has(object)) throw new ContextSerializationError(path, "circular reference");
   if (object instanceof Date && Number.isNaN(object.getTime())) {
     throw new ContextSerializationError(path, "an invalid Date (it would be written as null)");
   }
@@ -143,22 +186,22 @@ function toJsonValue(
       throw new ContextSerializationError(path, `its toJSON() threw: ${detail}`);
     }
     // Kept as an ancestor so a toJSON that wraps its own object is a cycle, not endless.
-    if (replaced !== object) ancestors.add(object);
+    if (replaced !== object) walk.ancestors.add(object);
     try {
-      return toJsonValue(replaced, key, path, ancestors, true);
+      return toJsonValue(replaced, key, path, walk, true);
     } finally {
-      ancestors.delete(object);
+      walk.ancestors.delete(object);
     }
   }
   refuseCollections(object, path);
 
-  ancestors.add(object);
+  walk.ancestors.add(object);
   try {
     if (Array.isArray(object)) {
       const items: JsonValue[] = [];
       // An index loop, not map(): map skips holes, which JSON would write as null.
       for (let index = 0; index < object.length; index++) {
-        items.push(toJsonValue(object[index], String(index), `${path}[${index}]`, ancestors));
+        items.push(toJsonValue(object[index], String(index), `${path}[${index}]`, walk));
       }
       return items;
     }
@@ -180,11 +223,11 @@ function toJsonValue(
     // A null prototype, so a "__proto__" key is copied as data rather than set as prototype.
     const copy: { [key: string]: JsonValue } = Object.create(null);
     for (const [name, child] of Object.entries(object)) {
-      copy[name] = toJsonValue(child, name, childPath(path, name), ancestors);
+      copy[name] = toJsonValue(child, name, childPath(path, name), walk);
     }
     return copy;
   } finally {
-    ancestors.delete(object);
+    walk.ancestors.delete(object);
   }
 }
 

@@ -1,7 +1,11 @@
+import { execFileSync } from "node:child_process";
 import Big from "big.js";
 import { describe, expect, it } from "vitest";
 import { ContextSerializationError, ValidationError } from "../../src/domain/errors.js";
+import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import { deserializeContext, serializeContext } from "../../src/store/context-serializer.js";
+import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
+import { negotiation } from "../support/negotiations.js";
 
 /** The refusal thrown by serializeContext, or a failure when nothing was thrown. */
 function refusal(context: unknown): ContextSerializationError {
@@ -110,7 +114,6 @@ describe("serializeContext", () => {
     ["a function", { callback: () => 1 }, "context.callback", /function/],
     ["a symbol value", { tag: Symbol("t") }, "context.tag", /symbol/],
     ["a symbol key", { ok: 1, [Symbol("secret")]: 1 }, "context[Symbol(secret)]", /symbol key/],
-    ["a bigint", { count: 10n }, "context.count", /bigint/],
     ["a Map", { m: new Map() }, "context.m", /Map/],
     ["a Set", { s: new Set([1]) }, "context.s", /Set/],
     ["a WeakMap", { w: new WeakMap() }, "context.w", /WeakMap/],
@@ -211,5 +214,177 @@ describe("deserializeContext", () => {
 
   it("refuses a value that is not text", () => {
     expect(readRefusal(undefined).path).toBe("context_json");
+  });
+});
+
+/** Integers beyond 2^53, as the Python service writes them, in the text Python's `json.dumps` writes. */
+const HUGE_INTEGERS_TEXT =
+  '{"n": 9223372036854775807, "m": -9223372036854775808, "big": 123456789012345678901234567890, "list": [1, 9007199254740993]}';
+/** The same context as the package writes it: compact, every digit kept. */
+const HUGE_INTEGERS_COMPACT =
+  '{"n":9223372036854775807,"m":-9223372036854775808,"big":123456789012345678901234567890,"list":[1,9007199254740993]}';
+const HUGE_INTEGERS = {
+  n: 9223372036854775807n,
+  m: -9223372036854775808n,
+  big: 123456789012345678901234567890n,
+  list: [1, 9007199254740993n],
+};
+
+function python(script: string, input: string): string {
+  return execFileSync("python3", ["-c", script], { input }).toString().trim();
+}
+
+describe("context integers beyond 2^53", () => {
+  it("come back from deserializeContext as exact bigints, and serializeContext writes the same digits", () => {
+    const back = deserializeContext(HUGE_INTEGERS_TEXT);
+    expect(back).toStrictEqual(HUGE_INTEGERS);
+    expect(serializeContext(back)).toBe(HUGE_INTEGERS_COMPACT);
+    expect(deserializeContext(HUGE_INTEGERS_COMPACT)).toStrictEqual(HUGE_INTEGERS);
+  });
+
+  it("are bigints exactly outside the safe range, at any depth", () => {
+    const back = deserializeContext(
+      `{"max": ${Number.MAX_SAFE_INTEGER}, "min": ${Number.MIN_SAFE_INTEGER},` +
+        ' "above": 9007199254740992, "below": -9007199254740992,' +
+        ' "deep": {"a": [[{"b": [0, 18446744073709551616]}]]}, "plain": 42}',
+    );
+    expect(back).toStrictEqual({
+      max: Number.MAX_SAFE_INTEGER,
+      min: Number.MIN_SAFE_INTEGER,
+      above: 9007199254740992n,
+      below: -9007199254740992n,
+      deep: { a: [[{ b: [0, 18446744073709551616n] }]] },
+      plain: 42,
+    });
+  });
+
+  it("leave what is not an integer literal as JSON.parse reads it", () => {
+    const text =
+      '{"fraction": 12345678901234567890.5, "exponent": 1E20, "overflow": 1e400,' +
+      ' "digits": 0.12345678901234567890, "minus_zero": -0, "id": "12345678901234567890"}';
+    const back = deserializeContext(text);
+    expect(back).toStrictEqual(JSON.parse(text));
+    expect(back.fraction).toBe(1.2345678901234567e19);
+    expect(back.overflow).toBe(Number.POSITIVE_INFINITY);
+    expect(Object.is(back.minus_zero, -0)).toBe(true);
+    expect(back.id).toBe("12345678901234567890");
+  });
+
+  it("keep a repeated key and a __proto__ key as JSON.parse does", () => {
+    const back = deserializeContext(
+      '{"a": 12345678901234567890, "__proto__": 12345678901234567891, "a": 1, "b": [99999999999999999999]}',
+    );
+    expect(Object.keys(back)).toStrictEqual(["a", "__proto__", "b"]);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(back, "__proto__")?.value).toBe(12345678901234567891n);
+    expect(back.a).toBe(1);
+    expect(back.b).toStrictEqual([99999999999999999999n]);
+  });
+
+  it("serializeContext writes a bigint as the JSON integer it is, also inside the safe range", () => {
+    const json = serializeContext({
+      small: 10n,
+      negative: -3n,
+      zero: 0n,
+      cpm: new Big("25.50"),
+      nested: { list: [2n ** 64n, { at: new Date(0) }] },
+      viaToJson: { toJSON: () => -(10n ** 30n) },
+    });
+    expect(json).toBe(
+      '{"small":10,"negative":-3,"zero":0,"cpm":"25.5","nested":{"list":[18446744073709551616,{"at":"1970-01-01T00:00:00.000Z"}]},"viaToJson":-1000000000000000000000000000000}',
+    );
+    expect(deserializeContext(json)).toStrictEqual({
+      small: 10,
+      negative: -3,
+      zero: 0,
+      cpm: "25.5",
+      nested: { list: [18446744073709551616n, { at: "1970-01-01T00:00:00.000Z" }] },
+      viaToJson: -(10n ** 30n),
+    });
+  });
+
+  it("serializeContext refuses a bigint longer than Python's json reads (4,300 digits), naming its key path", () => {
+    const longest = 10n ** 4300n - 1n;
+    expect(serializeContext({ n: longest, m: -longest })).toBe(`{"n":${longest},"m":-${longest}}`);
+    for (const tooLong of [10n ** 4300n, -(10n ** 4300n)]) {
+      const error = refusal({ offers: [{ id: tooLong }] });
+      expect(error.keyPath).toBe("context.offers[0].id");
+      expect(error.message).toMatch(/4301 digits .*4300 digits/);
+    }
+  });
+
+  it("survive a save and restore through the store, and a save of what was restored", async () => {
+    const store = await openNegotiationStore({ persistence: memoryPersistence() });
+    try {
+      const context = deserializeContext(HUGE_INTEGERS_TEXT);
+      await store.save(negotiation("huge", ["send_offer"], { context }));
+      expect((await store.loadActive())[0]?.context_json).toBe(HUGE_INTEGERS_COMPACT);
+      const [restored] = await store.restoreActive();
+      expect(restored?.context).toStrictEqual(HUGE_INTEGERS);
+
+      await store.save(negotiation("huge", ["send_offer"], { context: restored?.context ?? {} }));
+      expect((await store.loadActive())[0]?.context_json).toBe(HUGE_INTEGERS_COMPACT);
+      expect((await store.restoreActive())[0]?.context).toStrictEqual(HUGE_INTEGERS);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("written by Python's json, read and written back by the package, are the same ints to Python", () => {
+    // Python builds the context, writes it, and later compares what the package wrote with
+    // the same context built again: nothing here knows the digits.
+    const build = `
+def context():
+    return {
+        "n": 2**63 - 1,
+        "m": -(2**63),
+        "big": 10**40 + 7,
+        "factorial": __import__("math").factorial(60),
+        "edge": [2**53 - 1, 2**53, 2**53 + 1, -(2**53) + 1, -(2**53) - 1],
+        "nested": {"deep": [[{"id": 3**80}]], "cpm": "25.50", "ratio": 0.5, "name": "Ana"},
+    }
+`;
+    const written = python(
+      `${build}
+import json
+print(json.dumps(context()))`,
+      "",
+    );
+    const read = deserializeContext(written);
+    expect(typeof read.n).toBe("bigint");
+    expect(typeof read.big).toBe("bigint");
+    expect((read.edge as unknown[]).map((value) => typeof value)).toStrictEqual([
+      "number",
+      "bigint",
+      "bigint",
+      "number",
+      "bigint",
+    ]);
+    const rewritten = serializeContext(read);
+    const verdict = python(
+      `${build}
+import json, sys
+text = sys.stdin.read()
+back = json.loads(text)
+same = back == context() and json.dumps(back, separators=(",", ":"), ensure_ascii=False) == text
+print("same" if same else f"differs: {back!r}")
+`,
+      rewritten,
+    );
+    expect(verdict).toBe("same");
+  });
+
+  it("written by the package from bigints, are read by Python's json as the same ints", () => {
+    const context = { n: 2n ** 100n, m: -(3n ** 70n), list: [1n, 2n ** 53n + 1n] };
+    const verdict = python(
+      `
+import json, sys
+back = json.loads(sys.stdin.read())
+expected = {"n": 2**100, "m": -(3**70), "list": [1, 2**53 + 1]}
+print("same" if back == expected and all(type(v) is int for v in (back["n"], back["m"], *back["list"])) else f"differs: {back!r}")
+`,
+      serializeContext(context),
+    );
+    expect(verdict).toBe("same");
   });
 });

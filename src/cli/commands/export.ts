@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { replaceFileAtomically } from "../../persistence/atomic-file.js";
 import { JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
 import { nodeFileSystem } from "../../persistence/file-system.js";
+import { stringifyExactJson } from "../../store/exact-json.js";
 import { action, type CliContext } from "../cli-context.js";
 import { openForReading, readAllRows } from "../database.js";
 import { printable } from "../terminal.js";
@@ -35,7 +36,7 @@ export function registerExport(program: Command, context: CliContext): void {
         const lines: string[] = [];
         for (const row of rows) {
           const { wire, textColumns } = exportRow(row);
-          lines.push(JSON.stringify(wire));
+          lines.push(stringifyExactJson(wire));
           for (const column of textColumns) {
             context.err(
               `${context.errorColors.yellow("warning:")} thread ${printable(JSON.stringify(row.thread_id))}: ${column} is not JSON; exported as its text, which import will refuse`,

@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { openSqlJsAdapter } from "../../adapter/sql-js-adapter.js";
 import { errorMessage } from "../../domain/errors.js";
 import { filePersistence } from "../../persistence/file-persistence.js";
+import { parseExactJson } from "../../store/exact-json.js";
 import {
   NEGOTIATION_STATE_DDL,
   type NegotiationStateRow,
@@ -97,7 +98,7 @@ function checkLines(
     if (source.trim() === "") return;
     let value: unknown;
     try {
-      value = JSON.parse(source);
+      value = parseExactJson(source);
     } catch (error) {
       refusals.push({ line, field: "", problem: `not JSON: ${errorMessage(error)}` });
       return;

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { serializeCampaign } from "../../domain/campaign.js";
+import { formatCents } from "../../domain/money.js";
+import { parseExactJson, stringifyExactJson } from "../../store/exact-json.js";
 import { action, type CliContext } from "../cli-context.js";
 import { engagementRateOf } from "../negotiation-summary.js";
 import { loadNegotiation } from "../negotiations.js";
@@ -22,7 +24,7 @@ export function registerShow(program: Command, context: CliContext): void {
       action(context, async (database: string, thread: string, options: { json?: boolean }) => {
         const { row, negotiation } = await loadNegotiation(database, thread);
         if (options.json) {
-          context.out(JSON.stringify(rowToWire(row), null, 2));
+          context.out(stringifyExactJson(rowToWire(row), 2));
           return;
         }
         const { bold, dim } = context.colors;
@@ -42,15 +44,15 @@ export function registerShow(program: Command, context: CliContext): void {
         field("engagement", engagement === null ? "-" : `${engagement}%`);
         field(
           "max allowed CPM",
-          `$${flexibility.maxAllowedCpm.toFixed(2)} ${dim(flexibility.reason)}`,
+          `$${formatCents(flexibility.maxAllowedCpm)} ${dim(flexibility.reason)}`,
         );
         context.out("");
         context.out(bold("context"));
-        context.out(JSON.stringify(negotiation.context, null, 2));
+        context.out(stringifyExactJson(negotiation.context, 2));
         context.out(bold("campaign"));
-        context.out(JSON.stringify(JSON.parse(serializeCampaign(negotiation.campaign)), null, 2));
+        context.out(stringifyExactJson(parseExactJson(serializeCampaign(negotiation.campaign)), 2));
         context.out(bold("cpm tracker"));
-        context.out(JSON.stringify(negotiation.cpmTracker.toDict(), null, 2));
+        context.out(stringifyExactJson(negotiation.cpmTracker.toDict(), 2));
       }),
     );
 }
