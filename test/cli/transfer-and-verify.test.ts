@@ -192,6 +192,25 @@ describe("export", () => {
     }
   });
 
+  it("keeps integers beyond 2^53 exactly: export, import, export, and show", async () => {
+    const source = join(folder, "big.db");
+    const store = await openNegotiationStore({ persistence: filePersistence(source) });
+    const context = { order_id: 9223372036854775807n, ids: [-18446744073709551617n, 7] };
+    await store.save(negotiation("thread-big", ["send_offer"], { context }));
+    await store.close();
+
+    const first = await exportLines(source);
+    expect(first[0]).toContain('"order_id":9223372036854775807');
+    expect(first[0]).toContain('"ids":[-18446744073709551617,7]');
+    const target = join(folder, "big-imported.db");
+    expect((await cli(["import", target, await writeLines("big.jsonl", first)])).status).toBe(0);
+    expect(await exportLines(target)).toEqual(first);
+
+    const shown = await cli(["show", target, "thread-big"]);
+    expect({ status: shown.status, stderr: shown.stderr }).toEqual({ status: 0, stderr: "" });
+    expect(shown.stdout).toContain('"order_id": 9223372036854775807');
+  });
+
   it("sees what a journaled database holds: the file's saves and the journal's", async () => {
     const exported = (await exportLines(await journaledCopy())).map((line) => JSON.parse(line));
     expect(exported.map((line) => [line.thread_id, line.state])).toEqual([
