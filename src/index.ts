@@ -25,6 +25,8 @@ export {
   isNegotiationError,
   NegotiationError,
   type NegotiationErrorCode,
+  RestoreError,
+  type RowFailure,
   StorageError,
   ValidationError,
 } from "./domain/errors.js";

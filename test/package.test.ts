@@ -11,6 +11,7 @@ const MAIN_NAMES = [
   "NegotiationStateMachine",
   "NegotiationError",
   "InvalidTransitionError",
+  "RestoreError",
   "CampaignSchema",
   "parseCampaign",
   "serializeCampaign",

@@ -6,7 +6,13 @@ import {
   serializeCampaign,
 } from "../domain/campaign.js";
 import type { CampaignCPMTracker, CpmTrackerDict } from "../domain/campaign-cpm-tracker.js";
-import { isNegotiationError, StorageError, ValidationError } from "../domain/errors.js";
+import {
+  isNegotiationError,
+  RestoreError,
+  type RowFailure,
+  StorageError,
+  ValidationError,
+} from "../domain/errors.js";
 import {
   type NegotiationSnapshot,
   NegotiationStateMachine,
@@ -95,10 +101,28 @@ export interface NegotiationStateOperations {
   loadActive(): Promise<NegotiationStateRow[]>;
 
   /**
-   * Rebuilds every unfinished negotiation from its row, without replaying events.
+   * Rebuilds every unfinished negotiation from its row, without replaying events. Every
+   * row is tried: one that cannot be rebuilt never hides the others, and none is dropped
+   * silently.
    *
-   * @returns The negotiations as domain objects, oldest first.
-   * @throws `ValidationError` naming the thread and column of a row that cannot be read.
+   * @returns The negotiations as domain objects, oldest first, when every row was rebuilt.
+   * @throws `RestoreError` (code `RESTORE_INCOMPLETE`, a `ValidationError`) when one or more
+   *   rows cannot be rebuilt: `error.restored` holds every negotiation that was rebuilt,
+   *   oldest first, exactly as this would have returned them, and `error.failures` names
+   *   each other row by `threadId`, `column` and `problem`, one entry per unreadable column
+   *   (`state`, `history_json`, `context_json`, `campaign_json`, `cpm_tracker_json`).
+   *   Each active row is in exactly one of the two. `StorageError` when the read fails.
+   * @example
+   * let active: RestoredNegotiation[];
+   * try {
+   *   active = await store.restoreActive();
+   * } catch (error) {
+   *   if (!(error instanceof RestoreError)) throw error;
+   *   for (const { threadId, column, problem } of error.failures) {
+   *     console.error(`not restored: ${threadId} (${column}): ${problem}`);
+   *   }
+   *   active = error.restored; // go on with every negotiation that was rebuilt
+   * }
    */
   restoreActive(): Promise<RestoredNegotiation[]>;
 
@@ -222,7 +246,9 @@ function operationsOn(executor: SqlExecutor, clock: () => Date): NegotiationStat
     },
     loadActive,
     async restoreActive() {
-      return restoreNegotiationRows(await loadActive());
+      const { restored, failures } = rebuildRows(await loadActive());
+      if (failures.length > 0) throw new RestoreError(TABLE, restored, failures);
+      return restored;
     },
     async delete(threadId) {
       const { changes } = await executor.run(`DELETE FROM ${TABLE} WHERE thread_id = ?`, [
@@ -275,57 +301,115 @@ function oldestFirst(a: NegotiationStateRow, b: NegotiationStateRow): number {
 
 /**
  * Rebuilds negotiations from stored rows in any state, as `restoreActive` does for the
- * unfinished ones: for tools that read rows themselves (all rows, a chosen thread).
+ * unfinished ones: for tools that read rows themselves (all rows, a chosen thread). Unlike
+ * `restoreActive`, it stops at the first row that cannot be rebuilt, so it suits one row at
+ * a time (`restoreNegotiationRows([row])`).
  *
  * @param rows - Rows of `negotiation_state`, as stored.
  * @returns One negotiation per row, in order.
- * @throws `ValidationError` naming the thread and column of the first row that cannot be read.
+ * @throws `ValidationError` naming the thread and column of the first row that cannot be
+ *   read (`negotiation_state["thread-9"].campaign_json`), its first unreadable column in
+ *   the order `state`, `history_json`, `context_json`, `campaign_json`, `cpm_tracker_json`;
+ *   its `cause` is the underlying error.
  */
 export function restoreNegotiationRows(
   rows: readonly NegotiationStateRow[],
 ): RestoredNegotiation[] {
-  const campaigns = new Map<string, Campaign>();
-  return rows.map((row) => restoreRow(row, campaigns));
+  const campaigns: CampaignCache = new Map();
+  return rows.map((row) => {
+    const rebuilt = restoreRow(row, campaigns);
+    if (!Array.isArray(rebuilt)) return rebuilt;
+    const [first] = rebuilt as [RowFailure];
+    throw new ValidationError(
+      `${TABLE}[${JSON.stringify(first.threadId)}].${first.column}`,
+      first.problem,
+      { cause: first.cause },
+    );
+  });
+}
+
+/** Every row tried: the ones rebuilt, in order, and every unreadable column of the others. */
+function rebuildRows(rows: readonly NegotiationStateRow[]): {
+  restored: RestoredNegotiation[];
+  failures: RowFailure[];
+} {
+  const campaigns: CampaignCache = new Map();
+  const restored: RestoredNegotiation[] = [];
+  const failures: RowFailure[] = [];
+  for (const row of rows) {
+    const rebuilt = restoreRow(row, campaigns);
+    if (Array.isArray(rebuilt)) failures.push(...rebuilt);
+    else restored.push(rebuilt);
+  }
+  return { restored, failures };
 }
 
 /**
- * @param campaigns - Campaigns already parsed in this call, by their JSON: the rows of one
- *   campaign share it, and a copy costs far less than a parse.
+ * Campaigns already parsed in one call, by their JSON, or what their parse threw: the rows
+ * of one campaign share one parse, and a copy costs far less than a parse.
+ */
+type CampaignCache = Map<string, { readonly campaign: Campaign } | { readonly error: unknown }>;
+
+function parseCampaignOnce(json: string): { campaign: Campaign } | { error: unknown } {
+  try {
+    return { campaign: deserializeCampaign(json) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/**
+ * @returns The negotiation, or every column of the row that could not be read (at least
+ *   one), in column order.
+ * @throws What is not a failure of the data (a bug), as it is.
  */
 function restoreRow(
   row: NegotiationStateRow,
-  campaigns: Map<string, Campaign>,
-): RestoredNegotiation {
-  const read = <T>(column: keyof NegotiationStateRow, parse: () => T): T => {
+  campaigns: CampaignCache,
+): RestoredNegotiation | RowFailure[] {
+  const failures: RowFailure[] = [];
+  const read = <T>(column: keyof NegotiationStateRow, parse: () => T): T | undefined => {
     try {
       return parse();
     } catch (error) {
       if (!isNegotiationError(error) && !(error instanceof SyntaxError)) throw error;
-      const path = `${TABLE}[${JSON.stringify(row.thread_id)}].${column}`;
-      throw new ValidationError(path, (error as Error).message, { cause: error });
+      failures.push({
+        threadId: row.thread_id,
+        // fromSnapshot checks the state before the history: its error names which it was.
+        column: error instanceof ValidationError && error.path === "state" ? "state" : column,
+        problem: error.message,
+        cause: error,
+      });
+      return undefined;
     }
   };
+  const stateMachine = read("history_json", () =>
+    NegotiationStateMachine.fromSnapshot(
+      row.state as NegotiationSnapshot["state"],
+      JSON.parse(row.history_json),
+    ),
+  );
+  const context = read("context_json", () => deserializeContext(row.context_json));
+  const campaign = read("campaign_json", () => {
+    let parsed = campaigns.get(row.campaign_json);
+    if (parsed === undefined) {
+      parsed = parseCampaignOnce(row.campaign_json);
+      campaigns.set(row.campaign_json, parsed);
+    }
+    if ("error" in parsed) throw parsed.error;
+    // The parsed campaign stays in the cache; every negotiation gets a copy of its own.
+    return copyCampaign(parsed.campaign);
+  });
+  const cpmTracker = read("cpm_tracker_json", () =>
+    deserializeCpmTracker(JSON.parse(row.cpm_tracker_json)),
+  );
+  if (failures.length > 0) return failures;
   return {
     threadId: row.thread_id,
-    stateMachine: read("history_json", () =>
-      NegotiationStateMachine.fromSnapshot(
-        row.state as NegotiationSnapshot["state"],
-        JSON.parse(row.history_json),
-      ),
-    ),
-    context: read("context_json", () => deserializeContext(row.context_json)),
-    campaign: read("campaign_json", () => {
-      let parsed = campaigns.get(row.campaign_json);
-      if (parsed === undefined) {
-        parsed = deserializeCampaign(row.campaign_json);
-        campaigns.set(row.campaign_json, parsed);
-      }
-      // The parsed campaign stays in the cache; every negotiation gets a copy of its own.
-      return copyCampaign(parsed);
-    }),
-    cpmTracker: read("cpm_tracker_json", () =>
-      deserializeCpmTracker(JSON.parse(row.cpm_tracker_json)),
-    ),
+    stateMachine: stateMachine as NegotiationStateMachine,
+    context: context as Record<string, unknown>,
+    campaign: campaign as Campaign,
+    cpmTracker: cpmTracker as CampaignCPMTracker,
     roundCount: row.round_count,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -4,12 +4,17 @@ import { CampaignCPMTracker } from "../../src/domain/campaign-cpm-tracker.js";
 import {
   CampaignValidationError,
   ContextSerializationError,
+  RestoreError,
+  type RowFailure,
   ValidationError,
 } from "../../src/domain/errors.js";
 import { toMoney } from "../../src/domain/money.js";
 import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
-import { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
+import {
+  NegotiationStateStore,
+  type RestoredNegotiation,
+} from "../../src/store/negotiation-state-store.js";
 import { initNegotiationStateTable } from "../../src/store/negotiation-state-table.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { campaignInput, negotiation, steppingClock } from "../support/negotiations.js";
@@ -193,18 +198,23 @@ describe("NegotiationStateStore.restoreActive", () => {
     await store.close();
   });
 
-  it("names the thread and column of a row it cannot read", async () => {
+  it("names the thread and column of a row it cannot read, and still gives the others", async () => {
     const adapter = await openSqlJsAdapter({ persistence: memoryPersistence() });
     await initNegotiationStateTable(adapter);
     const store = new NegotiationStateStore(adapter);
     await store.save(negotiation("broken"));
+    await store.save(negotiation("fine"));
     await adapter.run("UPDATE negotiation_state SET campaign_json = ? WHERE thread_id = ?", [
       JSON.stringify({ ...campaignInput(), budget: "lots" }),
       "broken",
     ]);
-    await expect(store.restoreActive()).rejects.toThrow(
-      /negotiation_state\["broken"\]\.campaign_json: .*budget/,
-    );
+    const error = await store.restoreActive().catch((caught) => caught);
+    expect(error).toBeInstanceOf(RestoreError);
+    expect(error.message).toMatch(/negotiation_state\["broken"\]\.campaign_json: .*budget/);
+    expect(error.failures.map((f: RowFailure) => [f.threadId, f.column])).toEqual([
+      ["broken", "campaign_json"],
+    ]);
+    expect(error.restored.map((n: RestoredNegotiation) => n.threadId)).toEqual(["fine"]);
     await adapter.close();
   });
 });
