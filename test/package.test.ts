@@ -12,6 +12,8 @@ const MAIN_NAMES = [
   "NegotiationError",
   "InvalidTransitionError",
   "RestoreError",
+  "PendingSqliteJournalError",
+  "ForeignWriteError",
   "CampaignSchema",
   "parseCampaign",
   "serializeCampaign",

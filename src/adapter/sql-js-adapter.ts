@@ -1,4 +1,9 @@
-import { CorruptDatabaseError, errorMessage, StorageError } from "../domain/errors.js";
+import {
+  CorruptDatabaseError,
+  errorMessage,
+  ForeignWriteError,
+  StorageError,
+} from "../domain/errors.js";
 import type { JournalEntry, JournalStatement, Persistence } from "../persistence/persistence.js";
 import {
   loadSqlJs,
@@ -68,15 +73,19 @@ export class SqlJsAdapter implements StorageAdapter {
   #flushing: Promise<void> | undefined;
   #lastDurable: Promise<void> = Promise.resolve();
   readonly #statements = new Map<string, SqlJsStatement>();
+  /** The stored file's format versions (header bytes 18–19): 2 and 2 mean WAL mode. */
+  readonly #fileFormat: Uint8Array | undefined;
 
   private constructor(
     db: SqlJsDatabase,
     persistence: Persistence,
     sequence: number,
     checkpointed: number,
+    fileFormat: Uint8Array | undefined,
   ) {
     this.#db = db;
     this.#persistence = persistence;
+    this.#fileFormat = fileFormat;
     this.#nextSequence = sequence + 1;
     this.#checkpointedSequence = checkpointed;
   }
@@ -88,10 +97,13 @@ export class SqlJsAdapter implements StorageAdapter {
     let db: SqlJsDatabase | undefined;
     try {
       if (snapshot) checkSqliteImage(snapshot, persistence.location);
+      // Read before the engine sees the bytes: it may write to them in place.
+      const fileFormat =
+        snapshot && snapshot.length >= 20 ? Uint8Array.from(snapshot.subarray(18, 20)) : undefined;
       db = new engine.Database(snapshot ?? undefined);
       const checkpointed = readyDatabase(db, persistence.location);
       const sequence = replay(db, journal, checkpointed, persistence.location);
-      const adapter = new SqlJsAdapter(db, persistence, sequence, checkpointed);
+      const adapter = new SqlJsAdapter(db, persistence, sequence, checkpointed, fileFormat);
       // Fold what was replayed now when the target keeps no journal, or when its journal
       // holds what a checkpoint clears away (records the snapshot has, a torn tail). Only
       // now, with the snapshot read and the journal replayed, may anything be changed. A
@@ -178,7 +190,11 @@ export class SqlJsAdapter implements StorageAdapter {
 
   close(): Promise<void> {
     this.#closing ??= this.#queue.then(async () => {
-      if (this.#failure) return;
+      if (this.#failure) {
+        // Saves stay in the journal but the file is another writer's: say so once more.
+        if (this.#failure instanceof ForeignWriteError) throw this.#failure;
+        return;
+      }
       try {
         await this.#checkpoint();
       } finally {
@@ -290,16 +306,32 @@ export class SqlJsAdapter implements StorageAdapter {
     this.#db.exec(`CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (sequence INTEGER NOT NULL)`);
     this.#db.exec(`DELETE FROM ${CHECKPOINT_TABLE}`);
     this.#db.run(`INSERT INTO ${CHECKPOINT_TABLE} (sequence) VALUES (?)`, [sequence]);
-    await this.#persistence.checkpoint(this.#db.export());
+    const image = this.#db.export();
+    // The engine runs without a WAL; a file that another program keeps in WAL mode stays so.
+    if (this.#fileFormat) image.set(this.#fileFormat, 18);
+    try {
+      await this.#persistence.checkpoint(image);
+    } catch (error) {
+      // close() closes everything itself.
+      if (error instanceof ForeignWriteError && !this.#closing) this.#fail(error);
+      throw error;
+    }
     this.#checkpointedSequence = sequence;
   }
 
-  /** Memory may now be ahead of the disk: refuse everything from here on. */
+  /**
+   * Memory may now be ahead of the disk, or another writer changed the file: refuse
+   * everything from here on.
+   */
   #fail(cause: unknown): void {
-    this.#failure = new StorageError(
-      `A change to ${this.location} could not be made durable, so the database was closed; reopen it to continue from what is durable: ${errorMessage(cause)}`,
-      { cause, location: this.location },
-    );
+    if (this.#failure) return;
+    this.#failure =
+      cause instanceof ForeignWriteError
+        ? cause
+        : new StorageError(
+            `A change to ${this.location} could not be made durable, so the database was closed; reopen it to continue from what is durable: ${errorMessage(cause)}`,
+            { cause, location: this.location },
+          );
     this.#queue = this.#queue.then(async () => {
       this.#closeDatabase();
       await this.#persistence.close().catch(() => undefined);

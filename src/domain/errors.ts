@@ -241,6 +241,55 @@ export class CorruptDatabaseError extends StorageError {
 }
 
 /**
+ * Thrown when a writer opens a database file that another SQLite program (such as the
+ * Python service) may still have open, or left mid-change: `<db>-wal` holds committed
+ * frames not yet in the file, or a hot `<db>-journal` exists. Writing beside it would lose
+ * that program's commits, or ours; nothing was changed.
+ */
+export class PendingSqliteJournalError extends StorageError {
+  /** The SQLite journal found: `<db>-wal` or `<db>-journal`. */
+  readonly journalFile: string;
+
+  /**
+   * @param location - The database file.
+   * @param journalFile - The `-wal` or `-journal` file found beside it.
+   * @param detail - What it holds, and what to do.
+   */
+  constructor(location: string, journalFile: string, detail: string) {
+    super(`Cannot open ${location} for writing: ${journalFile} ${detail}`, {
+      location,
+      code: "SQLITE_JOURNAL_PENDING",
+    });
+    this.journalFile = journalFile;
+  }
+}
+
+/**
+ * Thrown when another program (such as the Python service) changed the database file while
+ * this writer had it open: replacing the file would lose its commits, so the writer keeps
+ * its own in its journal, changes nothing more and refuses every call after it, `close()`
+ * included. Nothing either side committed is lost: stop the other program (or checkpoint
+ * its WAL with `sqlite3`), then reopen; opening replays this writer's journal over the
+ * file as the other program left it.
+ */
+export class ForeignWriteError extends StorageError {
+  /** What showed the change: the file's identity, size or change counter, or a SQLite journal beside it. */
+  readonly evidence: string;
+
+  /**
+   * @param location - The database file.
+   * @param evidence - What changed since this writer read or last wrote the file.
+   */
+  constructor(location: string, evidence: string) {
+    super(
+      `Another SQLite writer changed ${location} while it was open here (${evidence}); it was not overwritten, and the saves made here stay in its journal: stop the other writer, then reopen the store`,
+      { location, code: "FOREIGN_WRITE" },
+    );
+    this.evidence = evidence;
+  }
+}
+
+/**
  * Tells whether a value is an error of this package, optionally of one code.
  *
  * @param error - Any caught value.

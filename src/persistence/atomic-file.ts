@@ -13,12 +13,17 @@ export const TEMP_MARK = ".tmp-";
  * @param fs - The file system.
  * @param path - The file to replace.
  * @param bytes - Its new content.
- * @throws The file system's error; the target is then unchanged and the temp file removed.
+ * @param beforeRename - Runs once the new bytes are durable under the temp name (it gets
+ *   that name), just before they take the target's place; what it throws stops the
+ *   replacement.
+ * @throws The file system's error, or what `beforeRename` threw; the target is then
+ *   unchanged and the temp file removed.
  */
 export async function replaceFileAtomically(
   fs: FileSystem,
   path: string,
   bytes: Uint8Array,
+  beforeRename?: (temp: string) => Promise<void>,
 ): Promise<void> {
   const temp = `${path}${TEMP_MARK}${crypto.randomUUID()}`;
   try {
@@ -29,6 +34,7 @@ export async function replaceFileAtomically(
     } finally {
       await fs.close(fd);
     }
+    await beforeRename?.(temp);
     await fs.rename(temp, path);
   } catch (error) {
     await fs.rm(temp, { force: true }).catch(() => undefined);

@@ -1,10 +1,19 @@
 import { basename, dirname, join, resolve } from "node:path";
-import { errorCode, errorMessage, isNegotiationError, StorageError } from "../domain/errors.js";
+import { errorMessage, isNegotiationError, StorageError } from "../domain/errors.js";
 import { replaceFileAtomically, syncDirectory, TEMP_MARK } from "./atomic-file.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";
-import { type FileSystem, nodeFileSystem, writeAll } from "./file-system.js";
+import { type FileSystem, nodeFileSystem, readIfPresent, writeAll } from "./file-system.js";
 import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";
 import type { Persistence, StoredDatabase } from "./persistence.js";
+import {
+  checkUnchanged,
+  type FileVersion,
+  isCurrentVersion,
+  readCommittedDatabase,
+  readVersioned,
+  settleSqliteJournals,
+  versionWritten,
+} from "./shared-sqlite-file.js";
 
 /** Options of {@link filePersistence}. */
 export interface FilePersistenceOptions {
@@ -27,9 +36,19 @@ export interface FilePersistenceOptions {
   /**
    * Only read the database, as it is now: no lock is taken (a writer may have it open),
    * nothing is written, and changes are refused. It sees every acknowledged save: the
-   * database file and its journal.
+   * database file and its journal, and what another SQLite program (such as the Python
+   * service) committed to `<path>-wal`.
    */
   readonly readOnly?: boolean;
+  /**
+   * The caller states that no other SQLite program (such as the Python service) has the
+   * file open. Then committed frames that such a program left in `<path>-wal` are taken over
+   * into the database file, durably, before `<path>-wal` and `<path>-shm` are removed.
+   * Without it (the default), a writer refuses to open while `<path>-wal` exists, since
+   * writing beside a live WAL loses one side's commits. Stating it falsely loses them too.
+   * A hot `<path>-journal` (a rollback-mode change left unfinished) is refused either way.
+   */
+  readonly noOtherSqliteProcess?: boolean;
 }
 
 /** The journal's file name next to the database: never `-journal` or `-wal`, SQLite's own. */
@@ -49,8 +68,16 @@ const JOURNAL_GROWTH_BYTES = 1024 * 1024;
  * and changes nothing). A file that is not a readable SQLite database, or a journal damaged
  * before its last record, is refused, naming it, and never overwritten.
  *
+ * The file may be shared with another SQLite program, such as the Python service (DESIGN
+ * §4): a writer refuses to open beside that program's `<path>-wal` or hot `<path>-journal`
+ * (`PendingSqliteJournalError`) unless `noOtherSqliteProcess` says it is gone; before each
+ * checkpoint it checks that the file is still the one it read or last wrote (identity,
+ * size, SQLite's change counter) and that no `<path>-wal` appeared, and otherwise replaces
+ * nothing and stops with `ForeignWriteError`, its saves kept in its journal. A file in WAL
+ * mode stays in WAL mode. Readers (`readOnly`) apply the committed frames of `<path>-wal`.
+ *
  * @param path - The database file; its folder is created if missing.
- * @param options - Lock waiting, journal mode and threshold, file system.
+ * @param options - Lock waiting, journal mode and threshold, file system, sharing.
  * @returns A persistence for `openSqlJsAdapter` or `openNegotiationStore`.
  * @example
  * import { filePersistence } from "negotiation-state/file";
@@ -77,6 +104,8 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   let journalCutAt: number | undefined;
   /** The journal held bytes at open: a checkpoint should fold them and empty it. */
   let recovering = false;
+  /** The database file as this writer read or last wrote it: anything else is another writer's. */
+  let fileVersion: FileVersion = { stat: null, changeCounter: null };
 
   const failure = (what: string, cause: unknown, location = file) =>
     new StorageError(`Cannot ${what} ${location}: ${errorMessage(cause)}`, { cause, location });
@@ -103,7 +132,9 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       lock = await acquireFileLock(fs, `${file}.lock`, file, options.lockTimeout);
       try {
         await removeLeftoverTempFiles(fs, file);
-        const snapshot = await readIfPresent(fs, file);
+        await settleSqliteJournals(fs, file, options.noOtherSqliteProcess === true);
+        const { image: snapshot, version } = await readVersioned(fs, file);
+        fileVersion = version;
         const journalImage = await readIfPresent(fs, journalFile);
         const decoded = decodeJournal(journalImage ?? new Uint8Array(), journalFile);
         journal = await openJournal();
@@ -125,11 +156,22 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     },
 
     async checkpoint(snapshot) {
+      let written = fileVersion;
       try {
-        await replaceFileAtomically(fs, file, snapshot);
+        // Checked at the last moment, once the new image is durable under its temp name.
+        await replaceFileAtomically(fs, file, snapshot, async (temp) => {
+          await checkUnchanged(fs, file, fileVersion);
+          written = await versionWritten(fs, temp, snapshot);
+        });
       } catch (cause) {
-        throw failure("write the database", cause);
+        // A rename that took effect before failing, or a folder sync failing after it,
+        // leaves this writer's own file in place.
+        if (written !== fileVersion && (await isCurrentVersion(fs, file, written))) {
+          fileVersion = written;
+        }
+        throw isNegotiationError(cause) ? cause : failure("write the database", cause);
       }
+      fileVersion = written;
       if ((journalBytes === 0 && journalCutAt === undefined) || journal === undefined) {
         recovering = false;
         return;
@@ -211,7 +253,7 @@ function readOnlyFilePersistence(fs: FileSystem, file: string, journalFile: stri
         // The journal first: a checkpoint running meanwhile writes the new database file
         // before it empties the journal, so the file read next holds every record read here.
         const journalImage = await readIfPresent(fs, journalFile);
-        const snapshot = await readIfPresent(fs, file);
+        const { image: snapshot } = await readCommittedDatabase(fs, file);
         // A database never checkpointed yet is only a journal.
         if (snapshot === null && journalImage === null) {
           throw new StorageError(`Cannot read ${file}: there is no database there`, {
@@ -235,18 +277,6 @@ function readOnlyFilePersistence(fs: FileSystem, file: string, journalFile: stri
     },
     async close() {},
   };
-}
-
-async function readIfPresent(fs: FileSystem, file: string): Promise<Uint8Array | null> {
-  try {
-    return await fs.readFile(file);
-  } catch (cause) {
-    if (errorCode(cause) === "ENOENT") return null;
-    throw new StorageError(`Cannot read ${file}: ${errorMessage(cause)}`, {
-      cause,
-      location: file,
-    });
-  }
 }
 
 /** Temp files of writes that a crash interrupted; the lock says no writer is using them. */

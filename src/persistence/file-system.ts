@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
+import { errorCode, errorMessage, StorageError } from "../domain/errors.js";
 
 /**
  * The file-system calls the file target makes, on file descriptors: `node:fs`, which Node,
@@ -21,12 +22,26 @@ export interface FileSystem {
   ftruncate(fd: number, length: number): Promise<void>;
   close(fd: number): Promise<void>;
   readFile(path: string): Promise<Uint8Array>;
+  /** @returns How many bytes were read into `into`, from `position`; fewer at the end of the file. */
+  read(fd: number, into: Uint8Array, position: number): Promise<number>;
   rename(from: string, to: string): Promise<void>;
   /** Makes `to` a second name of the file `from` (fails with EEXIST when `to` exists). */
   link(from: string, to: string): Promise<void>;
   rm(path: string, options: { force: boolean }): Promise<void>;
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
   readdir(path: string): Promise<string[]>;
+  /** What tells this file from another, and from itself before a change. */
+  stat(path: string): Promise<FileStat>;
+}
+
+/** What {@link FileSystem.stat} reports of a file. */
+export interface FileStat {
+  /** The device and inode: another file put in its place has others. */
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  /** When its content last changed, in milliseconds. */
+  readonly mtimeMs: number;
 }
 
 const callback =
@@ -53,11 +68,18 @@ export const nodeFileSystem: FileSystem = {
   ftruncate: callback<[number, number]>(fs.ftruncate),
   close: callback<[number]>(fs.close),
   readFile: (path) => fsp.readFile(path),
+  read: (fd, into, position) =>
+    new Promise((resolve, reject) =>
+      fs.read(fd, into, 0, into.length, position, (error, bytesRead) =>
+        error ? reject(error) : resolve(bytesRead),
+      ),
+    ),
   rename: (from, to) => fsp.rename(from, to),
   link: (from, to) => fsp.link(from, to),
   rm: (path, options) => fsp.rm(path, options),
   mkdir: (path, options) => fsp.mkdir(path, options),
   readdir: (path) => fsp.readdir(path),
+  stat: (path) => fsp.stat(path),
 };
 
 /**
@@ -80,5 +102,41 @@ export async function writeAll(
       throw new Error(`a write made no progress after ${written} of ${data.length} bytes`);
     }
     written += bytesWritten;
+  }
+}
+
+/**
+ * Reads a whole file, or tells that there is none.
+ *
+ * @returns Its bytes, or `null` when it does not exist.
+ * @throws `StorageError` naming the file when it exists but cannot be read.
+ */
+export async function readIfPresent(fs: FileSystem, path: string): Promise<Uint8Array | null> {
+  try {
+    return await fs.readFile(path);
+  } catch (cause) {
+    if (errorCode(cause) === "ENOENT") return null;
+    throw new StorageError(`Cannot read ${path}: ${errorMessage(cause)}`, {
+      cause,
+      location: path,
+    });
+  }
+}
+
+/**
+ * Describes a file, or tells that there is none.
+ *
+ * @returns Its {@link FileStat}, or `null` when it does not exist.
+ * @throws `StorageError` naming the file when it cannot be examined.
+ */
+export async function statIfPresent(fs: FileSystem, path: string): Promise<FileStat | null> {
+  try {
+    return await fs.stat(path);
+  } catch (cause) {
+    if (errorCode(cause) === "ENOENT") return null;
+    throw new StorageError(`Cannot examine ${path}: ${errorMessage(cause)}`, {
+      cause,
+      location: path,
+    });
   }
 }

@@ -17,7 +17,8 @@ export type FaultKind = "EIO" | "ENOSPC" | "EIO after" | "short" | "short, then 
 export function faultKindsFor(name: string): FaultKind[] {
   if (name === "write")
     return ["EIO", "ENOSPC", "EIO after", "short", "short, then ENOSPC", "torn"];
-  if (name === "readFile" || name === "readdir") return ["EIO", "ENOSPC"];
+  if (name === "readFile" || name === "read" || name === "readdir" || name === "stat")
+    return ["EIO", "ENOSPC"];
   return ["EIO", "ENOSPC", "EIO after"];
 }
 
@@ -165,10 +166,12 @@ export function faultyFileSystem(): FaultyFileSystem {
     ftruncate: counted("ftruncate", real.ftruncate),
     close: counted("close", real.close, { always: real.close }),
     readFile: counted("readFile", real.readFile),
+    read: counted("read", real.read),
     rename: counted("rename", real.rename),
     link: counted("link", real.link),
     rm: counted("rm", real.rm),
     mkdir: counted("mkdir", real.mkdir),
     readdir: counted("readdir", real.readdir),
+    stat: counted("stat", real.stat),
   });
 }

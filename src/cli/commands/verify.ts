@@ -1,10 +1,11 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { openSqlJsAdapter, type SqlJsAdapter } from "../../adapter/sql-js-adapter.js";
-import { errorCode, errorMessage, StorageError } from "../../domain/errors.js";
+import { errorMessage, StorageError } from "../../domain/errors.js";
 import { JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
+import { nodeFileSystem, readIfPresent } from "../../persistence/file-system.js";
 import type { JournalEntry, Persistence } from "../../persistence/persistence.js";
+import { readCommittedDatabase } from "../../persistence/shared-sqlite-file.js";
 import { TABLE } from "../../store/negotiation-state-table.js";
 import { action, type CliContext } from "../cli-context.js";
 import { checkJournal, detailOf, type JournalCheck } from "../journal-check.js";
@@ -79,7 +80,7 @@ export function registerVerify(program: Command, context: CliContext): void {
 async function verify(file: string): Promise<Finding[]> {
   const findings: Finding[] = [];
   const journalFile = `${file}${JOURNAL_SUFFIX}`;
-  let files: { snapshot: Uint8Array | null; journal: Uint8Array | null };
+  let files: StoredFiles;
   let journal: JournalCheck | null;
   try {
     files = await readFiles(file, journalFile);
@@ -117,13 +118,17 @@ async function verify(file: string): Promise<Finding[]> {
     }
   }
   if (adapter !== undefined) {
+    const wal =
+      files.walFrames === 0
+        ? ""
+        : `, with the ${plural(files.walFrames, "committed frame")} of ${file}-wal that a SQLite program has not checkpointed yet`;
     findings.push({
       check: "database",
       status: "ok",
       message:
         files.snapshot === null
           ? "no database file yet: its journal holds every save"
-          : `opens (${plural(files.snapshot.length, "byte")})`,
+          : `opens (${plural(files.snapshot.length, "byte")}${wal})`,
     });
   }
   try {
@@ -140,23 +145,18 @@ async function verify(file: string): Promise<Finding[]> {
   return findings;
 }
 
-/** The journal first: a checkpoint running meanwhile writes the file before it empties the journal. */
-async function readFiles(
-  file: string,
-  journalFile: string,
-): Promise<{ snapshot: Uint8Array | null; journal: Uint8Array | null }> {
-  const journal = await readIfPresent(journalFile);
-  const snapshot = await readIfPresent(file);
-  return { snapshot, journal };
+interface StoredFiles {
+  /** The database file with what a SQLite program committed to its WAL. */
+  readonly snapshot: Uint8Array | null;
+  readonly walFrames: number;
+  readonly journal: Uint8Array | null;
 }
 
-async function readIfPresent(path: string): Promise<Uint8Array | null> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if (errorCode(error) === "ENOENT") return null;
-    throw new Error(`Cannot read ${path}: ${errorMessage(error)}`);
-  }
+/** The journal first: a checkpoint running meanwhile writes the file before it empties the journal. */
+async function readFiles(file: string, journalFile: string): Promise<StoredFiles> {
+  const journal = await readIfPresent(nodeFileSystem, journalFile);
+  const { image: snapshot, walFrames } = await readCommittedDatabase(nodeFileSystem, file);
+  return { snapshot, walFrames, journal };
 }
 
 /**
