@@ -165,18 +165,27 @@ describe("a file the Python service holds open in WAL mode", () => {
     for (const entry of ["one", "two", "three"]) await service.audit(entry);
     const { schema: schemaBefore } = await service.read();
     await service.close();
+    const others = (schema: typeof schemaBefore) =>
+      schema.filter(([, name]) => name === "audit_log" || name === "idx_audit_entry");
+    const pagesOf = (image: Uint8Array) => {
+      const pageSize = new DataView(image.buffer, image.byteOffset).getUint16(16);
+      return others(schemaBefore).map(([, , root]) =>
+        image.subarray((root - 1) * pageSize, root * pageSize),
+      );
+    };
+    const pagesBefore = pagesOf(await readFile(file));
 
     const { adapter, store } = await openStore();
     await store.save(negotiation("ts-01"));
     await adapter.close();
 
-    const header = await readFile(file);
-    expect([header[18], header[19]]).toEqual([2, 2]);
+    const after = await readFile(file);
+    expect([after[18], after[19]]).toEqual([2, 2]);
+    // The service's table and index: the same root pages, byte for byte.
+    expect(pagesOf(after)).toEqual(pagesBefore);
     const view = await readWithPython(file);
     expect(view.audit).toEqual(["one", "two", "three"]);
     expect(view.threads).toEqual(["py-01", "ts-01"]);
-    const others = (schema: typeof schemaBefore) =>
-      schema.filter(([, name]) => name.startsWith("audit") || name === "idx_audit_entry");
     expect(others(view.schema)).toEqual(others(schemaBefore));
     expect(others(view.schema)).toHaveLength(2);
   });

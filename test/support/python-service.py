@@ -99,7 +99,7 @@ def main():
                     "SELECT entry FROM audit_log ORDER BY id")]
                 integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
                 schema = [list(row) for row in connection.execute(
-                    "SELECT type, name, sql FROM sqlite_master ORDER BY name")]
+                    "SELECT type, name, rootpage, sql FROM sqlite_master ORDER BY name")]
                 answer = {"threads": threads, "audit": audit, "integrity": integrity,
                           "schema": schema}
             elif "close" in command:

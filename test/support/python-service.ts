@@ -10,8 +10,8 @@ export interface PythonView {
   readonly audit: string[];
   /** `PRAGMA integrity_check`'s first line: `"ok"` when the file is sound. */
   readonly integrity: string;
-  /** `[type, name, sql]` of every table and index, by name. */
-  readonly schema: [string, string, string | null][];
+  /** `[type, name, root page, sql]` of every table and index, by name. */
+  readonly schema: [string, string, number, string | null][];
 }
 
 /** A real python3 process holding the database open, as the Python service does. */
