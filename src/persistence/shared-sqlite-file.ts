@@ -53,24 +53,24 @@ export async function readCommittedDatabase(
   fs: FileSystem,
   file: string,
 ): Promise<CommittedDatabase> {
+  let unsettled = "";
   for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
     const before = await readWal(fs, file);
     const image = await readIfPresent(fs, file);
     const after = await readWal(fs, file);
-    const settled =
-      sameGeneration(before, after) && !(await isHotRollbackJournal(fs, rollbackJournalOf(file)));
-    if (settled) {
+    if (!sameGeneration(before, after)) {
+      unsettled = `a SQLite program kept restarting ${walOf(file)} while it was read; try again`;
+    } else if (await isHotRollbackJournal(fs, rollbackJournalOf(file))) {
+      unsettled = `${rollbackJournalOf(file)} holds a change that a SQLite program has not finished (it is writing now, or stopped mid-change, in which case opening the file once with sqlite3 or Python's sqlite3 rolls it back)`;
+    } else {
       return {
         image: after === null ? image : applyWal(image, after),
         walFrames: after?.committedFrames ?? 0,
       };
     }
-    await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS));
+    await pauseBeforeRetry();
   }
-  throw new StorageError(
-    `Cannot read ${file}: a SQLite program kept changing it (${rollbackJournalOf(file)} or ${walOf(file)}) while it was read; try again once it is idle`,
-    { location: file },
-  );
+  throw new StorageError(`Cannot read ${file}: ${unsettled}`, { location: file });
 }
 
 /**
@@ -109,7 +109,7 @@ export async function settleSqliteJournals(
     throw new PendingSqliteJournalError(
       file,
       walFile,
-      `${found}. Stop that program (it checkpoints as it closes), or run sqlite3 ${JSON.stringify(file)} "PRAGMA wal_checkpoint(TRUNCATE)"; if no SQLite program has the file open, open it with the option noOtherSqliteProcess: true to take the frames over`,
+      `${found}. Stop that program (it checkpoints as it closes), or run sqlite3 ${JSON.stringify(file)} "PRAGMA wal_checkpoint(TRUNCATE)"; if no SQLite program has the file open, open it with the option noOtherSqliteProcess: true (on the command line: negotiation-state checkpoint --take-over-wal) to take the frames over`,
     );
   }
   // The frames become part of the file before the WAL goes: a crash in between leaves
@@ -140,14 +140,10 @@ export async function readVersioned(
     if (sameStat(before, after)) {
       return { image, version: { stat: after, changeCounter: changeCounterOf(image) } };
     }
-    await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS));
+    await pauseBeforeRetry();
   }
-  throw new StorageError(
-    `Cannot read ${file}: another program kept changing it while it was read`,
-    {
-      location: file,
-    },
-  );
+  const detail = "another program kept changing it while it was read";
+  throw new StorageError(`Cannot read ${file}: ${detail}`, { location: file });
 }
 
 /**
@@ -213,6 +209,10 @@ async function foreignChange(
   }
   if (now.mtimeMs !== was.mtimeMs) return "its content was rewritten";
   return undefined;
+}
+
+function pauseBeforeRetry(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS));
 }
 
 function walOf(file: string): string {
