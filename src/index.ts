@@ -29,8 +29,10 @@ export {
   PendingSqliteJournalError,
   RestoreError,
   type RowFailure,
+  RowTooLargeError,
   StorageError,
   ValidationError,
+  WebLocksUnavailableError,
 } from "./domain/errors.js";
 export { formatMoney, isBigLike, type MoneyInput, toMoney } from "./domain/money.js";
 export * from "./domain/negotiation-state-machine.js";

@@ -2,8 +2,13 @@ import {
   CorruptDatabaseError,
   errorMessage,
   ForeignWriteError,
+  RowTooLargeError,
   StorageError,
 } from "../domain/errors.js";
+import {
+  journalStatementBytes,
+  MAX_JOURNAL_PAYLOAD_BYTES,
+} from "../persistence/journal-payload-size.js";
 import type { JournalEntry, JournalStatement, Persistence } from "../persistence/persistence.js";
 import {
   loadSqlJs,
@@ -27,6 +32,8 @@ export interface SqlJsAdapterOptions {
  * already in it are skipped on replay. It is the adapter's, not the store's.
  */
 export const CHECKPOINT_TABLE = "sqljs_checkpoint";
+
+export { MAX_JOURNAL_PAYLOAD_BYTES };
 
 /**
  * Opens a SQLite database in sql.js (WASM) kept by a persistence target, replaying the
@@ -59,7 +66,9 @@ interface PendingEntry {
  * share one sync (group commit). If an entry cannot be made durable, the adapter closes
  * itself, rejecting every call not yet acknowledged, rather than keep a memory that is
  * ahead of the disk; reopening continues from what is durable. Statements must be deterministic (bind the
- * time, do not call `random()`), since the journal replays them.
+ * time, do not call `random()`), since the journal replays them. A change whose journal
+ * record would hold more than {@link MAX_JOURNAL_PAYLOAD_BYTES} is refused with a
+ * `RowTooLargeError` before it touches the database; the adapter stays open.
  */
 export class SqlJsAdapter implements StorageAdapter {
   readonly #db: SqlJsDatabase;
@@ -344,6 +353,8 @@ export class SqlJsAdapter implements StorageAdapter {
     journal: JournalStatement[],
   ): { changes: number } {
     const bound = params ?? [];
+    // Refused before the database changes: a record too large to build would close the adapter.
+    const payloadBytes = payloadWith(journal, sql, bound, this.location);
     try {
       const statement = this.#prepare(sql);
       try {
@@ -356,6 +367,7 @@ export class SqlJsAdapter implements StorageAdapter {
       throw sqlError(error, sql, this.location);
     }
     journal.push({ sql, params: [...bound] });
+    journalPayloadBytes.set(journal, payloadBytes);
     return { changes: this.#db.getRowsModified() };
   }
 
@@ -406,6 +418,43 @@ export class SqlJsAdapter implements StorageAdapter {
     this.#statements.clear();
     this.#db.close();
   }
+}
+
+/** The payload size of the journal entry being built, by its statements. */
+const journalPayloadBytes = new WeakMap<readonly JournalStatement[], number>();
+
+/**
+ * The bytes of the journal record payload of `journal` with one more statement.
+ *
+ * @throws {@link RowTooLargeError} naming the statement's largest parameter when it would be
+ *   more than {@link MAX_JOURNAL_PAYLOAD_BYTES}.
+ */
+function payloadWith(
+  journal: readonly JournalStatement[],
+  sql: string,
+  params: readonly SqlValue[],
+  location: string,
+): number {
+  const before = journalPayloadBytes.get(journal) ?? 2; // "[]"
+  const bytes = before + (journal.length > 0 ? 1 : 0) + journalStatementBytes({ sql, params });
+  if (bytes <= MAX_JOURNAL_PAYLOAD_BYTES) return bytes;
+  // Named by length, not measured again: a second scan of a huge value would only confirm it.
+  let largest = -1;
+  let largestLength = 0;
+  params.forEach((value, index) => {
+    const length = typeof value === "string" || value instanceof Uint8Array ? value.length : 0;
+    if (length > largestLength) [largest, largestLength] = [index, length];
+  });
+  const statement = `"${sql.replace(/\s+/g, " ").trim().slice(0, 80)}"`;
+  throw new RowTooLargeError(
+    largest < 0 ? statement : `parameter ${largest + 1} of ${statement}`,
+    journal.length > 0
+      ? `this statement, with the ${journal.length} before it in its transaction,`
+      : "this statement",
+    bytes,
+    MAX_JOURNAL_PAYLOAD_BYTES,
+    location,
+  );
 }
 
 /** How many prepared statements an adapter keeps. */

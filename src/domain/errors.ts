@@ -20,7 +20,9 @@ export type NegotiationErrorCode =
   | "DATABASE_CORRUPT"
   | "RESTORE_INCOMPLETE"
   | "SQLITE_JOURNAL_PENDING"
-  | "FOREIGN_WRITE";
+  | "FOREIGN_WRITE"
+  | "ROW_TOO_LARGE"
+  | "WEB_LOCKS_UNAVAILABLE";
 
 /** Base class of every error thrown on purpose by this package. */
 export class NegotiationError extends Error {
@@ -192,6 +194,43 @@ export class ContextSerializationError extends NegotiationError {
   }
 }
 
+/**
+ * Thrown when a change would need a journal record larger than one record may hold
+ * (`MAX_JOURNAL_PAYLOAD_BYTES`, 536,870,888 bytes of UTF-8 for a change's statements and
+ * values as JSON): nothing was written, and the store or adapter stays open.
+ */
+export class RowTooLargeError extends ValidationError {
+  /** How many bytes the change's journal record would hold. */
+  readonly bytes: number;
+  /** How many one record may hold. */
+  readonly limit: number;
+  /** The database the change was refused for. */
+  readonly location: string;
+
+  /**
+   * @param path - What is too large: a row's column, or a statement's parameter.
+   * @param what - What would need the record (`"saving it"`, `"this statement"`).
+   * @param bytes - How many bytes the record would hold.
+   * @param limit - How many one record may hold.
+   * @param location - The database.
+   */
+  constructor(path: string, what: string, bytes: number, limit: number, location: string) {
+    super(
+      path,
+      `${what} would need a journal record of ${groupDigits(bytes)} bytes, more than the ${groupDigits(limit)} one record holds; nothing was written to ${location}`,
+      { code: "ROW_TOO_LARGE" },
+    );
+    this.bytes = bytes;
+    this.limit = limit;
+    this.location = location;
+  }
+}
+
+/** `536870888` as `536,870,888`. */
+function groupDigits(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
 /** Thrown when the storage could not do what was asked; nothing acknowledged is lost. */
 export class StorageError extends NegotiationError {
   /** The database file, IndexedDB name or other location involved, when there is one. */
@@ -286,6 +325,35 @@ export class ForeignWriteError extends StorageError {
       { location, code: "FOREIGN_WRITE" },
     );
     this.evidence = evidence;
+  }
+}
+
+/**
+ * Thrown when a browser gives the page or worker no Web Locks (`navigator.locks`), so that
+ * nothing would keep a second tab from writing the same IndexedDB database beside this one
+ * (and losing saves either was told were durable): the database is not opened. The usual
+ * reason is a page that is not a secure context (plain http on a name other than
+ * localhost); serve it over https, or from localhost.
+ */
+export class WebLocksUnavailableError extends StorageError {
+  /**
+   * `false` when the page or worker is not a secure context (the usual reason), `true` when
+   * it is one and the browser has no Web Locks at all, `undefined` when the browser does
+   * not say.
+   */
+  readonly secureContext: boolean | undefined;
+
+  /**
+   * @param location - The database that was not opened.
+   * @param secureContext - The context's `isSecureContext`.
+   * @param detail - Why there are no Web Locks here, and what to do.
+   */
+  constructor(location: string, secureContext: boolean | undefined, detail: string) {
+    super(`Cannot open ${location} for writing: ${detail}`, {
+      location,
+      code: "WEB_LOCKS_UNAVAILABLE",
+    });
+    this.secureContext = secureContext;
   }
 }
 

@@ -23,6 +23,19 @@ interface Walk {
 /** The longest integer Python's `json` reads or writes (`sys.get_int_max_str_digits()`). */
 const PYTHON_MAX_INT_DIGITS = 4300;
 
+/**
+ * How deep a context may nest: the context object is level 1, and an array or object inside
+ * a value at level n is at level n + 1 (strings, numbers and the other scalars add no
+ * level; what a `toJSON` returns takes the level of the value it replaces). So
+ * `{"offers": [{"amount": "25"}]}` is 3 levels deep.
+ *
+ * 1,000 is DESIGN §6's bound, where Python's `json` stops: it reads one level per step of
+ * its recursion limit (1,000 by default), less the frames already on the stack, so a
+ * Python 3.11 program calling `json.loads` at its top level reads about 995 levels, and
+ * one level more needs `sys.setrecursionlimit`.
+ */
+export const MAX_CONTEXT_DEPTH = 1000;
+
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /**
@@ -36,16 +49,19 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  * symbols (as values or keys), Map, Set, WeakMap, WeakSet, an invalid Date, cycles and
  * class instances without `toJSON`. Also refused: a bigint of more than 4,300 digits
  * (Python's `json` reads no longer integers), a Big whose exponent is beyond ±999999 (a
- * million digits in plain notation), and a `toJSON` on the context itself that returns
- * anything but an object. A plain object that merely has a Big's fields
- * (`{"s": 1, "e": 0, "c": [5]}`) is data, kept as it is; -0 is written as 0, as JSON does.
- * The same object may appear more than once as long as it does not contain itself. The
- * text is compact (no spaces), as `JSON.stringify` writes it.
+ * million digits in plain notation), a `toJSON` on the context itself that returns
+ * anything but an object, nesting deeper than {@link MAX_CONTEXT_DEPTH} (1,000) levels
+ * (Python's `json` reads no deeper), and a context whose JSON text would be longer than a
+ * JavaScript string can hold (536,870,888 characters in V8). A plain object that merely
+ * has a Big's fields (`{"s": 1, "e": 0, "c": [5]}`) is data, kept as it is; -0 is written
+ * as 0, as JSON does. The same object may appear more than once as long as it does not
+ * contain itself. The text is compact (no spaces), as `JSON.stringify` writes it.
  *
  * @param context - A plain object.
  * @returns The JSON text.
  * @throws {@link ContextSerializationError} naming the key path of the first refused value,
- *   such as `context.offers[2].amount` or `context["first name"]`.
+ *   such as `context.offers[2].amount` or `context["first name"]` (for nesting too deep: the
+ *   first array or object at level 1,001).
  * @example
  * serializeContext({ next_cpm: new Big("25.50"), sent_at: new Date(0), id: 2n ** 63n - 1n });
  * // '{"next_cpm":"25.5","sent_at":"1970-01-01T00:00:00.000Z","id":9223372036854775807}'
@@ -58,17 +74,27 @@ export function serializeContext(context: Record<string, unknown>): string {
     );
   }
   const walk: Walk = { ancestors: new Set(), hasBigInt: false };
-  const value = toJsonValue(context, "", "context", walk);
-  // A toJSON on the context itself may return something else than an object; the column
-  // holds a JSON object, and a row holding anything else could not be restored.
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  try {
+    const value = toJsonValue(context, "", "context", walk, 1);
+    // A toJSON on the context itself may return something else than an object; the column
+    // holds a JSON object, and a row holding anything else could not be restored.
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new ContextSerializationError(
+        "context",
+        `its toJSON() returned ${value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`}; the context must be written as a JSON object`,
+      );
+    }
+    // The native writer whenever it can: a bigint is the rare case.
+    return walk.hasBigInt ? stringifyExactJson(value) : JSON.stringify(value);
+  } catch (error) {
+    // "Invalid string length": the text would be longer than a string holds. (Or a call
+    // stack already nearly full when save was called.)
+    if (!(error instanceof RangeError)) throw error;
     throw new ContextSerializationError(
       "context",
-      `its toJSON() returned ${value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`}; the context must be written as a JSON object`,
+      `its JSON text cannot be built (${error.message}); a context's text must fit in one JavaScript string, 536,870,888 characters in V8`,
     );
   }
-  // The native writer whenever it can: a bigint is the rare case.
-  return walk.hasBigInt ? stringifyExactJson(value) : JSON.stringify(value);
 }
 
 /**
@@ -90,8 +116,10 @@ export function serializeContext(context: Record<string, unknown>): string {
  *
  * @param json - The stored JSON text.
  * @returns The context object.
- * @throws {@link ValidationError} with path `context_json` when the text is not JSON or is
- *   not a JSON object.
+ * @throws {@link ValidationError} with path `context_json` when the text is not JSON, is
+ *   not a JSON object, or nests deeper than {@link MAX_CONTEXT_DEPTH} levels (naming the key
+ *   path of the first array or object beyond, as {@link serializeContext} would refuse it).
+ *   Text of any depth is read without a call per level, so no depth throws a `RangeError`.
  */
 export function deserializeContext(json: string): Record<string, unknown> {
   if (typeof json !== "string") {
@@ -110,12 +138,83 @@ export function deserializeContext(json: string): Record<string, unknown> {
       `expected a JSON object, got ${parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`}`,
     );
   }
+  // Each level opens with "{" or "[": text with no more of them cannot be too deep. Counted
+  // natively (indexOf), so that an ordinary context costs next to nothing more.
+  if (openingBrackets(json, MAX_CONTEXT_DEPTH + 1) > MAX_CONTEXT_DEPTH) {
+    const tooDeep = firstBeyondDepth(parsed);
+    if (tooDeep !== undefined) {
+      throw new ValidationError(
+        "context_json",
+        `nests deeper than ${MAX_CONTEXT_DEPTH} levels (Python's json reads no deeper): ${tooDeep} is at level ${MAX_CONTEXT_DEPTH + 1}`,
+      );
+    }
+  }
   return parsed as Record<string, unknown>;
+}
+
+/** How many "{" and "[" `text` holds (inside strings too), counting no further than `atMost`. */
+function openingBrackets(text: string, atMost: number): number {
+  let count = 0;
+  for (const bracket of ["{", "["]) {
+    for (
+      let at = text.indexOf(bracket);
+      at !== -1 && count < atMost;
+      at = text.indexOf(bracket, at + 1)
+    ) {
+      count++;
+    }
+  }
+  return count;
+}
+
+/** An array or object met while measuring depth, with how it was reached. */
+interface Level {
+  readonly value: object;
+  readonly depth: number;
+  readonly parent: Level | undefined;
+  readonly key: string | number;
+}
+
+/**
+ * The key path of the first array or object (in document order) at a level beyond
+ * {@link MAX_CONTEXT_DEPTH} in parsed JSON, or `undefined`. Walks without a call per level.
+ */
+function firstBeyondDepth(root: object): string | undefined {
+  const pending: Level[] = [{ value: root, depth: 1, parent: undefined, key: "" }];
+  for (let level = pending.pop(); level !== undefined; level = pending.pop()) {
+    if (level.depth > MAX_CONTEXT_DEPTH) return keyPathOf(level);
+    const children: Level[] = [];
+    for (const [key, child] of Object.entries(level.value)) {
+      if (typeof child === "object" && child !== null) {
+        const index = Array.isArray(level.value) ? Number(key) : key;
+        children.push({ value: child, depth: level.depth + 1, parent: level, key: index });
+      }
+    }
+    // Reversed, so that the first child is taken first.
+    for (let index = children.length - 1; index >= 0; index--) {
+      pending.push(children[index] as Level);
+    }
+  }
+  return undefined;
+}
+
+function keyPathOf(level: Level): string {
+  const keys: (string | number)[] = [];
+  for (let at: Level | undefined = level; at?.parent !== undefined; at = at.parent) {
+    keys.push(at.key);
+  }
+  let path = "context";
+  for (let index = keys.length - 1; index >= 0; index--) {
+    const key = keys[index] as string | number;
+    path = typeof key === "number" ? `${path}[${key}]` : childPath(path, key);
+  }
+  return path;
 }
 
 /**
  * @param key - What JSON.stringify would pass to `toJSON`: the property name or index.
  * @param walk - The ancestors of this value, and whether a bigint was met.
+ * @param depth - The level this value is at, if it is an array or object (the context: 1).
  * @param afterToJson - Set for what a `toJSON` returned: JSON.stringify calls `toJSON` once.
  */
 function toJsonValue(
@@ -123,6 +222,7 @@ function toJsonValue(
   key: string,
   path: string,
   walk: Walk,
+  depth: number,
   afterToJson = false,
 ): JsonValue {
   switch (typeof value) {
@@ -188,12 +288,18 @@ function toJsonValue(
     // Kept as an ancestor so a toJSON that wraps its own object is a cycle, not endless.
     if (replaced !== object) walk.ancestors.add(object);
     try {
-      return toJsonValue(replaced, key, path, walk, true);
+      return toJsonValue(replaced, key, path, walk, depth, true);
     } finally {
       walk.ancestors.delete(object);
     }
   }
   refuseCollections(object, path);
+  if (depth > MAX_CONTEXT_DEPTH) {
+    throw new ContextSerializationError(
+      path,
+      `is at level ${depth}: a context may nest at most ${MAX_CONTEXT_DEPTH} levels of arrays and objects (the context itself is level 1), as Python's json reads no deeper`,
+    );
+  }
 
   walk.ancestors.add(object);
   try {
@@ -201,7 +307,7 @@ function toJsonValue(
       const items: JsonValue[] = [];
       // An index loop, not map(): map skips holes, which JSON would write as null.
       for (let index = 0; index < object.length; index++) {
-        items.push(toJsonValue(object[index], String(index), `${path}[${index}]`, walk));
+        items.push(toJsonValue(object[index], String(index), `${path}[${index}]`, walk, depth + 1));
       }
       return items;
     }
@@ -223,7 +329,7 @@ function toJsonValue(
     // A null prototype, so a "__proto__" key is copied as data rather than set as prototype.
     const copy: { [key: string]: JsonValue } = Object.create(null);
     for (const [name, child] of Object.entries(object)) {
-      copy[name] = toJsonValue(child, name, childPath(path, name), walk);
+      copy[name] = toJsonValue(child, name, childPath(path, name), walk, depth + 1);
     }
     return copy;
   } finally {

@@ -25,7 +25,9 @@ let sourceTextSupport: boolean | undefined;
  *
  * Text without a run of 16 digits (outside a fraction) takes `JSON.parse` alone; otherwise
  * the runtime's source text access in a reviver (Node 21+, Chrome 114+, Bun, Deno) is used
- * where it exists, and an exact scanner where it does not.
+ * where it exists, and an exact scanner where it does not. Any depth is read: neither
+ * `JSON.parse` nor the scanner takes a call per level, and text nested deeper than a
+ * reviver can recurse goes to the scanner, so no depth throws a `RangeError`.
  *
  * @param text - JSON text.
  * @returns The value it holds.
@@ -58,14 +60,23 @@ export function readsJsonSource(): boolean {
 
 /**
  * {@link parseExactJson} through the runtime's source text access; for runtimes where
- * {@link readsJsonSource} is `true` (elsewhere unsafe integers stay rounded numbers).
+ * {@link readsJsonSource} is `true` (elsewhere unsafe integers stay rounded numbers). Text
+ * nested deeper than the reviver can recurse (a few thousand levels) is read by
+ * {@link parseExactJsonByScanning} instead.
  *
  * @param text - JSON text.
  * @returns The value it holds.
  * @throws `SyntaxError` when the text is not JSON.
  */
 export function parseExactJsonBySource(text: string): unknown {
-  return JSON.parse(text, keepExactInteger);
+  try {
+    return JSON.parse(text, keepExactInteger);
+  } catch (error) {
+    // The parse itself keeps no call per level; the reviver's walk does, and overflows the
+    // call stack first. The text is JSON (a SyntaxError would have come first).
+    if (error instanceof RangeError) return parseExactJsonByScanning(text);
+    throw error;
+  }
 }
 
 function keepExactInteger(
@@ -218,6 +229,7 @@ export function parseExactJsonByScanning(text: string): unknown {
 /**
  * `JSON.stringify` for data that may hold bigints, which it refuses: the same text, each
  * bigint written as its digits, so that {@link parseExactJson} reads back the same value.
+ * Any depth is written: it takes no call per level.
  *
  * @param value - JSON data: plain objects, arrays, strings, finite numbers, booleans, null
  *   and bigints; object members whose value is `undefined` are left out, as
@@ -228,22 +240,69 @@ export function parseExactJsonByScanning(text: string): unknown {
  * stringifyExactJson({ id: 9223372036854775807n }); // '{"id":9223372036854775807}'
  */
 export function stringifyExactJson(value: unknown, indent = 0): string {
-  return writeValue(value, " ".repeat(indent), "\n");
+  if (typeof value !== "object" || value === null) return writeScalar(value) as string;
+  const unit = " ".repeat(indent);
+  const colon = indent === 0 ? ":" : ": ";
+  const open: Container[] = [];
+  // The text of the member just finished, to hand to the container around it.
+  let done = openOrWrite(value, "", "\n", open);
+  if (done !== undefined) return done;
+  for (;;) {
+    const top = open.at(-1) as Container;
+    if (done !== undefined) top.parts.push(done);
+    if (top.next < top.members.length) {
+      const [name, child] = top.members[top.next++] as (typeof top.members)[number];
+      const label = name === undefined ? "" : `${JSON.stringify(name)}${colon}`;
+      done = openOrWrite(child, label, unit === "" ? "" : `${top.newline}${unit}`, open);
+      continue;
+    }
+    open.pop();
+    const inner = unit === "" ? "" : `${top.newline}${unit}`;
+    const [first, last] = top.brackets;
+    done = `${top.label}${first}${inner}${top.parts.join(`,${inner}`)}${unit === "" ? "" : top.newline}${last}`;
+    if (open.length === 0) return done;
+  }
 }
 
-function writeValue(value: unknown, indent: string, newline: string): string {
-  if (typeof value === "bigint") return value.toString();
-  if (typeof value !== "object" || value === null) return JSON.stringify(value);
-  const inner = indent === "" ? "" : `${newline}${indent}`;
-  const items = Array.isArray(value)
-    ? value.map((item) => writeValue(item, indent, inner))
-    : Object.entries(value)
-        .filter(([, member]) => member !== undefined)
-        .map(
-          ([name, member]) =>
-            `${JSON.stringify(name)}:${indent === "" ? "" : " "}${writeValue(member, indent, inner)}`,
-        );
-  const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
-  if (items.length === 0) return `${open}${close}`;
-  return `${open}${inner}${items.join(`,${inner}`)}${indent === "" ? "" : newline}${close}`;
+/** An array or object being written. */
+interface Container {
+  /** Its members: `[undefined, item]` for an array, `[name, value]` for an object. */
+  readonly members: readonly (readonly [string | undefined, unknown])[];
+  next: number;
+  /** The text of each member written so far. */
+  readonly parts: string[];
+  /** What comes before it: `"name":` in an object, nothing in an array. */
+  readonly label: string;
+  /** The line break and indentation of its own line; its members are one unit further. */
+  readonly newline: string;
+  readonly brackets: "[]" | "{}";
+}
+
+/**
+ * @returns The text of `value` (after `label`) when it is written at once: a scalar, or an
+ *   empty array or object; `undefined` when it was opened on `open`, to write its members.
+ */
+function openOrWrite(
+  value: unknown,
+  label: string,
+  newline: string,
+  open: Container[],
+): string | undefined {
+  if (typeof value !== "object" || value === null) return `${label}${writeScalar(value) ?? "null"}`;
+  const array = Array.isArray(value);
+  const members = array
+    ? // Array.from, not map(): map skips holes, which JSON writes as null.
+      Array.from(value, (item) => [undefined, item] as const)
+    : Object.entries(value).filter(([, member]) => !LEFT_OUT.has(typeof member));
+  if (members.length === 0) return `${label}${array ? "[]" : "{}"}`;
+  open.push({ members, next: 0, parts: [], label, newline, brackets: array ? "[]" : "{}" });
+  return undefined;
+}
+
+/** The members `JSON.stringify` leaves out of an object (and writes as null in an array). */
+const LEFT_OUT = new Set(["undefined", "function", "symbol"]);
+
+/** A scalar as JSON, a bigint as its digits; `undefined` for what JSON leaves out. */
+function writeScalar(value: unknown): string | undefined {
+  return typeof value === "bigint" ? value.toString() : JSON.stringify(value);
 }

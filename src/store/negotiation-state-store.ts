@@ -7,9 +7,11 @@ import {
 } from "../domain/campaign.js";
 import type { CampaignCPMTracker, CpmTrackerDict } from "../domain/campaign-cpm-tracker.js";
 import {
+  describeValue,
   isNegotiationError,
   RestoreError,
   type RowFailure,
+  RowTooLargeError,
   StorageError,
   ValidationError,
 } from "../domain/errors.js";
@@ -59,7 +61,12 @@ export interface RestoredNegotiation {
 
 /** Options of {@link NegotiationStateStore}. */
 export interface NegotiationStateStoreOptions {
-  /** The time source for `created_at` and `updated_at`; `() => new Date()` by default. */
+  /**
+   * The time source for `created_at` and `updated_at`; `() => new Date()` by default. A save
+   * is refused with a `ValidationError` at path `clock` (nothing is written, the store stays
+   * open) when it returns anything but a valid `Date` in the years 0000 to 9999, the years
+   * the stored form `YYYY-MM-DDTHH:MM:SSZ` holds.
+   */
   readonly clock?: () => Date;
   /** Whether `close()` also closes the adapter; `openNegotiationStore` sets it. */
   readonly ownsAdapter?: boolean;
@@ -88,7 +95,13 @@ export interface NegotiationStateOperations {
    * @returns Once the row is durable (inside a transaction: once it is written; the
    *   transaction is durable when it resolves).
    * @throws `ValidationError`, `CampaignValidationError` or `ContextSerializationError`
-   *   naming the bad field; `StorageError` when the write could not be made durable.
+   *   naming the bad field; `ValidationError` at path `clock` when the store's clock gives an
+   *   invalid `Date` or one outside the years 0000 to 9999; `RowTooLargeError` (a
+   *   `ValidationError`, code `ROW_TOO_LARGE`) at the row's largest column
+   *   (`negotiation_state["thread-1"].context_json`) when the row, with the transaction's
+   *   earlier changes, would need a journal record of more than `MAX_JOURNAL_PAYLOAD_BYTES`;
+   *   after any of these nothing is written and the store stays open. `StorageError` when the
+   *   write could not be made durable.
    */
   save(negotiation: NegotiationInput): Promise<void>;
 
@@ -160,7 +173,7 @@ export class NegotiationStateStore implements NegotiationStateOperations {
     this.#adapter = adapter;
     this.#clock = options.clock ?? (() => new Date());
     this.#ownsAdapter = options.ownsAdapter ?? false;
-    this.#operations = operationsOn(adapter, this.#clock);
+    this.#operations = operationsOn(adapter, this.#clock, false);
   }
 
   /** {@inheritDoc NegotiationStateOperations.save} */
@@ -203,7 +216,7 @@ export class NegotiationStateStore implements NegotiationStateOperations {
    */
   async transaction<T>(fn: (tx: NegotiationStateOperations) => Promise<T>): Promise<T> {
     this.#ensureOpen();
-    return this.#adapter.transaction((executor) => fn(operationsOn(executor, this.#clock)));
+    return this.#adapter.transaction((executor) => fn(operationsOn(executor, this.#clock, true)));
   }
 
   /**
@@ -222,7 +235,12 @@ export class NegotiationStateStore implements NegotiationStateOperations {
   }
 }
 
-function operationsOn(executor: SqlExecutor, clock: () => Date): NegotiationStateOperations {
+/** @param inTransaction - Whether `executor` is a transaction's, whose changes are journaled together. */
+function operationsOn(
+  executor: SqlExecutor,
+  clock: () => Date,
+  inTransaction: boolean,
+): NegotiationStateOperations {
   const loadActive = async () =>
     (
       await executor.all<NegotiationStateRow & Record<string, SqlValue>>(SELECT_ACTIVE, TERMINAL)
@@ -231,18 +249,30 @@ function operationsOn(executor: SqlExecutor, clock: () => Date): NegotiationStat
     async save(negotiation) {
       const now = formatTimestamp(clock());
       const row = toRow(negotiation);
-      await executor.run(UPSERT, [
-        row.thread_id,
-        row.state,
-        row.round_count,
-        row.context_json,
-        row.campaign_json,
-        row.cpm_tracker_json,
-        row.history_json,
-        row.thread_id,
-        now,
-        now,
-      ]);
+      try {
+        await executor.run(UPSERT, [
+          row.thread_id,
+          row.state,
+          row.round_count,
+          row.context_json,
+          row.campaign_json,
+          row.cpm_tracker_json,
+          row.history_json,
+          row.thread_id,
+          now,
+          now,
+        ]);
+      } catch (error) {
+        if (!(error instanceof RowTooLargeError)) throw error;
+        // The adapter names a statement parameter; the row's own names say more.
+        throw new RowTooLargeError(
+          `${TABLE}[${JSON.stringify(row.thread_id)}].${largestColumn(row)}`,
+          inTransaction ? "saving it, with its transaction's changes before it," : "saving it",
+          error.bytes,
+          error.limit,
+          error.location,
+        );
+      }
     },
     loadActive,
     async restoreActive() {
@@ -272,6 +302,21 @@ function toRow(
     cpm_tracker_json: JSON.stringify(serializeCpmTracker(negotiation.cpmTracker)),
     history_json: JSON.stringify(snapshot.history),
   };
+}
+
+/** The columns that can be large, the one most often largest first. */
+const TEXT_COLUMNS = [
+  "context_json",
+  "campaign_json",
+  "cpm_tracker_json",
+  "history_json",
+  "thread_id",
+] as const;
+
+function largestColumn(row: Omit<NegotiationStateRow, "created_at" | "updated_at">): string {
+  return TEXT_COLUMNS.reduce((largest, column) =>
+    row[column].length > row[largest].length ? column : largest,
+  );
 }
 
 function checkedRoundCount(roundCount: unknown): number {
@@ -416,7 +461,37 @@ function restoreRow(
   };
 }
 
-/** UTC `YYYY-MM-DDTHH:MM:SSZ`, the timestamp form of the on-disk format. */
-function formatTimestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
+/**
+ * UTC `YYYY-MM-DDTHH:MM:SSZ`, the timestamp form of the on-disk format.
+ *
+ * @param date - What the store's clock returned.
+ * @throws `ValidationError` at path `clock` for anything but a valid `Date` in the years 0000
+ *   to 9999 (`toISOString` would throw for an invalid one, and write `+010000-...` or
+ *   `-000001-...` beyond them, which the format does not hold).
+ */
+function formatTimestamp(date: unknown): string {
+  let time: number;
+  try {
+    time = Date.prototype.getTime.call(date);
+  } catch {
+    throw new ValidationError(
+      "clock",
+      `the store's clock returned ${describeValue(date)}, not a Date; nothing was written`,
+    );
+  }
+  if (Number.isNaN(time)) {
+    throw new ValidationError(
+      "clock",
+      "the store's clock returned an invalid Date; nothing was written",
+    );
+  }
+  const utc = new Date(time);
+  const year = utc.getUTCFullYear();
+  if (year < 0 || year > 9999) {
+    throw new ValidationError(
+      "clock",
+      `the store's clock returned ${utc.toISOString()}, in the year ${year}; a stored timestamp (YYYY-MM-DDTHH:MM:SSZ) holds the years 0000 to 9999; nothing was written`,
+    );
+  }
+  return `${utc.toISOString().slice(0, 19)}Z`;
 }

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
-import { DatabaseLockedError, StorageError } from "../../src/domain/errors.js";
+import { MAX_JOURNAL_PAYLOAD_BYTES, openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
+import { DatabaseLockedError, RowTooLargeError, StorageError } from "../../src/domain/errors.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import type { JournalEntry, Persistence } from "../../src/persistence/persistence.js";
 
@@ -134,6 +134,78 @@ describe("SqlJsAdapter", () => {
     const reopened = await openSqlJsAdapter({ persistence });
     expect(await reopened.all("SELECT k FROM t")).toEqual([{ k: "kept" }]);
     await reopened.close();
+  });
+});
+
+/** A memory persistence that keeps a journal: every appended entry is recorded. */
+function journalingPersistence() {
+  const inner = memoryPersistence();
+  const appended: JournalEntry[] = [];
+  const persistence: Persistence = {
+    location: "journaled",
+    open: async () => ({ ...(await inner.open()), journal: [...appended] }),
+    async append(entries) {
+      appended.push(...entries);
+    },
+    checkpoint: (snapshot) => inner.checkpoint(snapshot),
+    close: () => inner.close(),
+  };
+  return { persistence, appended };
+}
+
+describe("a change too large to journal", () => {
+  // A control character is written \u0001 in the journal: six bytes for one character, so
+  // the strings stay a sixth of the limit.
+  const sixBytes = (bytes: number) => "\u0001".repeat(Math.ceil(bytes / 6));
+
+  it("is refused before the database changes; writes made with it are journaled, and the adapter stays open", async () => {
+    const { persistence, appended } = journalingPersistence();
+    const adapter = await openWithTable(persistence);
+    const journaled = appended.length;
+    const huge = sixBytes(MAX_JOURNAL_PAYLOAD_BYTES + 6);
+    const insert = "INSERT INTO t VALUES (?, ?)";
+    const [before, refused, after] = await Promise.allSettled([
+      adapter.run(insert, ["a", 1]),
+      adapter.run(insert, ["huge", huge]),
+      adapter.run(insert, ["b", 2]),
+    ]);
+    expect(before.status).toBe("fulfilled");
+    expect(after.status).toBe("fulfilled");
+    const error = (refused as PromiseRejectedResult).reason;
+    expect(error).toBeInstanceOf(RowTooLargeError);
+    expect(error.code).toBe("ROW_TOO_LARGE");
+    expect(error.path).toBe(`parameter 2 of "${insert}"`);
+    expect(error.bytes).toBeGreaterThan(MAX_JOURNAL_PAYLOAD_BYTES);
+    expect(error.limit).toBe(MAX_JOURNAL_PAYLOAD_BYTES);
+    expect(error.message).toContain("more than the 536,870,888 one record holds");
+    expect(error.message).toContain("nothing was written to journaled");
+    expect(await adapter.all("SELECT k FROM t ORDER BY k")).toEqual([{ k: "a" }, { k: "b" }]);
+    expect(appended.slice(journaled).map((entry) => entry.statements[0]?.params[0])).toEqual([
+      "a",
+      "b",
+    ]);
+    await adapter.run(insert, ["c", 3]);
+    await adapter.close();
+  });
+
+  it("counts a transaction's statements together, and rolls the transaction back", async () => {
+    const { persistence, appended } = journalingPersistence();
+    const adapter = await openWithTable(persistence);
+    const journaled = appended.length;
+    const half = sixBytes(MAX_JOURNAL_PAYLOAD_BYTES / 2 + 6);
+    const refused = await adapter
+      .transaction(async (tx) => {
+        await tx.run("INSERT INTO t VALUES (?, ?)", ["first", half]);
+        await tx.run("INSERT INTO t VALUES (?, ?)", ["second", half]);
+      })
+      .catch((caught) => caught);
+    expect(refused).toBeInstanceOf(RowTooLargeError);
+    expect(refused.message).toContain("this statement, with the 1 before it in its transaction,");
+    expect(await adapter.all("SELECT k FROM t")).toEqual([]);
+    expect(appended).toHaveLength(journaled);
+    await adapter.run("INSERT INTO t VALUES (?, ?)", ["after", 1]);
+    expect(await adapter.all("SELECT k FROM t")).toEqual([{ k: "after" }]);
+    await adapter.close();
   });
 });
 

@@ -3,7 +3,11 @@ import Big from "big.js";
 import { describe, expect, it } from "vitest";
 import { ContextSerializationError, ValidationError } from "../../src/domain/errors.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
-import { deserializeContext, serializeContext } from "../../src/store/context-serializer.js";
+import {
+  deserializeContext,
+  MAX_CONTEXT_DEPTH,
+  serializeContext,
+} from "../../src/store/context-serializer.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { negotiation } from "../support/negotiations.js";
 
@@ -386,5 +390,119 @@ print("same" if back == expected and all(type(v) is int for v in (back["n"], bac
       serializeContext(context),
     );
     expect(verdict).toBe("same");
+  });
+});
+
+/** A context `depth` levels deep: `{"a": {"a": ... {}}}`, the context itself level 1. */
+function nestedObjects(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let level = 1; level < depth; level++) value = { a: value };
+  return value;
+}
+
+/** `{"list": [[...[]]]}`: the context is level 1, then `depth - 1` arrays. */
+function nestedArrays(depth: number): Record<string, unknown> {
+  let value: unknown[] = [];
+  for (let level = 2; level < depth; level++) value = [value];
+  return { list: value };
+}
+
+describe("context nesting depth", () => {
+  it("is at most 1,000 levels, the context itself being level 1", () => {
+    expect(MAX_CONTEXT_DEPTH).toBe(1000);
+    expect(serializeContext(nestedObjects(1000))).toBe(
+      `${'{"a":'.repeat(999)}{}${"}".repeat(999)}`,
+    );
+    expect(serializeContext(nestedArrays(1000))).toBe(
+      `{"list":${"[".repeat(999)}${"]".repeat(999)}}`,
+    );
+  });
+
+  it("refuses level 1001, naming the key path of the array or object there", () => {
+    const error = refusal(nestedObjects(1001));
+    expect(error.keyPath).toBe(`context${".a".repeat(1000)}`);
+    expect(error.message).toContain("is at level 1001");
+    expect(error.message).toContain("at most 1000 levels");
+    expect(refusal(nestedArrays(1001)).keyPath).toBe(`context.list${"[0]".repeat(999)}`);
+    // Scalars add no level; what toJSON returns takes the level of what it replaces.
+    expect(() => serializeContext({ ...nestedObjects(1000), n: 1 })).not.toThrow();
+    const replaced = { toJSON: () => ({ inner: {} }) };
+    expect(() => serializeContext({ x: replaced, ...nestedArrays(1000) })).not.toThrow();
+    let deep: unknown = replaced;
+    for (let level = 3; level < 1000; level++) deep = [deep];
+    expect(() => serializeContext({ deep })).not.toThrow();
+    expect(refusal({ deep: [deep] }).keyPath).toBe(`context.deep${"[0]".repeat(998)}.inner`);
+  });
+
+  it("refuses a context nested thousands of levels deep with its own error, not a RangeError", () => {
+    const error = refusal(nestedObjects(100_000));
+    expect(error.keyPath).toBe(`context${".a".repeat(1000)}`);
+  });
+
+  it("deepest accepted context is read by python3's json.loads, given room for 1,000 levels", () => {
+    // Python's json takes one step of the recursion limit (1,000 by default) per level, less
+    // the frames already on the stack: DESIGN's 1,000 levels need a little more room.
+    const written = serializeContext({
+      ...nestedArrays(MAX_CONTEXT_DEPTH),
+      n: 2n ** 64n,
+      deep: nestedObjects(MAX_CONTEXT_DEPTH - 1),
+    });
+    const read = python(
+      `import json, sys
+def depth(value):
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        value, level = pending.pop()
+        if isinstance(value, (list, dict)):
+            deepest = max(deepest, level)
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, level + 1) for child in children)
+    return deepest
+sys.setrecursionlimit(1100)
+value = json.loads(sys.stdin.read())
+print(depth(value), value["n"])`,
+      written,
+    );
+    expect(read).toBe(`${MAX_CONTEXT_DEPTH} ${2n ** 64n}`);
+  });
+
+  it("refuses a context whose JSON text would be longer than a string holds, with its own error", () => {
+    // One string shared four times: the text would be 2^29 characters and more.
+    const part = "x".repeat(2 ** 27);
+    const error = refusal({ a: part, b: part, c: part, d: part });
+    expect(error.keyPath).toBe("context");
+    expect(error.message).toContain("its JSON text cannot be built (Invalid string length)");
+  });
+});
+
+describe("deserializeContext on deep text", () => {
+  it("reads 1,000 levels back", () => {
+    const text = serializeContext(nestedObjects(1000));
+    expect(deserializeContext(text)).toStrictEqual(nestedObjects(1000));
+  });
+
+  it.each([
+    ["objects", `${'{"a":'.repeat(2_499)}{}${"}".repeat(2_499)}`, `context${".a".repeat(1000)}`],
+    [
+      "arrays around an integer beyond 2^53",
+      `{"list":${"[".repeat(2_499)}123456781001234567890${"]".repeat(2_499)}}`,
+      `context.list${"[0]".repeat(999)}`,
+    ],
+  ])(
+    "refuses 2,500 levels of %s with a ValidationError at context_json naming the key path, not a RangeError",
+    (_, text, keyPath) => {
+      const error = readRefusal(text);
+      expect(error.path).toBe("context_json");
+      expect(error.message).toBe(
+        `context_json: nests deeper than 1000 levels (Python's json reads no deeper): ${keyPath} is at level 1001`,
+      );
+    },
+  );
+
+  it("refuses 100,000 levels the same way", () => {
+    const text = `${"[".repeat(99_999)}${"]".repeat(99_999)}`;
+    expect(readRefusal(`{"x":${text}}`).message).toContain(
+      `context.x${"[0]".repeat(999)} is at level 1001`,
+    );
   });
 });

@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import {
   parseExactJson,
   parseExactJsonByScanning,
+  parseExactJsonBySource,
   readsJsonSource,
   stringifyExactJson,
 } from "../../src/store/exact-json.js";
@@ -235,6 +236,16 @@ describe("parseExactJson and its scanner", () => {
     }
   });
 
+  it("read by source text access, fall back to the scanner for nesting deeper than a reviver recurses", () => {
+    // A reviver's walk takes a call per level: 100,000 levels overflow it in every engine.
+    const depth = 100_000;
+    const text = `${"[".repeat(depth)}-12345678901234567890${"]".repeat(depth)}`;
+    let value = parseExactJsonBySource(text);
+    for (let level = 0; level < depth; level++) value = (value as unknown[])[0];
+    expect(value).toBe(-12345678901234567890n);
+    expect(() => parseExactJsonBySource(`[${text}`)).toThrow(SyntaxError);
+  });
+
   it("read nesting as deep as JSON.parse does, without a call per level", () => {
     const depth = 100_000;
     const text = `${"[".repeat(depth)}-12345678901234567890${"]".repeat(depth)}`;
@@ -288,6 +299,25 @@ describe("stringifyExactJson", () => {
         expect(stringifyExactJson(value, indent)).toBe(JSON.stringify(value, null, indent));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("writes 100,000 levels, compact and indented, without a call per level", () => {
+    const depth = 100_000;
+    let value: unknown = [{ n: -12345678901234567890n }];
+    for (let level = 1; level < depth; level++) value = [value];
+    const compact = stringifyExactJson(value);
+    expect(compact).toBe(`${"[".repeat(depth)}{"n":-12345678901234567890}${"]".repeat(depth)}`);
+    let back = parseExactJsonByScanning(compact);
+    for (let level = 0; level < depth; level++) back = (back as unknown[])[0];
+    expect(back).toStrictEqual({ n: -12345678901234567890n });
+    // Indented text grows with the square of the depth: 2,000 levels are 4 million spaces.
+    for (let level = 2_000; level < depth; level++) value = (value as unknown[])[0];
+    const indented = stringifyExactJson(value, 1);
+    // A line per bracket, and three for the object: "{", its member, "}".
+    expect(indented.split("\n")).toHaveLength(2 * 2_000 + 3);
+    expect(indented.replace(/\s/g, "")).toBe(
+      `${"[".repeat(2_000)}{"n":-12345678901234567890}${"]".repeat(2_000)}`,
     );
   });
 
@@ -374,6 +404,52 @@ console.log(JSON.stringify({ readsSource: readsJsonSource(), bigints, difference
       expect(result.bigints).toBeGreaterThan(50);
       expect(result.differences.filter((difference) => difference !== null)).toStrictEqual([]);
       expect(result.differences).toHaveLength(texts.length);
+    },
+    timeoutFor(1, 10_000),
+  );
+
+  it.each([
+    [
+      "V8 (node --harmony-json-parse-with-source)",
+      process.execPath,
+      ["--harmony-json-parse-with-source"],
+    ],
+    ["JavaScriptCore (bun)", BUN, []],
+  ] as const)(
+    "%s reads 100,000 levels exactly, with no RangeError",
+    (_, command, args) => {
+      const folder = mkdtempSync(join(tmpdir(), "exact-json-deep-"));
+      try {
+        const bundle = buildSync({
+          stdin: {
+            contents: `
+import { parseExactJson, readsJsonSource } from "./src/store/exact-json.ts";
+const depth = 100_000;
+let value = parseExactJson("[".repeat(depth) + "-12345678901234567890" + "]".repeat(depth));
+for (let level = 0; level < depth; level++) value = value[0];
+console.log(JSON.stringify({ readsSource: readsJsonSource(), bottom: String(value), type: typeof value }));
+`,
+            resolveDir: ROOT,
+            sourcefile: "deep.ts",
+            loader: "ts",
+          },
+          bundle: true,
+          format: "esm",
+          platform: "node",
+          write: false,
+          logLevel: "silent",
+        });
+        const script = join(folder, "deep.mjs");
+        writeFileSync(script, bundle.outputFiles[0]?.text ?? "");
+        const output = execFileSync(command, [...args, script]).toString();
+        expect(JSON.parse(output)).toStrictEqual({
+          readsSource: true,
+          bottom: "-12345678901234567890",
+          type: "bigint",
+        });
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
     },
     timeoutFor(1, 10_000),
   );

@@ -175,6 +175,59 @@ describe("NegotiationStateStore refusals write nothing", () => {
   });
 });
 
+describe("NegotiationStateStore refuses a clock it cannot store", () => {
+  /** A clock that gives each of `dates` in turn. */
+  const clockOf =
+    (...dates: unknown[]): (() => Date) =>
+    () =>
+      dates.shift() as Date;
+
+  it.each([
+    ["an invalid Date", new Date(Number.NaN), "the store's clock returned an invalid Date"],
+    [
+      "a Date in the year 10000",
+      new Date("+010000-01-01T00:00:00Z"),
+      "the store's clock returned +010000-01-01T00:00:00.000Z, in the year 10000",
+    ],
+    [
+      "a Date in the year -1",
+      new Date("-000001-12-31T23:59:59Z"),
+      "the store's clock returned -000001-12-31T23:59:59.000Z, in the year -1",
+    ],
+    [
+      "a number",
+      Date.parse("2026-03-01T10:00:00Z"),
+      "returned the number 1772359200000, not a Date",
+    ],
+    ["a date string", "2026-03-01T10:00:00Z", 'returned "2026-03-01T10:00:00Z", not a Date'],
+  ])("refuses %s at path clock, writes nothing and stays open", async (_, given, message) => {
+    const store = await openStore(clockOf(given, new Date("2026-03-01T10:00:00Z")));
+    const error = await store.save(negotiation("thread-1")).catch((caught) => caught);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.path).toBe("clock");
+    expect(error.message).toContain(message);
+    expect(error.message).toContain("nothing was written");
+    expect(await store.loadActive()).toEqual([]);
+    await store.save(negotiation("thread-2"));
+    expect((await store.loadActive()).map((row) => row.updated_at)).toEqual([
+      "2026-03-01T10:00:00Z",
+    ]);
+    await store.close();
+  });
+
+  it("stores the first and the last second of the years 0000 to 9999", async () => {
+    const store = await openStore(
+      clockOf(new Date("0000-01-01T00:00:00Z"), new Date("9999-12-31T23:59:59.999Z")),
+    );
+    await store.save(negotiation("thread-1"));
+    await store.save(negotiation("thread-1"));
+    expect(await store.loadActive()).toMatchObject([
+      { created_at: "0000-01-01T00:00:00Z", updated_at: "9999-12-31T23:59:59Z" },
+    ]);
+    await store.close();
+  });
+});
+
 describe("NegotiationStateStore.restoreActive", () => {
   it("rebuilds every negotiation as domain objects, without replaying events", async () => {
     const store = await openStore();
