@@ -5,6 +5,7 @@ import { registerExport } from "./commands/export.js";
 import { registerHistory } from "./commands/history.js";
 import { registerImport } from "./commands/import.js";
 import { registerList } from "./commands/list.js";
+import { registerRepair } from "./commands/repair.js";
 import { registerShow } from "./commands/show.js";
 import { registerStats } from "./commands/stats.js";
 import { registerVerify } from "./commands/verify.js";
@@ -49,6 +50,7 @@ export async function runCli(args: readonly string[], terminal: Terminal): Promi
     registerImport,
     registerVerify,
     registerCheckpoint,
+    registerRepair,
   ]) {
     register(program, context);
   }

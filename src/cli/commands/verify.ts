@@ -8,7 +8,7 @@ import type { JournalEntry, Persistence } from "../../persistence/persistence.js
 import { readCommittedDatabase } from "../../persistence/shared-sqlite-file.js";
 import { TABLE } from "../../store/negotiation-state-table.js";
 import { action, type CliContext } from "../cli-context.js";
-import { checkJournal, detailOf, type JournalCheck } from "../journal-check.js";
+import { checkJournal, detailOf, type JournalCheck, sequenceList } from "../journal-check.js";
 import { printable } from "../terminal.js";
 import { type CampaignChecks, WIRE_FIELDS, wireToRow } from "../wire-format.js";
 
@@ -16,7 +16,7 @@ import { type CampaignChecks, WIRE_FIELDS, wireToRow } from "../wire-format.js";
 const LISTED_INTEGRITY_LINES = 50;
 
 /** What one check found; a check may report several lines. */
-interface Finding {
+export interface Finding {
   readonly check: "database" | "integrity" | "journal" | "rows";
   /** `warning` does not fail the verification; `problem` does. */
   readonly status: "ok" | "warning" | "problem";
@@ -31,7 +31,7 @@ export function registerVerify(program: Command, context: CliContext): void {
     .description(
       [
         "Check a database and list every problem found; the exit status is 0 only when every check passes (warnings do not fail it), 1 otherwise.",
-        "database: the file is a SQLite database that opens. integrity: SQLite's PRAGMA integrity_check says ok (each line it reports otherwise is listed). journal: if there is one (<database>.ns-journal), every record's length, CRC-32 and sequence, and that it continues the database file; a damaged record before the last one, or records out of sequence, is a problem (opening the database would be refused), while a torn last record is only a warning: a crash mid-save leaves one, it was never acknowledged, and the next open drops it. rows: every negotiation reads back through the schemas (state and history, context, campaign, CPM tracker, timestamps), each problem named by thread and column; these are the checks import makes, so a database that passes exports a file that imports.",
+        "database: the file is a SQLite database that opens. integrity: SQLite's PRAGMA integrity_check says ok (each line it reports otherwise is listed). journal: if there is one (<database>.ns-journal), every record's length, CRC-32 and sequence, and that it continues the database file; a damaged record followed by a record of a later group write (saves written and synced together), or records out of sequence, is a problem (opening the database would be refused; the repair command cuts it), while a torn last record, or a last group write of which a power loss kept some pages and not an earlier one, is only a warning: a crash mid-save leaves one, it was never acknowledged, and the next open drops it. rows: every negotiation reads back through the schemas (state and history, context, campaign, CPM tracker, timestamps), each problem named by thread and column; these are the checks import makes, so a database that passes exports a file that imports.",
         "Read-only: takes no lock and changes no file, so it may run while an agent has the database open.",
       ].join("\n\n"),
     )
@@ -43,11 +43,10 @@ export function registerVerify(program: Command, context: CliContext): void {
     .action(
       action(context, async (database: string, options: { json?: boolean }) => {
         const file = resolve(database);
-        const findings = await verify(file);
-        const problems = findings.filter((finding) => finding.status === "problem").length;
-        const warnings = findings.filter((finding) => finding.status === "warning").length;
-        if (problems > 0) context.fail();
+        const findings = await verifyDatabase(file);
         if (options.json) {
+          const { problems, warnings } = countFindings(findings);
+          if (problems > 0) context.fail();
           context.out(
             JSON.stringify(
               { database: file, ok: problems === 0, problems, warnings, checks: findings },
@@ -57,39 +56,71 @@ export function registerVerify(program: Command, context: CliContext): void {
           );
           return;
         }
-        const { bold, green, red, yellow } = context.colors;
-        context.out(bold(`Verifying ${printable(file)}`));
-        for (const { check, status, message } of findings) {
-          const mark = status === "ok" ? green("✓") : status === "warning" ? yellow("!") : red("✗");
-          context.out(`${mark} ${check.padEnd(11)}${printable(message)}`);
-        }
-        const counts = [
-          problems > 0 ? red(plural(problems, "problem")) : "",
-          warnings > 0 ? yellow(plural(warnings, "warning")) : "",
-        ].filter((part) => part !== "");
-        context.out(
-          problems === 0 && warnings === 0
-            ? green("All checks passed.")
-            : `${counts.join(", ")}${problems === 0 ? "; the checks passed" : ""}.`,
-        );
+        printFindings(context, file, findings);
       }),
     );
 }
 
-/** Runs every check that can run, read-only. */
-async function verify(file: string): Promise<Finding[]> {
+/**
+ * Prints findings as `verify` does: a heading, one line per finding, and a summary; sets
+ * the exit status to 1 when there is a problem.
+ *
+ * @param context - Where to print.
+ * @param file - The database, for the heading.
+ * @param findings - What {@link verifyDatabase} found.
+ * @returns How many problems and warnings there were.
+ */
+export function printFindings(
+  context: CliContext,
+  file: string,
+  findings: readonly Finding[],
+): { problems: number; warnings: number } {
+  const { problems, warnings } = countFindings(findings);
+  if (problems > 0) context.fail();
+  const { bold, green, red, yellow } = context.colors;
+  context.out(bold(`Verifying ${printable(file)}`));
+  for (const { check, status, message } of findings) {
+    const mark = status === "ok" ? green("✓") : status === "warning" ? yellow("!") : red("✗");
+    context.out(`${mark} ${check.padEnd(11)}${printable(message)}`);
+  }
+  const counts = [
+    problems > 0 ? red(plural(problems, "problem")) : "",
+    warnings > 0 ? yellow(plural(warnings, "warning")) : "",
+  ].filter((part) => part !== "");
+  context.out(
+    problems === 0 && warnings === 0
+      ? green("All checks passed.")
+      : `${counts.join(", ")}${problems === 0 ? "; the checks passed" : ""}.`,
+  );
+  return { problems, warnings };
+}
+
+function countFindings(findings: readonly Finding[]): { problems: number; warnings: number } {
+  return {
+    problems: findings.filter((finding) => finding.status === "problem").length,
+    warnings: findings.filter((finding) => finding.status === "warning").length,
+  };
+}
+
+/**
+ * Runs every check of `verify` that can run, read-only: takes no lock and changes no file.
+ *
+ * @param file - The database file (absolute).
+ * @returns What each check found; a `problem` fails the verification, a `warning` does not.
+ */
+export async function verifyDatabase(file: string): Promise<Finding[]> {
   const findings: Finding[] = [];
   const journalFile = `${file}${JOURNAL_SUFFIX}`;
   let files: StoredFiles;
   let journal: JournalCheck | null;
   try {
     files = await readFiles(file, journalFile);
-    journal = files.journal && checkJournal(files.journal, journalFile);
+    journal = files.journal && checkJournal(files.journal);
     if (journal?.damage) {
       // A writer emptying and refilling the journal while it was read can make it look
       // damaged; a second read tells that from damage that stays.
       files = await readFiles(file, journalFile);
-      journal = files.journal && checkJournal(files.journal, journalFile);
+      journal = files.journal && checkJournal(files.journal);
     }
   } catch (error) {
     return [{ check: "database", status: "problem", message: errorMessage(error) }];
@@ -225,7 +256,7 @@ function journalFindings(
     findings.push({
       check: "journal",
       status: "problem",
-      message: `${journalFile}: ${journal.damage}; opening the database is refused until it is repaired`,
+      message: `${journalFile}: ${journal.damage}; opening the database is refused until it is repaired (the repair command cuts the journal there, keeping a copy)`,
     });
   } else if (replayProblem !== undefined) {
     findings.push({
@@ -243,6 +274,14 @@ function journalFindings(
         first === undefined || last === undefined
           ? "empty"
           : `${plural(journal.entries.length, "record")} (sequence ${first.sequence} to ${last.sequence}), checksums valid`,
+    });
+  }
+  if (journal.tornGroup !== null) {
+    const { offset, bytes, sequences } = journal.tornGroup;
+    findings.push({
+      check: "journal",
+      status: "warning",
+      message: `${journalFile}: a torn last group write at offset ${offset} (${plural(bytes, "byte")}, with whole records of sequence ${sequenceList(sequences)} after a damaged one), as a power loss mid-save leaves; none of it was acknowledged, and the next open drops it`,
     });
   }
   if (journal.tornTail !== null) {
