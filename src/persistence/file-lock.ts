@@ -1,11 +1,21 @@
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import process from "node:process";
 import { DatabaseLockedError, errorCode, errorMessage, StorageError } from "../domain/errors.js";
-import { type FileSystem, writeAll } from "./file-system.js";
+import { type FileStat, type FileSystem, statIfPresent, writeAll } from "./file-system.js";
 
 /** A held lock. */
 export interface FileLock {
+  /**
+   * Checks that the lock file is still the one this process created: a writer
+   * acknowledges nothing once it is not (deleted or replaced, so another writer may have
+   * opened the database).
+   *
+   * @throws `DatabaseLockedError` saying the lock was lost; `StorageError` when it cannot
+   *   be examined.
+   */
+  check(): Promise<void>;
   /**
    * Removes the lock file; idempotent.
    *
@@ -20,15 +30,24 @@ interface LockHolder {
   /** `null` when the holder could not read its host name (Deno without `--allow-sys`). */
   readonly host: string | null;
   readonly token: string;
+  /**
+   * Which boot of the host wrote it (Linux's boot id), or `null` where it cannot be read: a
+   * lock from an earlier boot is stale even when its pid now names another process.
+   */
+  readonly boot?: string | null;
 }
+
+const BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id";
 
 const RETRY_DELAY_MS = 50;
 
 /**
- * Takes the writer lock of a database: a lock file holding the owner's pid, host and a
- * token, created atomically (written aside, then hard-linked into place, so it is never
- * seen half-written). A lock whose holder is provably gone (its pid answers ESRCH on this
- * host) is taken over; when that cannot be checked, the open is refused with the reason.
+ * Takes the writer lock of a database: a lock file holding the owner's pid, host, boot and
+ * a token, created atomically (written and synced aside, then hard-linked into place, so it
+ * is never seen half-written, even after a power loss). A lock whose holder is provably
+ * gone (written before the host's last boot, or its pid answers ESRCH on this host), and an
+ * empty lock file (which only a crash of an older version leaves), is taken over; when that
+ * cannot be checked, the open is refused with the reason.
  *
  * @param fs - The file system.
  * @param lockPath - The lock file, next to the database.
@@ -44,20 +63,26 @@ export async function acquireFileLock(
   databasePath: string,
   waitMs = 0,
 ): Promise<FileLock> {
-  const owner: LockHolder = { pid: process.pid, host: ownHostName(), token: randomUUID() };
+  const owner: LockHolder = {
+    pid: process.pid,
+    host: ownHostName(),
+    token: randomUUID(),
+    boot: await bootId(),
+  };
   const deadline = Date.now() + waitMs;
   for (;;) {
-    if (await tryCreate(fs, lockPath, owner, databasePath)) {
-      return heldLock(fs, lockPath, owner, databasePath);
-    }
+    const created = await tryCreate(fs, lockPath, owner, databasePath);
+    if (created !== undefined) return heldLock(fs, lockPath, owner, databasePath, created);
     const holder = await readHolder(fs, lockPath, databasePath);
     if (holder === "gone") continue;
     const refusal =
-      holder === "unreadable"
-        ? `the lock file ${lockPath} does not name its holder; remove it if no process uses the database`
-        : whyHeld(holder, owner, lockPath);
+      holder === "empty"
+        ? null
+        : holder === "unreadable"
+          ? `the lock file ${lockPath} does not name its holder; remove it if no process uses the database`
+          : whyHeld(holder, owner, lockPath);
     if (refusal === null) {
-      await removeStaleLock(fs, lockPath, holder as LockHolder, databasePath);
+      await removeStaleLock(fs, lockPath, holder as LockHolder | "empty", databasePath);
       continue;
     }
     if (Date.now() >= deadline) throw new DatabaseLockedError(databasePath, refusal);
@@ -65,12 +90,20 @@ export async function acquireFileLock(
   }
 }
 
+/** A lock file this process created. */
+interface CreatedLock {
+  /** Kept open while the lock is held, so that its inode number is not reused meanwhile. */
+  readonly fd: number;
+  readonly stat: FileStat;
+}
+
+/** @returns The created lock file, `undefined` when another holds the lock. */
 async function tryCreate(
   fs: FileSystem,
   lockPath: string,
   owner: LockHolder,
   databasePath: string,
-): Promise<boolean> {
+): Promise<CreatedLock | undefined> {
   // A new name each attempt: one whose removal failed must not make every later attempt
   // fail with EEXIST, which only the link may report.
   const aside = `${lockPath}.${randomUUID()}`;
@@ -78,13 +111,17 @@ async function tryCreate(
     const fd = await fs.open(aside, "wx");
     try {
       await writeAll(fs, fd, new TextEncoder().encode(JSON.stringify(owner)), 0);
-    } finally {
+      // The content is durable before the name: a crash never leaves an empty lock.
+      await fs.fsync(fd);
+      await fs.link(aside, lockPath);
+      return { fd, stat: await fs.stat(aside) };
+    } catch (error) {
+      // Not held after all: a failure to close is the one to report.
       await fs.close(fd);
+      throw error;
     }
-    await fs.link(aside, lockPath);
-    return true;
   } catch (error) {
-    if (errorCode(error) === "EEXIST") return false;
+    if (errorCode(error) === "EEXIST") return undefined;
     // A link can fail after it took effect: a lock left in our name would shut us out.
     const holder = await readHolder(fs, lockPath, databasePath).catch(() => undefined);
     if (typeof holder === "object" && holder.token === owner.token) {
@@ -96,12 +133,12 @@ async function tryCreate(
   }
 }
 
-/** The lock's holder; "unreadable" when the file does not name one. */
+/** The lock's holder; "empty" for an empty file, "unreadable" when it does not name one. */
 async function readHolder(
   fs: FileSystem,
   lockPath: string,
   databasePath: string,
-): Promise<LockHolder | "gone" | "unreadable"> {
+): Promise<LockHolder | "gone" | "empty" | "unreadable"> {
   let text: string;
   try {
     text = new TextDecoder().decode(await fs.readFile(lockPath));
@@ -109,12 +146,14 @@ async function readHolder(
     if (errorCode(error) === "ENOENT") return "gone";
     throw lockError("read", lockPath, databasePath, error);
   }
+  if (text === "") return "empty";
   try {
     const holder = JSON.parse(text) as Partial<LockHolder>;
     if (
       Number.isSafeInteger(holder.pid) &&
       (typeof holder.host === "string" || holder.host === null) &&
-      typeof holder.token === "string"
+      typeof holder.token === "string" &&
+      (holder.boot === undefined || typeof holder.boot === "string" || holder.boot === null)
     ) {
       return holder as LockHolder;
     }
@@ -131,6 +170,7 @@ function whyHeld(holder: LockHolder, owner: LockHolder, lockPath: string): strin
   if (holder.host !== owner.host) {
     return `${where}; whether it is alive cannot be checked from ${owner.host}`;
   }
+  if (holder.boot && owner.boot && holder.boot !== owner.boot) return null;
   if (holder.pid === owner.pid) {
     return `${where}, which is this process: it is already open here (or a close here failed to remove ${lockPath}; remove it if the database is not open)`;
   }
@@ -148,7 +188,7 @@ function whyHeld(holder: LockHolder, owner: LockHolder, lockPath: string): strin
 async function removeStaleLock(
   fs: FileSystem,
   lockPath: string,
-  stale: LockHolder,
+  stale: LockHolder | "empty",
   databasePath: string,
 ): Promise<void> {
   // Move the lock aside first, so two processes taking over at once cannot both win.
@@ -168,7 +208,11 @@ async function removeStaleLock(
   } finally {
     // Put back what is not provably the stale lock: another process's lock, taken over in
     // between, or one that could not be read.
-    if (moved !== "gone" && !(typeof moved === "object" && moved.token === stale.token)) {
+    const isStale =
+      stale === "empty"
+        ? moved === "empty"
+        : typeof moved === "object" && moved.token === stale.token;
+    if (moved !== "gone" && !isStale) {
       await fs.link(aside, lockPath).catch(() => undefined);
     }
     await fs.rm(aside, { force: true }).catch(() => undefined);
@@ -177,7 +221,7 @@ async function removeStaleLock(
 }
 
 function lockError(
-  what: "create" | "read" | "take over" | "remove",
+  what: "create" | "read" | "take over" | "remove" | "close",
   lockPath: string,
   databasePath: string,
   cause: unknown,
@@ -200,25 +244,57 @@ function ownHostName(): string | null {
   }
 }
 
+/**
+ * This boot of the host, where the system tells it (Linux); `null` elsewhere. Read from
+ * the system, not through the database's file system.
+ */
+async function bootId(): Promise<string | null> {
+  try {
+    return (await readFile(BOOT_ID_FILE, "utf8")).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 function heldLock(
   fs: FileSystem,
   lockPath: string,
   owner: LockHolder,
   databasePath: string,
+  created: CreatedLock,
 ): FileLock {
   let released = false;
   return {
+    async check() {
+      const now = await statIfPresent(fs, lockPath);
+      if (now === null || now.dev !== created.stat.dev || now.ino !== created.stat.ino) {
+        throw new DatabaseLockedError(
+          databasePath,
+          `its lock file ${lockPath} was ${now === null ? "deleted" : "replaced"} while this writer had it open, so another writer may have opened it; this writer acknowledges nothing more: close it and open the database again`,
+        );
+      }
+    },
     async release() {
       if (released) return;
       released = true;
-      const holder = await readHolder(fs, lockPath, databasePath);
-      if (typeof holder === "object" && holder.token === owner.token) {
-        try {
-          await fs.rm(lockPath, { force: true });
-        } catch (error) {
-          throw lockError("remove", lockPath, databasePath, error);
+      let failure: unknown;
+      try {
+        const holder = await readHolder(fs, lockPath, databasePath);
+        if (typeof holder === "object" && holder.token === owner.token) {
+          await fs.rm(lockPath, { force: true }).catch((error: unknown) => {
+            throw lockError("remove", lockPath, databasePath, error);
+          });
         }
+      } catch (error) {
+        failure = error;
       }
+      try {
+        await fs.close(created.fd);
+      } catch (error) {
+        // The first failure is the one to report.
+        failure ??= lockError("close", lockPath, databasePath, error);
+      }
+      if (failure !== undefined) throw failure;
     },
   };
 }

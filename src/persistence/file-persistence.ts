@@ -2,7 +2,14 @@ import { basename, dirname, join, resolve } from "node:path";
 import { errorMessage, isNegotiationError, StorageError } from "../domain/errors.js";
 import { replaceFileAtomically, syncDirectory, TEMP_MARK } from "./atomic-file.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";
-import { type FileSystem, nodeFileSystem, readIfPresent, writeAll } from "./file-system.js";
+import {
+  type FileStat,
+  type FileSystem,
+  nodeFileSystem,
+  readIfPresent,
+  statIfPresent,
+  writeAll,
+} from "./file-system.js";
 import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";
 import type { Persistence, StoredDatabase } from "./persistence.js";
 import {
@@ -106,6 +113,8 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   let recovering = false;
   /** The database file as this writer read or last wrote it: anything else is another writer's. */
   let fileVersion: FileVersion = { stat: null, changeCounter: null };
+  /** The journal file this writer created or opened; another at its path means it was lost. */
+  let journalIdentity: FileStat | undefined;
 
   const failure = (what: string, cause: unknown, location = file) =>
     new StorageError(`Cannot ${what} ${location}: ${errorMessage(cause)}`, { cause, location });
@@ -116,7 +125,35 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     await fs.close(await fs.open(journalFile, "a"));
     // The journal's own folder entry must be durable before any record in it counts.
     await syncDirectory(fs, dirname(file));
-    return fs.open(journalFile, "r+");
+    const fd = await fs.open(journalFile, "r+");
+    journalIdentity = await fs.stat(journalFile);
+    return fd;
+  };
+
+  /**
+   * The journal was deleted or replaced while open: the records written so far are still
+   * readable through the open descriptor, so they are written again, whole, at its path.
+   */
+  const restoreLostJournal = async (lost: number): Promise<number> => {
+    const records = new Uint8Array(journalBytes);
+    for (let read = 0; read < records.length; ) {
+      const count = await fs.read(lost, records.subarray(read), read);
+      if (count <= 0)
+        throw new Error(`the lost journal ended after ${read} of ${records.length} bytes`);
+      read += count;
+    }
+    await replaceFileAtomically(fs, journalFile, records);
+    const fd = await fs.open(journalFile, "r+");
+    journalIdentity = await fs.stat(journalFile);
+    await fs.close(lost).catch(() => undefined);
+    journalCapacity = journalBytes;
+    journalCutAt = undefined;
+    return fd;
+  };
+
+  const journalIsLost = async (): Promise<boolean> => {
+    const now = await statIfPresent(fs, journalFile);
+    return now === null || now.dev !== journalIdentity?.dev || now.ino !== journalIdentity?.ino;
   };
 
   const persistence: Persistence = {
@@ -125,7 +162,14 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
 
     async open(): Promise<StoredDatabase> {
       try {
-        await fs.mkdir(dirname(file), { recursive: true });
+        const created = await fs.mkdir(dirname(file), { recursive: true });
+        // Each new folder's entry is durable only once its parent folder is synced.
+        if (typeof created === "string") {
+          for (let folder = dirname(file); ; folder = dirname(folder)) {
+            await syncDirectory(fs, dirname(folder));
+            if (folder === resolve(created) || folder === dirname(folder)) break;
+          }
+        }
       } catch (cause) {
         throw failure("create the folder of", cause);
       }
@@ -160,6 +204,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       try {
         // Checked at the last moment, once the new image is durable under its temp name.
         await replaceFileAtomically(fs, file, snapshot, async (temp) => {
+          await lock?.check();
           await checkUnchanged(fs, file, fileVersion);
           written = await versionWritten(fs, temp, snapshot);
         });
@@ -210,8 +255,16 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   return {
     ...persistence,
     async append(entries) {
-      const fd = journal as number;
       const records = encodeJournalEntries(entries);
+      // Neither a journal another writer may own is written, nor anything acknowledged
+      // once this one is not the writer any more.
+      await lock?.check();
+      try {
+        if (await journalIsLost()) journal = await restoreLostJournal(journal as number);
+      } catch (cause) {
+        throw failure("write again the lost journal", cause, journalFile);
+      }
+      const fd = journal as number;
       try {
         if (journalCutAt !== undefined) {
           await fs.ftruncate(fd, journalCutAt);
@@ -240,6 +293,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
           .catch(() => undefined);
         throw failure("append to the journal", cause, journalFile);
       }
+      await lock?.check();
     },
   };
 }
@@ -281,9 +335,13 @@ function readOnlyFilePersistence(fs: FileSystem, file: string, journalFile: stri
 
 /** Temp files of writes that a crash interrupted; the lock says no writer is using them. */
 async function removeLeftoverTempFiles(fs: FileSystem, file: string): Promise<void> {
-  const prefix = `${basename(file)}${TEMP_MARK}`;
+  const prefixes = [file, `${file}${JOURNAL_SUFFIX}`].map(
+    (path) => `${basename(path)}${TEMP_MARK}`,
+  );
   const folder = dirname(file);
   for (const name of await fs.readdir(folder)) {
-    if (name.startsWith(prefix)) await fs.rm(join(folder, name), { force: true });
+    if (prefixes.some((prefix) => name.startsWith(prefix))) {
+      await fs.rm(join(folder, name), { force: true });
+    }
   }
 }

@@ -185,7 +185,7 @@ describe("filePersistence", () => {
   });
 
   it("refuses a lock file that does not name its holder", async () => {
-    await writeFile(`${file}.lock`, "");
+    await writeFile(`${file}.lock`, "{ not a lock");
     await expect(openSqlJsAdapter({ persistence: filePersistence(file) })).rejects.toThrow(
       "does not name its holder",
     );
