@@ -387,7 +387,9 @@ describe("the file target with a fault injected at each file-system call", () =>
         `[faults] file target, ${workload.name}: ${faults} faults injected over ${calls.length} calls, ${lost} lost (${faultWorkload.describeOutcomes(outcomes)}; ${locksLeft} lock files left for the next process)`,
       );
       expect(problems).toEqual([]);
-    }, 120_000);
+      // Every call of the workload is failed in turn, each kind of fault: the writer's
+      // checks of its lock and journal add calls, and a loaded machine needs the room.
+    }, 300_000);
   }
 });
 
