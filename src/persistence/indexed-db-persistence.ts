@@ -6,7 +6,7 @@ import {
   acquireWebLock,
   type LockRequester,
   type ReleaseLock,
-  realmLockRequester,
+  writerLockRequester,
 } from "./web-lock.js";
 
 /** Options of {@link indexedDbPersistence}. */
@@ -34,10 +34,12 @@ const STRICT: IDBTransactionOptions = { durability: "strict" };
  * journal. Every write is one readwrite transaction with `{ durability: "strict" }`,
  * acknowledged on `complete`; a checkpoint writes the new snapshot and empties the journal
  * in one transaction. The Web Lock `negotiation-state:<name>` keeps one writer per origin:
- * a second tab, worker or page is refused (or waits `lockTimeout`); where Web Locks are
- * missing (an IndexedDB shim under Node or Deno), a lock within the realm does the same for
- * its writers. `indexedDB` and `navigator.locks` are looked up when the database opens, not
- * before.
+ * a second tab, worker or page is refused (or waits `lockTimeout`). A browser that gives no
+ * Web Locks (a page or worker that is not a secure context: plain http on a name other than
+ * localhost) is refused with `WebLocksUnavailableError`, since nothing would keep a second
+ * tab out; in Node, Bun or Deno with an IndexedDB implementation such as fake-indexeddb, a
+ * lock within the realm keeps its second writer out. `indexedDB` and `navigator.locks` are
+ * looked up when the database opens, not before.
  *
  * @param name - The IndexedDB database name.
  * @param options - Lock waiting and the checkpoint threshold.
@@ -154,19 +156,13 @@ export function indexedDbPersistence(
 }
 
 function browserStorage(location: string): { indexedDB: IDBFactory; locks: LockRequester } {
-  const { indexedDB, navigator } = globalThis as {
-    indexedDB?: IDBFactory;
-    navigator?: { locks?: LockManager };
-  };
+  const { indexedDB } = globalThis as { indexedDB?: IDBFactory };
   if (indexedDB === undefined) {
     throw new StorageError(`Cannot open ${location}: IndexedDB is not available here`, {
       location,
     });
   }
-  // Every browser has had Web Locks since 2022; without them (an IndexedDB shim under
-  // Node or Deno) one realm is all there is to guard.
-  const locks = navigator?.locks ?? realmLockRequester();
-  return { indexedDB, locks };
+  return { indexedDB, locks: writerLockRequester(location) };
 }
 
 function openDatabase(indexedDB: IDBFactory, name: string): Promise<IDBDatabase> {

@@ -1,4 +1,9 @@
-import { DatabaseLockedError, errorMessage, StorageError } from "../domain/errors.js";
+import {
+  DatabaseLockedError,
+  errorMessage,
+  StorageError,
+  WebLocksUnavailableError,
+} from "../domain/errors.js";
 
 /** Releases a held Web Lock, resolving once another holder can take it; idempotent. */
 export type ReleaseLock = () => Promise<void>;
@@ -78,12 +83,71 @@ function describeCause(cause: unknown): string {
   return cause instanceof DOMException ? `${cause.name}: ${cause.message}` : errorMessage(cause);
 }
 
+/** What a global scope may hold that tells a browser from Node, Bun or Deno. */
+interface ScopeSignals {
+  readonly navigator?: { readonly locks?: LockManager };
+  readonly isSecureContext?: boolean;
+  readonly document?: unknown;
+  readonly location?: { readonly origin?: string };
+  readonly process?: { readonly versions?: { readonly node?: unknown } };
+  readonly Deno?: unknown;
+  readonly Bun?: unknown;
+}
+
+/**
+ * The locks that keep a second writer of `location` out where this code runs: the Web
+ * Locks of the origin (`navigator.locks`) wherever there are some; a lock within this realm
+ * ({@link realmLockRequester}) in Node, Bun or Deno without them, where an IndexedDB
+ * implementation such as fake-indexeddb lives in one realm. Any other runtime without Web
+ * Locks is taken to be a browser, whose other tabs that lock would not see, and is refused:
+ * most often a page or worker that is not a secure context (plain http on a name other
+ * than localhost), where browsers give no Web Locks.
+ *
+ * Node, Bun and Deno are known by `process.versions.node` (Node and Bun, not the
+ * `process` shims of browser bundles, which have no `versions.node`), a `Deno` or a `Bun`
+ * global; no browser defines these, while a DOM emulation under Node (jsdom, happy-dom)
+ * may define `window` or `isSecureContext` and is still one realm.
+ *
+ * @param location - The database the lock guards, for messages.
+ * @param scope - The global scope to look at; `globalThis` by default.
+ * @returns The lock requester to take the writer's lock from.
+ * @throws {@link WebLocksUnavailableError} in a browser without Web Locks, saying why and
+ *   what to do.
+ */
+export function writerLockRequester(
+  location: string,
+  scope: ScopeSignals = globalThis as ScopeSignals,
+): LockRequester {
+  const locks = scope.navigator?.locks;
+  if (locks !== undefined) return locks;
+  const serverRuntime =
+    typeof scope.process?.versions?.node === "string" ||
+    scope.Deno !== undefined ||
+    scope.Bun !== undefined;
+  if (serverRuntime) return realmLockRequester();
+  throw new WebLocksUnavailableError(location, scope.isSecureContext, noWebLocksDetail(scope));
+}
+
+const WITHOUT_WEB_LOCKS =
+  "and without them nothing keeps another tab of this origin from writing the database beside this one, losing saves either was told were durable";
+
+function noWebLocksDetail(scope: ScopeSignals): string {
+  const context = scope.document === undefined ? "worker" : "page";
+  const origin = scope.location?.origin;
+  const at = origin === undefined ? "" : ` (${origin})`;
+  if (scope.isSecureContext === false) {
+    return `this ${context}${at} is not a secure context, so the browser gives it no Web Locks (navigator.locks), ${WITHOUT_WEB_LOCKS}; serve it over https, or from localhost, 127.0.0.1 or [::1]`;
+  }
+  return `this browser gives this ${context}${at} no Web Locks (navigator.locks), ${WITHOUT_WEB_LOCKS}; use a browser that has them (Chrome 69, Firefox 96, Safari 15.4 or later)`;
+}
+
 let realmLocks: LockRequester | undefined;
 
 /**
- * Exclusive locks held within this realm only, for where Web Locks are missing (Node or
- * Deno with an IndexedDB implementation such as fake-indexeddb): they keep a second writer
- * of this realm out, as Web Locks would, but cannot see other realms.
+ * Exclusive locks held within this realm only, for where Web Locks are missing outside a
+ * browser (Node, Bun or Deno with an IndexedDB implementation such as fake-indexeddb): they
+ * keep a second writer of this realm out, as Web Locks would, but cannot see other realms,
+ * so a browser never gets them ({@link writerLockRequester}).
  *
  * @returns The realm's one lock requester.
  */

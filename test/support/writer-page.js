@@ -1,0 +1,88 @@
+// The page of the insecure-context test (test/reliability/insecure-context.test.ts),
+// bundled by esbuild with the built package. Loaded by a page, it exposes `window.writer`
+// (its calls run in the page) and `window.inWorker(name, argument)` (the same calls, run in
+// a dedicated worker started from this same script); loaded as a worker, it answers them.
+// Each call answers plain data.
+import {
+  CampaignCPMTracker,
+  NegotiationStateMachine,
+  openNegotiationStore,
+} from "negotiation-state";
+import { indexedDbPersistence } from "negotiation-state/indexeddb";
+
+const NAME = "writers";
+let store;
+
+const calls = {
+  /** What the context is: a secure one or not, with Web Locks or not. */
+  scope: () => ({
+    origin: self.location.origin,
+    isSecureContext: self.isSecureContext,
+    locks: typeof self.navigator.locks,
+  }),
+  async open() {
+    try {
+      store = await openNegotiationStore({ persistence: indexedDbPersistence(NAME) });
+      return { opened: true };
+    } catch (error) {
+      return {
+        opened: false,
+        name: error.name,
+        code: error.code,
+        secureContext: error.secureContext,
+        message: error.message,
+      };
+    }
+  },
+  async save(threadId) {
+    const stateMachine = new NegotiationStateMachine();
+    stateMachine.trigger("send_offer");
+    await store.save({
+      threadId,
+      stateMachine,
+      context: { from: self.location.origin },
+      campaign: {
+        campaign_id: "camp-001",
+        client_name: "Acme Corp",
+        target_deliverables: "2 Instagram Reels",
+        budget: "10000",
+        cpm_range: { min_cpm: "20", max_cpm: "30" },
+        created_at: "2026-01-15T12:00:00Z",
+      },
+      cpmTracker: new CampaignCPMTracker("camp-001", "20", "30", 5),
+      roundCount: 0,
+    });
+    return "saved";
+  },
+  /** The IndexedDB databases of this origin, by name: what opening left behind. */
+  async databases() {
+    return (await indexedDB.databases()).map((database) => database.name).sort();
+  },
+};
+
+if (typeof document === "undefined") {
+  self.onmessage = async ({ data: [id, name, argument] }) => {
+    try {
+      self.postMessage([id, await calls[name](argument)]);
+    } catch (error) {
+      self.postMessage([id, { failed: String(error) }]);
+    }
+  };
+} else {
+  let worker;
+  let nextId = 0;
+  const pending = new Map();
+  window.writer = calls;
+  window.inWorker = (name, argument) => {
+    if (worker === undefined) {
+      worker = new Worker(import.meta.url, { type: "module" });
+      worker.onmessage = ({ data: [id, answer] }) => pending.get(id)?.(answer);
+    }
+    nextId += 1;
+    const id = nextId;
+    return new Promise((resolve) => {
+      pending.set(id, resolve);
+      worker.postMessage([id, name, argument]);
+    });
+  };
+}
