@@ -14,6 +14,8 @@ const MAIN_NAMES = [
   "RestoreError",
   "PendingSqliteJournalError",
   "ForeignWriteError",
+  "RowTooLargeError",
+  "WebLocksUnavailableError",
   "CampaignSchema",
   "parseCampaign",
   "serializeCampaign",
