@@ -21,9 +21,9 @@ import {
   crashState,
   materialize,
   randomChoice,
-  seededRandom,
 } from "../support/crash-states.js";
 import { negotiation, steppingClock } from "../support/negotiations.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 /*
  * The workloads of the crash-state model (test/reliability/crash-states.test.ts), recorded

@@ -20,10 +20,10 @@ import {
   type KillStep,
   negotiationInput,
   ROUND_STEPS,
-  randomFrom,
   roundSteps,
 } from "../support/indexed-db-kill-workload.js";
 import { serveWithReports } from "../support/report-server.js";
+import { seededRandom } from "../support/seeded-random.js";
 
 /*
  * DESIGN §6 in a browser: a save acknowledged by IndexedDB (strict durability) survives
@@ -373,7 +373,7 @@ async function runKillRounds(): Promise<Figures> {
   const reports = new Reports();
   const server = await serveWithReports(site, (report) => reports.take(report as Report));
   const reference = new ReferenceRows();
-  const random = randomFrom(SEED * 7919 + 1);
+  const random = seededRandom(SEED * 7919 + 1);
   const integer = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const figures: Figures = {
     rounds: 0,

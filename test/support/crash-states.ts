@@ -143,18 +143,6 @@ function landed(content: Uint8Array, change: ContentChange, landing: Landing): U
   return result;
 }
 
-/** A seeded PRNG (mulberry32): the same seed gives the same states. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A random crash state at a point: every way a change can land has a fair chance. */
 export function randomChoice(at: CrashPoint, random: () => number): CrashChoice {
   const landings = new Map<number, Landing[]>();

@@ -1,7 +1,8 @@
 /*
  * The work of the IndexedDB kill test (test/reliability/indexed-db-kill.test.ts), shared by
  * the page that does it in Chromium (test/support/indexed-db-kill-page.js, bundled by
- * esbuild) and the test that checks what survived, so nothing here imports anything.
+ * esbuild) and the test that checks what survived, so it imports nothing but the seeded
+ * PRNG, which imports nothing either.
  *
  * A round's work is a list of steps, fixed by the seed and the round alone: the page runs
  * them in order, calling the units of a step together (a burst, sharing syncs) and waiting
@@ -12,6 +13,8 @@
  * ROUND_SPAN + n), and a saved row is a pure function of its thread and version
  * (`negotiationSpec`), so the test can tell exactly what a row must hold.
  */
+
+import { seededRandom } from "./seeded-random.js";
 
 /** The IndexedDB database the page saves into. */
 export const KILL_DATABASE = "kill-test";
@@ -75,18 +78,6 @@ export function poolThread(index: number): string {
   return `thread-${String(index).padStart(2, "0")}`;
 }
 
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-export function randomFrom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function hash(text: string): number {
   let h = 0x811c9dc5;
   for (const char of text) {
@@ -106,7 +97,7 @@ const decimal = (random: () => number, min: number, max: number) =>
 
 /** Everything one save of `threadId` at `version` writes. */
 export function negotiationSpec(threadId: string, version: number): NegotiationSpec {
-  const random = randomFrom(hash(`${threadId}#${version}`));
+  const random = seededRandom(hash(`${threadId}#${version}`));
   const hot = threadId === HOT_THREAD;
   const campaignIndex = integer(random, 1, 3);
   const minCpm = `${integer(random, 10, 20)}`;
@@ -187,7 +178,7 @@ export function walkMachine<M extends WalkedMachine>(
  * @param count - How many steps.
  */
 export function roundSteps(seed: number, round: number, count: number): KillStep[] {
-  const random = randomFrom(hash(`${seed}/${round}`));
+  const random = seededRandom(hash(`${seed}/${round}`));
   let n = 0;
   const next = () => {
     n += 1;

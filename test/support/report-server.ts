@@ -1,13 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { extname, join, normalize } from "node:path";
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html",
-  ".js": "text/javascript",
-  ".wasm": "application/wasm",
-};
+import { serveFile } from "./static-server.js";
 
 /** A served folder that takes reports; see {@link serveWithReports}. */
 export interface ReportServer {
@@ -42,16 +35,7 @@ export async function serveWithReports(
       response.writeHead(204).end();
       return;
     }
-    const file = join(folder, normalize(path.endsWith("/") ? `${path}index.html` : path));
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, {
-        "Content-Type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
-      });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
+    await serveFile(folder, request, response);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 
@@ -22,23 +22,33 @@ export interface StaticServer {
  * static host would serve a built page.
  */
 export async function serveFolder(folder: string): Promise<StaticServer> {
-  const server = createServer(async (request, response) => {
-    const path = new URL(request.url ?? "/", "http://localhost").pathname;
-    const file = join(folder, normalize(path.endsWith("/") ? `${path}index.html` : path));
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, {
-        "Content-Type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
-      });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
+  const server = createServer((request, response) => serveFile(folder, request, response));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://localhost:${port}/`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * Answers a GET with the file of `folder` at the request's path (`index.html` for a
+ * folder), or 404.
+ */
+export async function serveFile(
+  folder: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const path = new URL(request.url ?? "/", "http://localhost").pathname;
+  const file = join(folder, normalize(path.endsWith("/") ? `${path}index.html` : path));
+  try {
+    const body = await readFile(file);
+    response.writeHead(200, {
+      "Content-Type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+    });
+    response.end(body);
+  } catch {
+    response.writeHead(404).end();
+  }
 }
