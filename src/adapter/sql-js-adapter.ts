@@ -312,20 +312,25 @@ export class SqlJsAdapter implements StorageAdapter {
     const unchanged = sequence === this.#checkpointedSequence;
     if (this.#persistence.readOnly) return;
     if (unchanged && !evenIfUnchanged && !this.#persistence.wantsCheckpoint?.()) return;
-    this.#db.exec(`CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (sequence INTEGER NOT NULL)`);
-    this.#db.exec(`DELETE FROM ${CHECKPOINT_TABLE}`);
-    this.#db.run(`INSERT INTO ${CHECKPOINT_TABLE} (sequence) VALUES (?)`, [sequence]);
-    const image = this.#db.export();
-    // The engine runs without a WAL; a file that another program keeps in WAL mode stays so.
-    if (this.#fileFormat) image.set(this.#fileFormat, 18);
     try {
-      await this.#persistence.checkpoint(image);
+      await this.#writeSnapshot(sequence);
     } catch (error) {
       // close() closes everything itself.
       if (error instanceof ForeignWriteError && !this.#closing) this.#fail(error);
       throw error;
     }
     this.#checkpointedSequence = sequence;
+  }
+
+  /** Hands the target a snapshot holding every entry up to `sequence`. */
+  async #writeSnapshot(sequence: number): Promise<void> {
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (sequence INTEGER NOT NULL)`);
+    this.#db.exec(`DELETE FROM ${CHECKPOINT_TABLE}`);
+    this.#db.run(`INSERT INTO ${CHECKPOINT_TABLE} (sequence) VALUES (?)`, [sequence]);
+    const image = this.#db.export();
+    // The engine runs without a WAL; a file that another program keeps in WAL mode stays so.
+    if (this.#fileFormat) image.set(this.#fileFormat, 18);
+    await this.#persistence.checkpoint(image);
   }
 
   /**
@@ -342,6 +347,11 @@ export class SqlJsAdapter implements StorageAdapter {
             { cause, location: this.location },
           );
     this.#queue = this.#queue.then(async () => {
+      // The acknowledged entries live only in a journal that can no longer be written
+      // where it belongs: a snapshot of memory (every committed change) keeps them.
+      if (this.#persistence.journalLost?.()) {
+        await this.#writeSnapshot(this.#nextSequence - 1).catch(() => undefined);
+      }
       this.#closeDatabase();
       await this.#persistence.close().catch(() => undefined);
     });

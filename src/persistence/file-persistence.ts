@@ -115,6 +115,8 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   let fileVersion: FileVersion = { stat: null, changeCounter: null };
   /** The journal file this writer created or opened; another at its path means it was lost. */
   let journalIdentity: FileStat | undefined;
+  /** The journal was lost and could not be written again at its path. */
+  let journalLost = false;
 
   const failure = (what: string, cause: unknown, location = file) =>
     new StorageError(`Cannot ${what} ${location}: ${errorMessage(cause)}`, { cause, location });
@@ -159,6 +161,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   const persistence: Persistence = {
     location: file,
     wantsCheckpoint: () => recovering || journalBytes >= checkpointBytes,
+    journalLost: () => journalLost,
 
     async open(): Promise<StoredDatabase> {
       try {
@@ -259,10 +262,19 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       // Neither a journal another writer may own is written, nor anything acknowledged
       // once this one is not the writer any more.
       await lock?.check();
+      let lost: boolean;
       try {
-        if (await journalIsLost()) journal = await restoreLostJournal(journal as number);
+        lost = await journalIsLost();
       } catch (cause) {
-        throw failure("write again the lost journal", cause, journalFile);
+        throw failure("examine the journal", cause, journalFile);
+      }
+      if (lost) {
+        try {
+          journal = await restoreLostJournal(journal as number);
+        } catch (cause) {
+          journalLost = true;
+          throw failure("write again the lost journal", cause, journalFile);
+        }
       }
       const fd = journal as number;
       try {

@@ -47,6 +47,13 @@ export interface Persistence {
   wantsCheckpoint?(): boolean;
 
   /**
+   * Whether the journal was lost (deleted, replaced) and could not be written again where
+   * it belongs, so that entries it acknowledged are kept by nothing but the process: the
+   * adapter then writes a last snapshot before it closes. Absent when that cannot happen.
+   */
+  journalLost?(): boolean;
+
+  /**
    * Replaces the snapshot with one holding every entry appended so far, then empties the
    * journal. Crash-safe at every step: the old snapshot and journal stay usable until the
    * new snapshot is durable, and entries the new snapshot already holds are skipped by

@@ -148,12 +148,21 @@ describe("the journal", () => {
     expect(await threadsAfterCrash()).toEqual(["A", "B"]);
   });
 
-  it("with a directory put in its place, the next save is refused, not acknowledged", async () => {
+  it("with a directory put in its place, the next save is refused, and the database file keeps every acknowledged save", async () => {
     const store = await open();
     await store.save(negotiation("A"));
+    await store.save(negotiation("B"));
     await rm(`${file}${JOURNAL_SUFFIX}`);
     await mkdir(`${file}${JOURNAL_SUFFIX}`);
-    await expect(store.save(negotiation("B"))).rejects.toBeInstanceOf(StorageError);
+    await expect(store.save(negotiation("C"))).rejects.toBeInstanceOf(StorageError);
+    // What a kill -9 now leaves: the database file (the journal's place holds a folder).
+    await expect(store.close()).resolves.toBeUndefined();
+    const copy = join(folder, "after-crash");
+    await mkdir(copy);
+    await cp(file, join(copy, "negotiations.db"));
+    const reopened = await open(join(copy, "negotiations.db"));
+    const threads = (await reopened.loadActive()).map((row) => row.thread_id).sort();
+    expect(threads.slice(0, 2)).toEqual(["A", "B"]);
   });
 });
 

@@ -338,13 +338,15 @@ describe("group commit", () => {
     const adapter = await openSqlJsAdapter({ persistence: filePersistence(file, { fileSystem }) });
     await adapter.run("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)");
     await adapter.run("INSERT INTO t VALUES ('kept', 0)");
-    fileSystem.failAt = fileSystem.calls.length + 2; // the datasync after the write
+    // The lock's and the journal's checks, the write, then the datasync after it.
+    fileSystem.failAt = fileSystem.calls.length + 4;
     const saves = await Promise.allSettled(
       Array.from({ length: 5 }, (_, i) =>
         adapter.run("INSERT INTO t VALUES (?, ?)", [`lost${i}`, i + 1]),
       ),
     );
     expect(saves.every((save) => save.status === "rejected")).toBe(true);
+    expect(fileSystem.injected.map((fault) => fault.call.split(" ")[0])).toEqual(["fdatasync"]);
     const reason = (saves[0] as PromiseRejectedResult).reason;
     expect(reason).toBeInstanceOf(StorageError);
     expect(reason.message).toMatch(/could not be made durable.*injected fault/);
