@@ -1,5 +1,9 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 
 // The public names of DESIGN §3: other programs depend on them.
@@ -59,6 +63,45 @@ describe("the built package", () => {
   it("exports indexedDbPersistence from negotiation-state/indexeddb, in ESM and CJS", async () => {
     expect(typeof (await import(INDEXEDDB)).indexedDbPersistence).toBe("function");
     expect(typeof requireBuilt(INDEXEDDB).indexedDbPersistence).toBe("function");
+  });
+
+  it("keeps every error class's name in a minified bundle", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "negotiation-state-minified-"));
+    try {
+      const bundle = join(folder, "bundle.mjs");
+      await build({
+        // Resolved from here, as the package resolves its own name.
+        stdin: { contents: `export * from ${JSON.stringify(MAIN)};`, resolveDir: process.cwd() },
+        bundle: true,
+        minify: true,
+        format: "esm",
+        platform: "node",
+        outfile: bundle,
+        logLevel: "silent",
+      });
+      const minified = await import(pathToFileURL(bundle).href);
+      const made: Record<string, unknown[]> = {
+        NegotiationError: ["STORAGE_FAILED", "m"],
+        InvalidTransitionError: ["agreed", "pause"],
+        ValidationError: ["p", "m"],
+        CampaignValidationError: [[{ path: "p", message: "m" }]],
+        RestoreError: ["negotiation_state", [], []],
+        ContextSerializationError: ["context.x", "m"],
+        RowTooLargeError: ["p", "saving it", 2, 1, "memory"],
+        StorageError: ["m"],
+        DatabaseLockedError: ["db", "m"],
+        CorruptDatabaseError: ["db", "m"],
+        PendingSqliteJournalError: ["db", "db-wal", "m"],
+        ForeignWriteError: ["db", "m"],
+        WebLocksUnavailableError: ["db", false, "m"],
+      };
+      for (const [name, args] of Object.entries(made)) {
+        const ErrorClass = minified[name] as new (...args: unknown[]) => Error;
+        expect(new ErrorClass(...args).name, name).toBe(name);
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it("ships the WASM of the exact sql.js it loads", () => {

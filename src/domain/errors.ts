@@ -26,6 +26,9 @@ export type NegotiationErrorCode =
 
 /** Base class of every error thrown on purpose by this package. */
 export class NegotiationError extends Error {
+  /** The class's name, written out so that minifiers cannot change it. */
+  override readonly name: string = "NegotiationError";
+
   /** A stable, machine-readable code for the kind of failure. */
   readonly code: NegotiationErrorCode;
 
@@ -36,13 +39,14 @@ export class NegotiationError extends Error {
    */
   constructor(code: NegotiationErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
     this.code = code;
   }
 }
 
 /** Thrown when an event is not valid in the machine's current state. */
 export class InvalidTransitionError extends NegotiationError {
+  override readonly name: string = "InvalidTransitionError";
+
   /** The state the machine was in. */
   readonly currentState: string;
   /** The event that was refused. */
@@ -65,6 +69,8 @@ export class InvalidTransitionError extends NegotiationError {
 
 /** Thrown for bad input: a money value, a tracker dict, a thread id, a stored row. */
 export class ValidationError extends NegotiationError {
+  override readonly name: string = "ValidationError";
+
   /** Where the bad value was, as a dotted path (`cpmTracker.agreements[0].cpm`). */
   readonly path: string;
 
@@ -93,6 +99,8 @@ export interface CampaignIssue {
 
 /** Thrown when a campaign does not satisfy the campaign schema; lists every refused field. */
 export class CampaignValidationError extends ValidationError {
+  override readonly name: string = "CampaignValidationError";
+
   /** Every refused field; `path` is the first one's. */
   readonly issues: readonly CampaignIssue[];
 
@@ -148,6 +156,8 @@ const LISTED_FAILURES = 10;
  * }
  */
 export class RestoreError<T = unknown> extends ValidationError {
+  override readonly name: string = "RestoreError";
+
   /** Every row that was rebuilt, in the order they would have been returned. */
   readonly restored: T[];
   /** Every column of every row that could not be rebuilt; never empty. */
@@ -181,6 +191,8 @@ export class RestoreError<T = unknown> extends ValidationError {
 
 /** Thrown when a context holds something JSON would silently change or drop. */
 export class ContextSerializationError extends NegotiationError {
+  override readonly name: string = "ContextSerializationError";
+
   /** Where the value was, as a key path from the context (`context.offers[2].amount`). */
   readonly keyPath: string;
 
@@ -200,6 +212,8 @@ export class ContextSerializationError extends NegotiationError {
  * values as JSON): nothing was written, and the store or adapter stays open.
  */
 export class RowTooLargeError extends ValidationError {
+  override readonly name: string = "RowTooLargeError";
+
   /** How many bytes the change's journal record would hold. */
   readonly bytes: number;
   /** How many one record may hold. */
@@ -233,6 +247,8 @@ function groupDigits(count: number): string {
 
 /** Thrown when the storage could not do what was asked; nothing acknowledged is lost. */
 export class StorageError extends NegotiationError {
+  override readonly name: string = "StorageError";
+
   /** The database file, IndexedDB name or other location involved, when there is one. */
   readonly location: string | undefined;
 
@@ -251,6 +267,8 @@ export class StorageError extends NegotiationError {
 
 /** Thrown when another writer holds the database. */
 export class DatabaseLockedError extends StorageError {
+  override readonly name: string = "DatabaseLockedError";
+
   /**
    * @param location - The locked database.
    * @param detail - Who holds it, or why it could not be told.
@@ -266,6 +284,8 @@ export class DatabaseLockedError extends StorageError {
 
 /** Thrown when a stored database cannot be read as one; its bytes are left untouched. */
 export class CorruptDatabaseError extends StorageError {
+  override readonly name: string = "CorruptDatabaseError";
+
   /**
    * @param location - The unreadable database.
    * @param detail - What was wrong with it.
@@ -286,6 +306,8 @@ export class CorruptDatabaseError extends StorageError {
  * that program's commits, or ours; nothing was changed.
  */
 export class PendingSqliteJournalError extends StorageError {
+  override readonly name: string = "PendingSqliteJournalError";
+
   /** The SQLite journal found: `<db>-wal` or `<db>-journal`. */
   readonly journalFile: string;
 
@@ -312,6 +334,8 @@ export class PendingSqliteJournalError extends StorageError {
  * file as the other program left it.
  */
 export class ForeignWriteError extends StorageError {
+  override readonly name: string = "ForeignWriteError";
+
   /** What showed the change: the file's identity, size or change counter, or a SQLite journal beside it. */
   readonly evidence: string;
 
@@ -336,6 +360,8 @@ export class ForeignWriteError extends StorageError {
  * localhost); serve it over https, or from localhost.
  */
 export class WebLocksUnavailableError extends StorageError {
+  override readonly name: string = "WebLocksUnavailableError";
+
   /**
    * `false` when the page or worker is not a secure context (the usual reason), `true` when
    * it is one and the browser has no Web Locks at all, `undefined` when the browser does
