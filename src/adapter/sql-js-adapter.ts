@@ -455,7 +455,7 @@ function payloadWith(
     const length = typeof value === "string" || value instanceof Uint8Array ? value.length : 0;
     if (length > largestLength) [largest, largestLength] = [index, length];
   });
-  const statement = `"${sql.replace(/\s+/g, " ").trim().slice(0, 80)}"`;
+  const statement = `"${statementForMessages(sql)}"`;
   throw new RowTooLargeError(
     largest < 0 ? statement : `parameter ${largest + 1} of ${statement}`,
     journal.length > 0
@@ -532,9 +532,14 @@ function replay(
 }
 
 function sqlError(cause: unknown, sql: string, location: string): StorageError {
-  const statement = sql.replace(/\s+/g, " ").trim().slice(0, 80);
+  const statement = statementForMessages(sql);
   return new StorageError(`SQL failed on ${location} in "${statement}": ${errorMessage(cause)}`, {
     cause,
     location,
   });
+}
+
+/** A statement as error messages quote it: on one line, its first 80 characters. */
+function statementForMessages(sql: string): string {
+  return sql.replace(/\s+/g, " ").trim().slice(0, 80);
 }
