@@ -5,7 +5,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Run in Chromium by vitest.browser.config.ts.
     exclude: ["test/**/*.browser.test.ts", "**/node_modules/**"],
-    globalSetup: ["test/support/build-once.ts"],
+    // Chromium before any file runs: the browser-driving tests must not install it twice.
+    globalSetup: ["test/support/build-once.ts", "test/support/ensure-chromium.ts"],
     // Many tests run child processes (the CLI, killed writers) or a browser; a loaded CI
     // machine must not fail them for taking a few seconds.
     testTimeout: 30_000,
