@@ -5,16 +5,39 @@
  *
  * @packageDocumentation
  */
-export * from "./adapter/sql-js-adapter.js";
+
+// Explicit lists: a name is public only when it is written here, so nothing the package
+// uses internally leaks by accident (test/public-surface.test.ts pins the lists).
+
+export {
+  MAX_JOURNAL_PAYLOAD_BYTES,
+  openSqlJsAdapter,
+  SqlJsAdapter,
+  type SqlJsAdapterOptions,
+} from "./adapter/sql-js-adapter.js";
+export type { SqlJsConfig } from "./adapter/sql-js-engine.js";
 export type {
-  SqlJsConfig,
-  SqlJsDatabase,
-  SqlJsStatement,
-  SqlJsStatic,
-} from "./adapter/sql-js-engine.js";
-export * from "./adapter/storage-adapter.js";
-export * from "./domain/campaign.js";
-export * from "./domain/campaign-cpm-tracker.js";
+  SqlExecutor,
+  SqlRow,
+  SqlValue,
+  StorageAdapter,
+} from "./adapter/storage-adapter.js";
+export {
+  type Campaign,
+  CampaignSchema,
+  deserializeCampaign,
+  parseCampaign,
+  serializeCampaign,
+  type UsageRightDuration,
+  type UsageRightTerms,
+} from "./domain/campaign.js";
+export {
+  CampaignCPMTracker,
+  type CpmAgreement,
+  type CpmAgreementDict,
+  type CpmTrackerDict,
+  type Flexibility,
+} from "./domain/campaign-cpm-tracker.js";
 export {
   type CampaignIssue,
   CampaignValidationError,
@@ -34,11 +57,20 @@ export {
   ValidationError,
   WebLocksUnavailableError,
 } from "./domain/errors.js";
-export { formatMoney, isBigLike, type MoneyInput, toMoney } from "./domain/money.js";
-export * from "./domain/negotiation-state-machine.js";
-export * from "./domain/transitions.js";
-export * from "./domain/vocabulary.js";
-export * from "./persistence/memory-persistence.js";
+export { formatMoney, type MoneyInput, toMoney } from "./domain/money.js";
+export {
+  type NegotiationSnapshot,
+  NegotiationStateMachine,
+  type TransitionRecord,
+} from "./domain/negotiation-state-machine.js";
+export { TERMINAL_STATES, TRANSITIONS, type TransitionTable } from "./domain/transitions.js";
+export {
+  isNegotiationEvent,
+  isNegotiationState,
+  NegotiationEvent,
+  NegotiationState,
+} from "./domain/vocabulary.js";
+export { memoryPersistence } from "./persistence/memory-persistence.js";
 export type {
   JournalEntry,
   JournalStatement,
@@ -46,12 +78,25 @@ export type {
   StoredDatabase,
   StoredValue,
 } from "./persistence/persistence.js";
-export * from "./store/context-serializer.js";
-export * from "./store/cpm-tracker-serializer.js";
-export * from "./store/negotiation-state-store.js";
+export {
+  deserializeContext,
+  MAX_CONTEXT_DEPTH,
+  serializeContext,
+} from "./store/context-serializer.js";
+export { deserializeCpmTracker, serializeCpmTracker } from "./store/cpm-tracker-serializer.js";
+export {
+  type NegotiationInput,
+  type NegotiationStateOperations,
+  NegotiationStateStore,
+  type NegotiationStateStoreOptions,
+  type RestoredNegotiation,
+} from "./store/negotiation-state-store.js";
 export {
   initNegotiationStateTable,
   NEGOTIATION_STATE_DDL,
   type NegotiationStateRow,
 } from "./store/negotiation-state-table.js";
-export * from "./store/open-negotiation-store.js";
+export {
+  type OpenNegotiationStoreOptions,
+  openNegotiationStore,
+} from "./store/open-negotiation-store.js";

@@ -19,11 +19,14 @@ import {
 import { checkSqliteImage } from "./sqlite-image.js";
 import type { SqlExecutor, SqlRow, SqlValue, StorageAdapter } from "./storage-adapter.js";
 
-/** What `openSqlJsAdapter` needs. */
+/** What {@link openSqlJsAdapter} needs. */
 export interface SqlJsAdapterOptions {
   /** Where the database lives: `memoryPersistence()`, `filePersistence(path)`, ... */
   readonly persistence: Persistence;
-  /** Overrides for finding sql.js's WASM; not needed in Node. */
+  /**
+   * Overrides for finding sql.js's WASM; not needed where the package finds it by itself
+   * (Node, Deno, Bun, and bundlers that emit `new URL("./sql-wasm.wasm", import.meta.url)`).
+   */
   readonly sqlJs?: SqlJsConfig;
 }
 
@@ -41,10 +44,14 @@ export { MAX_JOURNAL_PAYLOAD_BYTES };
  *
  * @param options - The persistence target and optional WASM overrides.
  * @returns The open adapter, holding the target's writer lock until `close()`.
- * @throws `DatabaseLockedError` when another writer holds the target;
- *   `CorruptDatabaseError` when the stored bytes are not a readable SQLite database or
- *   the journal cannot be replayed (nothing is changed); `StorageError` when the target
- *   cannot be read or sql.js cannot be loaded.
+ * @throws `DatabaseLockedError` (code `DATABASE_LOCKED`) when another writer holds the
+ *   target; `CorruptDatabaseError` (code `DATABASE_CORRUPT`) when the stored bytes are not a
+ *   readable SQLite database or the journal cannot be replayed (nothing is changed);
+ *   `PendingSqliteJournalError` (code `SQLITE_JOURNAL_PENDING`) when a file target finds
+ *   another SQLite program's unfinished WAL or journal beside the database;
+ *   `WebLocksUnavailableError` (code `WEB_LOCKS_UNAVAILABLE`) when an IndexedDB target has
+ *   no Web Locks; `StorageError` (code `STORAGE_FAILED`) when the target cannot be read or
+ *   sql.js cannot be loaded. Nothing is held after a throw.
  * @example
  * const adapter = await openSqlJsAdapter({ persistence: memoryPersistence() });
  * await adapter.run("CREATE TABLE t (x)");
@@ -69,6 +76,15 @@ interface PendingEntry {
  * time, do not call `random()`), since the journal replays them. A change whose journal
  * record would hold more than {@link MAX_JOURNAL_PAYLOAD_BYTES} is refused with a
  * `RowTooLargeError` before it touches the database; the adapter stays open.
+ *
+ * Calls run one at a time, in call order. Close it with `await adapter.close()` or an
+ * `await using` declaration.
+ *
+ * @example
+ * await using adapter = await openSqlJsAdapter({ persistence: memoryPersistence() });
+ * await adapter.run("CREATE TABLE t (x)");
+ * await adapter.run("INSERT INTO t (x) VALUES (?)", [1]);
+ * const rows = await adapter.all<{ x: number }>("SELECT x FROM t");
  */
 export class SqlJsAdapter implements StorageAdapter {
   readonly #db: SqlJsDatabase;
@@ -99,8 +115,15 @@ export class SqlJsAdapter implements StorageAdapter {
     this.#checkpointedSequence = checkpointed;
   }
 
-  /** See {@link openSqlJsAdapter}. */
-  static async open({ persistence, sqlJs }: SqlJsAdapterOptions): Promise<SqlJsAdapter> {
+  /**
+   * Opens an adapter; the same as {@link openSqlJsAdapter}, which documents it.
+   *
+   * @param options - The persistence target and optional WASM overrides.
+   * @returns The open adapter.
+   * @throws As {@link openSqlJsAdapter} does.
+   */
+  static async open(options: SqlJsAdapterOptions): Promise<SqlJsAdapter> {
+    const { persistence, sqlJs } = options;
     const engine = await loadSqlJs(sqlJs);
     const { snapshot, journal } = await persistence.open();
     let db: SqlJsDatabase | undefined;
@@ -135,10 +158,41 @@ export class SqlJsAdapter implements StorageAdapter {
     return this.#persistence.location;
   }
 
-  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+  /**
+   * Runs one statement with positional (`?`) parameters, as its own durable unit.
+   *
+   * @param sql - One SQL statement. Keep it deterministic (bind the time, no `random()`):
+   *   the journal replays it on the next open.
+   * @param params - The values of its `?` placeholders, in order; none by default.
+   * @returns How many rows it changed, once the change is durable.
+   * @throws `RowTooLargeError` (code `ROW_TOO_LARGE`) when the change's journal record would
+   *   hold more than {@link MAX_JOURNAL_PAYLOAD_BYTES}: nothing is changed and the adapter
+   *   stays open. `StorageError` (code `STORAGE_FAILED`) naming the statement when SQLite
+   *   refuses it, or when the change cannot be made durable (the adapter then closes
+   *   itself); `STORAGE_CLOSED` when it is closed; `ForeignWriteError` (code
+   *   `FOREIGN_WRITE`) once another program changed a file target's database.
+   */
+  run(
+    sql: string,
+    params?: readonly SqlValue[],
+  ): Promise<{
+    /** How many rows the statement inserted, updated or deleted. */
+    changes: number;
+  }> {
     return this.#write((statements) => this.#runNow(sql, params, statements));
   }
 
+  /**
+   * Runs one query with positional (`?`) parameters.
+   *
+   * @typeParam Row - The shape of a row, as the caller knows it from its query.
+   * @param sql - One SQL query.
+   * @param params - The values of its `?` placeholders, in order; none by default.
+   * @returns Every row as a plain object keyed by column name, in the query's order; handed
+   *   out once every change it may include is durable.
+   * @throws `StorageError` (code `STORAGE_FAILED`) naming the query when SQLite refuses it;
+   *   `STORAGE_CLOSED` when the adapter is closed.
+   */
   async all<Row extends SqlRow = SqlRow>(
     sql: string,
     params?: readonly SqlValue[],
@@ -149,6 +203,26 @@ export class SqlJsAdapter implements StorageAdapter {
     return rows;
   }
 
+  /**
+   * Runs `fn` as one unit: every statement it runs through `tx` commits together, as one
+   * journal record, durably, or (when `fn` throws) none does. Other calls wait until it
+   * ends; inside `fn`, use `tx`, not the adapter, or the call waits for the transaction
+   * that is waiting for it.
+   *
+   * @typeParam T - What `fn` resolves to.
+   * @param fn - The work; receives the executor of the transaction.
+   * @returns What `fn` returned, once the transaction is durable.
+   * @throws What `fn` threw, after rolling back; `RowTooLargeError` (code `ROW_TOO_LARGE`)
+   *   when the transaction's journal record would be too large (nothing is changed);
+   *   `StorageError` (code `STORAGE_FAILED`) when the commit cannot be made durable (the
+   *   adapter then closes itself); `STORAGE_CLOSED` when it is closed. A `tx` used after
+   *   `fn` has ended throws a `StorageError`.
+   * @example
+   * await adapter.transaction(async (tx) => {
+   *   await tx.run("INSERT INTO t (x) VALUES (?)", [1]);
+   *   await tx.run("INSERT INTO t (x) VALUES (?)", [2]);
+   * }); // both rows, durably, in one journal record
+   */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.#write(async (statements) => {
       let active = true;
@@ -189,14 +263,29 @@ export class SqlJsAdapter implements StorageAdapter {
    * Folds the journal into a new snapshot now, once every pending change is durable.
    * `close()` does it too, and the adapter does it when the target asks.
    *
-   * @throws `StorageError` when the snapshot cannot be written; nothing durable is lost
-   *   and the adapter goes on.
+   * @returns Once the new snapshot is durable.
+   * @throws `StorageError` (code `STORAGE_FAILED`) when the snapshot cannot be written;
+   *   nothing durable is lost and the adapter goes on. `STORAGE_FAILED` too when the
+   *   database is open read-only; `STORAGE_CLOSED` when it is closed.
    */
   async checkpoint(): Promise<void> {
     this.#refuseIfReadOnly();
     return this.#exclusive(() => this.#checkpoint());
   }
 
+  /**
+   * Waits for the calls already made, writes a last snapshot when anything changed since
+   * the last one (a checkpoint), and releases the persistence target and its lock.
+   * Idempotent: every call returns the same promise. Calls made after it reject with a
+   * `StorageError` of code `STORAGE_CLOSED`. `await using` calls it through
+   * `[Symbol.asyncDispose]`.
+   *
+   * @returns Once the database is released.
+   * @throws `StorageError` (code `STORAGE_FAILED`) when the last snapshot cannot be written
+   *   (the target is released all the same, and its journal keeps every acknowledged
+   *   change); `ForeignWriteError` (code `FOREIGN_WRITE`) again when another program changed
+   *   a file target's database.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#queue.then(async () => {
       if (this.#failure) {
@@ -212,6 +301,23 @@ export class SqlJsAdapter implements StorageAdapter {
       }
     });
     return this.#closing;
+  }
+
+  /**
+   * Closes the adapter as {@link SqlJsAdapter.close} does: what an `await using`
+   * declaration calls when its block ends. A runtime without `Symbol.asyncDispose` needs
+   * the usual polyfill (`Symbol.asyncDispose ??= Symbol.for("Symbol.asyncDispose")`) to run
+   * before this package is imported.
+   *
+   * @returns The promise of `close()`.
+   * @example
+   * {
+   *   await using adapter = await openSqlJsAdapter({ persistence: memoryPersistence() });
+   *   await adapter.run("CREATE TABLE t (x)");
+   * } // closed here, even when the block throws
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   #refuseIfReadOnly(): void {

@@ -1,9 +1,24 @@
 import { errorMessage, StorageError } from "../domain/errors.js";
 import type { SqlValue } from "./storage-adapter.js";
 
-/** How to load sql.js's WASM when the default lookup does not fit (e.g. in an extension). */
+/**
+ * How to load sql.js's WASM when the default lookup does not fit (e.g. in an extension).
+ * sql.js is loaded once per JavaScript realm: the config of the first adapter opened is the
+ * one that counts, and every later adapter shares that engine.
+ *
+ * @example
+ * // In an MV3 extension that ships the WASM at its root:
+ * const sqlJs = { locateFile: () => chrome.runtime.getURL("sql-wasm.wasm") };
+ * const store = await openNegotiationStore({ persistence, sqlJs });
+ */
 export interface SqlJsConfig {
-  /** Maps the file name sql.js asks for (`sql-wasm.wasm`) to a URL or path. */
+  /**
+   * Says where the WASM is.
+   *
+   * @param file - The file name sql.js asks for: `sql-wasm.wasm`.
+   * @param prefix - The folder of the script that asks, ending in `/`.
+   * @returns A URL or, on disk, a path; a relative URL is taken from the page or worker.
+   */
   readonly locateFile?: (file: string, prefix: string) => string;
   /** The WASM bytes themselves; no lookup happens. */
   readonly wasmBinary?: ArrayBuffer | Uint8Array;

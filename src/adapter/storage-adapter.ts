@@ -1,9 +1,12 @@
 import type { StoredValue } from "../persistence/persistence.js";
 
-/** A value SQLite can bind or return. */
+/**
+ * A value a statement binds or a query returns: text, a number, a bigint (bound; `SqlJsAdapter`
+ * returns integers as numbers), bytes (a BLOB) or `null`.
+ */
 export type SqlValue = StoredValue;
 
-/** One result row, keyed by column name. */
+/** One result row, a plain object keyed by column name. */
 export type SqlRow = Record<string, SqlValue>;
 
 /** Runs statements; what a transaction hands its function. */
@@ -11,14 +14,30 @@ export interface SqlExecutor {
   /**
    * Runs one statement with positional (`?`) parameters.
    *
+   * @param sql - One SQL statement. Keep it deterministic (bind the time, no `random()`):
+   *   a journaling adapter such as `SqlJsAdapter` replays it on the next open.
+   * @param params - The values of its `?` placeholders, in order; none by default.
    * @returns How many rows it changed.
+   * @throws `StorageError` (code `STORAGE_FAILED`) naming the statement when SQLite refuses
+   *   it or the change cannot be made durable; `STORAGE_CLOSED` when the adapter is closed.
    */
-  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+  run(
+    sql: string,
+    params?: readonly SqlValue[],
+  ): Promise<{
+    /** How many rows the statement inserted, updated or deleted. */
+    changes: number;
+  }>;
 
   /**
    * Runs one query with positional (`?`) parameters.
    *
-   * @returns Every row as a plain object keyed by column name.
+   * @typeParam Row - The shape of a row, as the caller knows it from its query.
+   * @param sql - One SQL query.
+   * @param params - The values of its `?` placeholders, in order; none by default.
+   * @returns Every row as a plain object keyed by column name, in the query's order.
+   * @throws `StorageError` (code `STORAGE_FAILED`) naming the query when SQLite refuses it;
+   *   `STORAGE_CLOSED` when the adapter is closed.
    */
   all<Row extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
 }
@@ -36,6 +55,7 @@ export interface StorageAdapter extends SqlExecutor {
    * or (when `fn` throws) none does. Other calls wait until it ends; inside `fn`, use `tx`,
    * not the adapter, or the call waits for the transaction that is waiting for it.
    *
+   * @typeParam T - What `fn` resolves to.
    * @param fn - The work; receives the executor of the transaction.
    * @returns What `fn` returned, once the transaction is durable.
    * @throws What `fn` threw (after rolling back), or a `StorageError` when the commit
@@ -43,6 +63,11 @@ export interface StorageAdapter extends SqlExecutor {
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
 
-  /** Flushes and releases the database. Idempotent; later calls to other methods reject. */
+  /**
+   * Flushes and releases the database. Idempotent; later calls to other methods reject
+   * with a `StorageError` of code `STORAGE_CLOSED`.
+   *
+   * @returns Once everything acknowledged is kept and the database is released.
+   */
   close(): Promise<void>;
 }

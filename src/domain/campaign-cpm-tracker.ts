@@ -16,10 +16,15 @@ import { pythonFloatRepr } from "./python-float.js";
  * §4) are kept as they were read and written back after the known ones, in their order.
  */
 export interface CpmTrackerDict {
+  /** The campaign's id; non-blank. */
   campaign_id: string;
+  /** The low end of the campaign's CPM range, as an exact decimal string (`"20"`, `"25.5"`). */
   target_min_cpm: string;
+  /** The high end of the campaign's CPM range, in the same form. */
   target_max_cpm: string;
+  /** How many influencers the campaign will book; a non-negative integer. */
   total_influencers: number;
+  /** The agreements so far, oldest first. */
   agreements: CpmAgreementDict[];
   /** An unknown key, kept: any JSON value. */
   [key: string]: unknown;
@@ -27,7 +32,12 @@ export interface CpmTrackerDict {
 
 /** One agreement as stored in the tracker dict; unknown keys are kept as in the dict. */
 export interface CpmAgreementDict {
+  /** The agreed CPM, as an exact decimal string; never negative. */
   cpm: string;
+  /**
+   * The influencer's engagement rate in percent (`4.2` is 4.2%), or `null` when unknown; a
+   * dict without the key reads as `null`.
+   */
   engagement_rate: number | null;
   /** An unknown key, kept: any JSON value. */
   [key: string]: unknown;
@@ -92,13 +102,17 @@ export class CampaignCPMTracker {
   #extra: ExtraKeys = [];
 
   /**
+   * Starts a campaign's tracker, with no agreement yet.
+   *
    * @param campaignId - The campaign's id; not blank.
    * @param targetMinCpm - The low end of the campaign's CPM range; not negative.
    * @param targetMaxCpm - The high end of the campaign's CPM range; not negative.
    * @param totalInfluencers - How many influencers the campaign will book; a non-negative integer.
-   * @throws {@link ValidationError} naming the parameter (`campaignId`, `targetMinCpm`,
-   *   `targetMaxCpm`, `totalInfluencers`) when it is not valid; money must be a `Big`, a
-   *   decimal string or a safe integer.
+   * @throws {@link ValidationError} (code `INVALID_INPUT`) naming the parameter
+   *   (`campaignId`, `targetMinCpm`, `targetMaxCpm`, `totalInfluencers`) when it is not
+   *   valid; money must be a `Big`, a decimal string or a safe integer.
+   * @example
+   * const tracker = new CampaignCPMTracker("camp-001", "20", "30", 12);
    */
   constructor(
     campaignId: string,
@@ -120,9 +134,9 @@ export class CampaignCPMTracker {
    *
    * @param data - The parsed dict.
    * @returns The tracker, with its agreements in stored order.
-   * @throws {@link ValidationError} whose path names the bad value, such as
-   *   `cpm_tracker.agreements[1].cpm`, or an unknown key whose value is not JSON data (a
-   *   cycle, a bigint, a function), such as `cpm_tracker.notes`.
+   * @throws {@link ValidationError} (code `INVALID_INPUT`) whose path names the bad value,
+   *   such as `cpm_tracker.agreements[1].cpm`, or an unknown key whose value is not JSON
+   *   data (a cycle, a bigint, a function), such as `cpm_tracker.notes`.
    */
   static fromDict(data: unknown): CampaignCPMTracker {
     const root = "cpm_tracker";
@@ -190,8 +204,9 @@ export class CampaignCPMTracker {
    * half-even (`sum(cpms) / len(cpms)` in Python's default decimal context); `null` before
    * the first agreement.
    *
-   * @throws {@link ValidationError} when the sum overflows Python's decimal range (an
-   *   exponent above 999999), where the Python service raises `decimal.Overflow`.
+   * @throws {@link ValidationError} (code `INVALID_INPUT`) when the sum overflows Python's
+   *   decimal range (an exponent above 999999), where the Python service raises
+   *   `decimal.Overflow`.
    */
   get runningAverageCpm(): Big | null {
     const count = this.#agreements.length;
@@ -211,8 +226,8 @@ export class CampaignCPMTracker {
    * @param cpm - The agreed CPM; not negative.
    * @param engagementRate - The influencer's engagement rate in percent; `null` or omitted
    *   when unknown.
-   * @throws {@link ValidationError} (path `cpm` or `engagementRate`) for a negative or
-   *   inexact amount, or a rate that is not a finite number.
+   * @throws {@link ValidationError} (code `INVALID_INPUT`, path `cpm` or `engagementRate`)
+   *   for a negative or inexact amount, or a rate that is not a finite number.
    */
   recordAgreement(cpm: MoneyInput, engagementRate?: number | null): void {
     const agreement: CpmAgreement = {
@@ -247,9 +262,9 @@ export class CampaignCPMTracker {
    * @returns The target (the target max), the maximum allowed CPM, and the reason, such as
    *   `"budget savings: +$4.17; moderate engagement (4.2% > 3%): +8%; capped at 120% of
    *   target max ($36.00); max allowed: $36.00"`.
-   * @throws {@link ValidationError} (path `engagementRate`) for NaN, Infinity or a
-   *   non-number; (path `amount`) when an amount overflows Python's decimal range, where the
-   *   Python service raises `decimal.Overflow`.
+   * @throws {@link ValidationError} (code `INVALID_INPUT`, path `engagementRate`) for NaN,
+   *   Infinity or a non-number; (path `amount`) when an amount overflows Python's decimal
+   *   range, where the Python service raises `decimal.Overflow`.
    */
   getFlexibility(engagementRate?: number | null): Flexibility {
     const rate = optionalRate(engagementRate, "engagementRate");

@@ -36,7 +36,7 @@ const RIGHT_LEVELS = [
 ] as const;
 type UsageRight = "paid_usage" | "whitelisting" | "organic_owned";
 
-const expected = (what: string) => (issue: v.BaseIssue<unknown>) =>
+const expected = /* @__NO_SIDE_EFFECTS__ */ (what: string) => (issue: v.BaseIssue<unknown>) =>
   `must be ${what}, got ${describeValue(issue.input)}`;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -44,6 +44,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** An object of these entries; unknown fields are kept, after the known ones. */
+/* @__NO_SIDE_EFFECTS__ */
 function record<const TEntries extends v.ObjectEntries>(entries: TEntries) {
   const object = keepingGuardedKeys(
     v.looseObject(entries, (issue) =>
@@ -101,10 +102,12 @@ function keepingGuardedKeys<
 }
 
 /** `null` when absent or null, else the value checked by `schema`. */
+/* @__NO_SIDE_EFFECTS__ */
 function orNull<const TSchema extends v.GenericSchema>(schema: TSchema) {
   return v.nullish(schema, null);
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 function nonBlank() {
   return v.pipe(
     v.string(expected("a non-blank string")),
@@ -113,6 +116,7 @@ function nonBlank() {
 }
 
 /** Text from a form that sends `0` or `""` for an empty field: anything but non-empty text is `fallback`. */
+/* @__NO_SIDE_EFFECTS__ */
 function text<const TFallback extends string | null>(fallback: TFallback) {
   return v.optional(
     v.pipe(
@@ -125,8 +129,9 @@ function text<const TFallback extends string | null>(fallback: TFallback) {
   );
 }
 
-const optionalText = () => text(null);
+const optionalText = /* @__NO_SIDE_EFFECTS__ */ () => text(null);
 
+/* @__NO_SIDE_EFFECTS__ */
 function money() {
   return v.pipe(
     v.unknown(),
@@ -146,17 +151,20 @@ function money() {
   );
 }
 
-const optionalMoney = () => orNull(money());
+const optionalMoney = /* @__NO_SIDE_EFFECTS__ */ () => orNull(money());
 
+/* @__NO_SIDE_EFFECTS__ */
 function count() {
   const message = expected("a non-negative integer");
   return v.pipe(v.number(message), v.safeInteger(message), v.minValue(0, message));
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 function flag() {
   return v.nullish(v.boolean(expected("true or false")), false);
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 function oneOf<const TOptions extends readonly [string, ...string[]]>(
   options: TOptions,
   fallback: TOptions[number],
@@ -164,6 +172,7 @@ function oneOf<const TOptions extends readonly [string, ...string[]]>(
   return v.nullish(v.picklist(options, expected(`one of ${options.join(", ")}`)), fallback);
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 function textList() {
   return v.array(v.string(expected("a string")), expected("a list of strings"));
 }
@@ -190,12 +199,13 @@ function isIsoDateTime(value: string): boolean {
   );
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 function isoDateTime() {
   const message = expected("an ISO 8601 date or date-time such as 2026-01-15T12:00:00Z");
   return v.pipe(v.string(message), v.check(isIsoDateTime, message));
 }
 
-const influencer = () =>
+const influencer = /* @__NO_SIDE_EFFECTS__ */ () =>
   record({
     name: nonBlank(),
     platform: oneOf(PLATFORMS, "instagram"),
@@ -208,7 +218,7 @@ const influencer = () =>
     ),
   });
 
-const cpmRange = () =>
+const cpmRange = /* @__NO_SIDE_EFFECTS__ */ () =>
   v.pipe(
     record({ min_cpm: money(), max_cpm: money() }),
     v.forward(
@@ -249,7 +259,7 @@ function minimumWithinTarget(right: UsageRight) {
   );
 }
 
-const usageRights = () =>
+const usageRights = /* @__NO_SIDE_EFFECTS__ */ () =>
   v.pipe(
     record({ target: rights(), minimum: rights() }),
     minimumWithinTarget("paid_usage"),
@@ -257,7 +267,7 @@ const usageRights = () =>
     minimumWithinTarget("organic_owned"),
   );
 
-const deliverables = () =>
+const deliverables = /* @__NO_SIDE_EFFECTS__ */ () =>
   v.pipe(
     record({
       target_deliverables: textList(),
@@ -279,13 +289,24 @@ const deliverables = () =>
  * turns empty optional text (`0`, `""`, any non-string) into `null`, gives every absent
  * optional field `null` and keeps unknown fields at every level, after the known ones.
  * Entries are declared in the Python service's output order, which the JSON form keeps.
+ *
+ * Typed as a valibot schema from any input to a {@link Campaign}, so it composes with
+ * valibot's own functions; {@link parseCampaign} runs it and throws the package's error.
+ *
+ * @example
+ * import * as v from "valibot";
+ * const result = v.safeParse(CampaignSchema, input);
+ * if (result.success) console.log(result.output.cpm_range.max_cpm.toFixed());
  */
-export const CampaignSchema = record({
+export const CampaignSchema: v.GenericSchema<unknown, Campaign> = record({
   campaign_id: nonBlank(),
   client_name: nonBlank(),
   budget: money(),
   target_deliverables: nonBlank(),
-  influencers: v.nullish(v.array(influencer(), expected("a list")), () => []),
+  influencers: /* @__PURE__ */ v.nullish(
+    /* @__PURE__ */ v.array(influencer(), expected("a list")),
+    () => [],
+  ),
   cpm_range: cpmRange(),
   platform: oneOf(PLATFORMS, "instagram"),
   timeline: text("TBD"),
@@ -294,7 +315,7 @@ export const CampaignSchema = record({
     record({
       client_website: optionalText(),
       campaign_manager: optionalText(),
-      payment_methods: v.nullish(textList(), () => []),
+      payment_methods: /* @__PURE__ */ v.nullish(textList(), () => []),
       payment_terms: optionalText(),
     }),
   ),
@@ -333,7 +354,7 @@ export const CampaignSchema = record({
       exclusivity_description: optionalText(),
       content_posted_organically: flag(),
       content_approval_required: flag(),
-      revision_rounds: v.nullish(count(), 0),
+      revision_rounds: /* @__PURE__ */ v.nullish(count(), 0),
       raw_footage_required: optionalText(),
       content_delivery_date: optionalText(),
       content_publish_date: optionalText(),
@@ -350,11 +371,197 @@ export const CampaignSchema = record({
   influencer_sheet_id: optionalText(),
 });
 
-/** A parsed campaign: money fields are `Big`, every known field is present (`null` when empty). */
-export type Campaign = v.InferOutput<typeof CampaignSchema>;
+/**
+ * A usage-right duration, shortest first: `not_required` < `days_30` < `days_60` <
+ * `days_90` < `months_6` < `year_1` < `perpetual`.
+ */
+export type UsageRightDuration =
+  | "not_required"
+  | "days_30"
+  | "days_60"
+  | "days_90"
+  | "months_6"
+  | "year_1"
+  | "perpetual";
 
-/** A campaign as accepted by {@link parseCampaign}, before defaults and money conversion. */
-export type CampaignInput = v.InferInput<typeof CampaignSchema>;
+/** How long the brand may use the content, per kind of use (each `not_required` by default). */
+export interface UsageRightTerms {
+  /** Use of the content in the brand's paid ads. */
+  paid_usage: UsageRightDuration;
+  /** Ads run from the influencer's own account (whitelisting). */
+  whitelisting: UsageRightDuration;
+  /** Reposting on the brand's own channels. */
+  organic_owned: UsageRightDuration;
+  /** A field this version does not know, kept and written back. */
+  [key: string]: unknown;
+}
+
+/**
+ * A parsed campaign, the `campaign_json` column (DESIGN §5), as {@link parseCampaign} returns
+ * it: money fields are `Big`, defaults are applied, and every known field is present (an
+ * absent optional group or text field is `null`). Fields this version does not know are
+ * kept, at every level, after the known ones, and written back by {@link serializeCampaign}.
+ * Keys are the on-disk format's snake_case ones.
+ */
+export interface Campaign {
+  /** The campaign's id; non-blank. */
+  campaign_id: string;
+  /** The brand; non-blank. */
+  client_name: string;
+  /** The whole budget; money, never negative. */
+  budget: Big;
+  /** What each influencer delivers, in words (`"1 Instagram Reel + 2 Stories"`); non-blank. */
+  target_deliverables: string;
+  /** The influencers to negotiate with; `[]` by default. */
+  influencers: {
+    /** The influencer's name; non-blank. */
+    name: string;
+    /** Where they publish; `"instagram"` by default. */
+    platform: "instagram" | "tiktok" | "youtube";
+    /**
+     * Their engagement rate in percent (`4.2` is 4.2%): finite and non-negative, or `null`
+     * when unknown.
+     */
+    engagement_rate: number | null;
+    /** A field this version does not know, kept and written back. */
+    [key: string]: unknown;
+  }[];
+  /** The CPM the campaign aims for; `min_cpm` never exceeds `max_cpm`. */
+  cpm_range: {
+    /** The low end; money, never negative. */
+    min_cpm: Big;
+    /** The high end, the CPM tracker's target max; money, never negative. */
+    max_cpm: Big;
+    /** A field this version does not know, kept and written back. */
+    [key: string]: unknown;
+  };
+  /** The campaign's main platform; `"instagram"` by default. */
+  platform: "instagram" | "tiktok" | "youtube";
+  /** When the content should go out, in words; `"TBD"` by default (and for empty input). */
+  timeline: string;
+  /** When the campaign was created: an ISO 8601 date or date-time, kept as the string given. */
+  created_at: string;
+  /** About the brand; `null` when absent. */
+  background: {
+    /** The brand's website, or `null`. */
+    client_website: string | null;
+    /** Who runs the campaign at the brand, or `null`. */
+    campaign_manager: string | null;
+    /** How influencers can be paid; `[]` by default. */
+    payment_methods: string[];
+    /** When they are paid, in words, or `null`. */
+    payment_terms: string | null;
+    /** A field this version does not know, kept and written back. */
+    [key: string]: unknown;
+  } | null;
+  /** What the campaign is for; `null` when absent. */
+  goals: {
+    /** The main goal; non-blank. */
+    primary_goal: string;
+    /** Another goal, or `null`. */
+    secondary_goal: string | null;
+    /** Why the brand runs the campaign, or `null`. */
+    business_context: string | null;
+    /** What negotiations favour; `"balance"` by default. */
+    optimize_for: "cpm" | "content_volume_usage_rights" | "balance";
+    /** A field this version does not know, kept and written back. */
+    [key: string]: unknown;
+  } | null;
+  /** The content asked for; `null` when absent. At least one scenario is set. */
+  deliverables: {
+    /** Each deliverable, in words. */
+    target_deliverables: string[];
+    /** Whether the brand may syndicate the content; `false` by default. */
+    content_syndication: boolean;
+    /** A package to offer, in words, or `null`. */
+    scenario_1: string | null;
+    /** Another package, or `null`. */
+    scenario_2: string | null;
+    /** A third package, or `null`. */
+    scenario_3: string | null;
+    /** A field this version does not know, kept and written back. */
+    [key: string]: unknown;
+  } | null;
+  /** The usage rights asked for; `null` when absent. */
+  usage_rights: {
+    /** The rights to aim for. */
+    target: UsageRightTerms;
+    /** The rights to accept at least; none longer than its target. */
+    minimum: UsageRightTerms;
+    /** A field this version does not know, kept and written back. */
+    [key: string]: unknown;
+  } | null;
+  /** Limits on spending; `null` when absent. */
+  budget_constraints: {
+    /** The budget for the influencers; money, never negative. */
+    campaign_budget: Big;
+    /** How many influencers to book (a non-negative integer), or `null`. */
+    target_influencer_count: number | null;
+    /** The cost range per influencer, in words, or `null`. */
+    target_cost_range: string | null;
+    /** The least to pay one influencer; money or `null`. */
+    min_cost_per_influencer: Big | null;
+    /** The most to agree to without the brand's approval; money or `null`. */
+    max_cost_without_approval: Big | null;
+    /** The CPM to aim for; money or `null`. */
+    cpm_target: Big | null;
+    /** How far above `cpm_target` may be accepted, in percent; a decimal or `null`. */
+    cpm_leniency_pct: Big | null;
+    /** A field this version does not know, kept and written back. */
+    [key: string]: unknown;
+  } | null;
+  /** A product to offer alongside the fee; `null` when absent. */
+  product_leverage: {
+    /** Whether there is one; `false` by default. */
+    product_available: boolean;
+    /** What it is, or `null`. */
+    product_description: string | null;
+    /** What it is worth; money or `null`. */
+    product_monetary_value: Big | null;
+    /** A field this version does not know, kept and written back. */
+    [key: string]: unknown;
+  } | null;
+  /** Terms the influencer must accept; `null` when absent. */
+  requirements: {
+    /** Whether the influencer must not work with competitors; `false` by default. */
+    exclusivity_required: boolean;
+    /** For how long, in words, or `null`. */
+    exclusivity_term: string | null;
+    /** Which competitors, in words, or `null`. */
+    exclusivity_description: string | null;
+    /** Whether the content must also be posted organically; `false` by default. */
+    content_posted_organically: boolean;
+    /** Whether the brand approves the content before it goes out; `false` by default. */
+    content_approval_required: boolean;
+    /** How many rounds of revisions are included; a non-negative integer, `0` by default. */
+    revision_rounds: number;
+    /** Which raw footage to hand over, in words, or `null`. */
+    raw_footage_required: string | null;
+    /** When the content is due, as given, or `null`. */
+    content_delivery_date: string | null;
+    /** When it is published, as given, or `null`. */
+    content_publish_date: string | null;
+    /** A field this version does not know, kept and written back. */
+    [key: string]: unknown;
+  } | null;
+  /** How the campaign spreads over platforms, markets and audience sizes; `null` when absent. */
+  distribution: {
+    /** Across platforms, in words, or `null`. */
+    platform_distribution: string | null;
+    /** Across markets, in words, or `null`. */
+    market_distribution: string | null;
+    /** Across influencer sizes, in words, or `null`. */
+    influencer_size_distribution: string | null;
+    /** A field this version does not know, kept and written back. */
+    [key: string]: unknown;
+  } | null;
+  /** The tab of the sheet listing the influencers, or `null`. */
+  influencer_sheet_tab: string | null;
+  /** The id of that sheet, or `null`. */
+  influencer_sheet_id: string | null;
+  /** A field this version does not know, kept and written back. */
+  [key: string]: unknown;
+}
 
 function issuePath(issue: v.BaseIssue<unknown>): string {
   let path = "";
@@ -373,7 +580,8 @@ function issuePath(issue: v.BaseIssue<unknown>): string {
  * @param input - A campaign object, as read from JSON or built in code; money as decimal
  *   strings, safe integers or `Big`.
  * @returns The parsed campaign.
- * @throws {@link CampaignValidationError} listing every refused field with its path.
+ * @throws {@link CampaignValidationError} (code `INVALID_CAMPAIGN`) listing every refused
+ *   field with its path in `issues`.
  * @example
  * const campaign = parseCampaign({
  *   campaign_id: "camp-001", client_name: "Acme Corp", budget: "10000",
@@ -411,8 +619,8 @@ export function parseCampaign(input: unknown): Campaign {
  *
  * @param campaign - A parsed campaign, or anything {@link parseCampaign} accepts.
  * @returns The JSON text.
- * @throws {@link CampaignValidationError} when the campaign is invalid, or when an unknown
- *   field cannot be written as JSON (a cycle, a bigint).
+ * @throws {@link CampaignValidationError} (code `INVALID_CAMPAIGN`) when the campaign is
+ *   invalid, or when an unknown field cannot be written as JSON (a cycle, a bigint).
  */
 export function serializeCampaign(campaign: Campaign | unknown): string {
   const parsed = parseCampaign(campaign);
@@ -439,7 +647,8 @@ export function serializeCampaign(campaign: Campaign | unknown): string {
  *
  * @param json - The JSON text, as written by {@link serializeCampaign} or the Python service.
  * @returns The parsed campaign.
- * @throws {@link CampaignValidationError} when the text is not JSON or the campaign is invalid.
+ * @throws {@link CampaignValidationError} (code `INVALID_CAMPAIGN`) when the text is not
+ *   JSON or the campaign is invalid.
  */
 export function deserializeCampaign(json: string): Campaign {
   let data: unknown;

@@ -33,6 +33,9 @@ export class NegotiationError extends Error {
   readonly code: NegotiationErrorCode;
 
   /**
+   * Makes an error of this package. Subclasses set the code themselves; build a subclass
+   * rather than this base where one fits.
+   *
    * @param code - The kind of failure.
    * @param message - What was wrong and where.
    * @param options - `cause`: the underlying error, when there is one.
@@ -53,6 +56,8 @@ export class InvalidTransitionError extends NegotiationError {
   readonly event: string;
 
   /**
+   * Makes the error (code `INVALID_TRANSITION`); the message names the event and the state.
+   *
    * @param currentState - The state the machine was in.
    * @param event - The refused event.
    * @param reason - Why it was refused, when more than "not in the table".
@@ -75,6 +80,9 @@ export class ValidationError extends NegotiationError {
   readonly path: string;
 
   /**
+   * Makes the error (code `INVALID_INPUT` unless a subclass gives its own); the message is
+   * `<path>: <problem>`.
+   *
    * @param path - Where the bad value was.
    * @param problem - What was wrong with it.
    * @param options - `cause`, and the `code` of a subclass.
@@ -105,6 +113,8 @@ export class CampaignValidationError extends ValidationError {
   readonly issues: readonly CampaignIssue[];
 
   /**
+   * Makes the error (code `INVALID_CAMPAIGN`); the message lists every issue.
+   *
    * @param issues - The refused fields, at least one.
    * @param options - `cause`: the underlying validation error.
    */
@@ -164,6 +174,8 @@ export class RestoreError<T = unknown> extends ValidationError {
   readonly failures: readonly RowFailure[];
 
   /**
+   * Makes the error (code `RESTORE_INCOMPLETE`).
+   *
    * @param table - The table the rows came from, to name them (`negotiation_state`).
    * @param restored - The rows that were rebuilt.
    * @param failures - What could not be read, at least one.
@@ -197,6 +209,8 @@ export class ContextSerializationError extends NegotiationError {
   readonly keyPath: string;
 
   /**
+   * Makes the error (code `CONTEXT_NOT_SERIALIZABLE`); the message names the key path.
+   *
    * @param keyPath - Where the value was.
    * @param problem - What it was and why it is refused.
    */
@@ -222,6 +236,8 @@ export class RowTooLargeError extends ValidationError {
   readonly location: string;
 
   /**
+   * Makes the error (code `ROW_TOO_LARGE`); the message gives both sizes and the database.
+   *
    * @param path - What is too large: a row's column, or a statement's parameter.
    * @param what - What would need the record (`"saving it"`, `"this statement"`).
    * @param bytes - How many bytes the record would hold.
@@ -245,7 +261,11 @@ function groupDigits(count: number): string {
   return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
-/** Thrown when the storage could not do what was asked; nothing acknowledged is lost. */
+/**
+ * Thrown when the storage could not do what was asked; nothing acknowledged is lost. Its
+ * code is `STORAGE_FAILED`, or `STORAGE_CLOSED` for a call on a store or adapter that is
+ * closed; its subclasses have codes of their own.
+ */
 export class StorageError extends NegotiationError {
   override readonly name: string = "StorageError";
 
@@ -253,6 +273,8 @@ export class StorageError extends NegotiationError {
   readonly location: string | undefined;
 
   /**
+   * Makes the error (code `STORAGE_FAILED` unless a subclass gives its own).
+   *
    * @param message - What failed, naming the location.
    * @param options - `cause`, `location`, and the `code` of a subclass.
    */
@@ -270,8 +292,11 @@ export class DatabaseLockedError extends StorageError {
   override readonly name: string = "DatabaseLockedError";
 
   /**
+   * Makes the error (code `DATABASE_LOCKED`).
+   *
    * @param location - The locked database.
    * @param detail - Who holds it, or why it could not be told.
+   * @param options - `cause`: the underlying error, when there is one.
    */
   constructor(location: string, detail: string, options?: { cause?: unknown }) {
     super(`Database ${location} is locked: ${detail}`, {
@@ -287,8 +312,11 @@ export class CorruptDatabaseError extends StorageError {
   override readonly name: string = "CorruptDatabaseError";
 
   /**
+   * Makes the error (code `DATABASE_CORRUPT`).
+   *
    * @param location - The unreadable database.
    * @param detail - What was wrong with it.
+   * @param options - `cause`: the underlying error, when there is one.
    */
   constructor(location: string, detail: string, options?: { cause?: unknown }) {
     super(`Database ${location} is corrupt or not a SQLite database: ${detail}`, {
@@ -312,6 +340,8 @@ export class PendingSqliteJournalError extends StorageError {
   readonly journalFile: string;
 
   /**
+   * Makes the error (code `SQLITE_JOURNAL_PENDING`).
+   *
    * @param location - The database file.
    * @param journalFile - The `-wal` or `-journal` file found beside it.
    * @param detail - What it holds, and what to do.
@@ -340,6 +370,8 @@ export class ForeignWriteError extends StorageError {
   readonly evidence: string;
 
   /**
+   * Makes the error (code `FOREIGN_WRITE`).
+   *
    * @param location - The database file.
    * @param evidence - What changed since this writer read or last wrote the file.
    */
@@ -370,6 +402,8 @@ export class WebLocksUnavailableError extends StorageError {
   readonly secureContext: boolean | undefined;
 
   /**
+   * Makes the error (code `WEB_LOCKS_UNAVAILABLE`).
+   *
    * @param location - The database that was not opened.
    * @param secureContext - The context's `isSecureContext`.
    * @param detail - Why there are no Web Locks here, and what to do.

@@ -74,8 +74,12 @@ const DECIMAL = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
  * @param value - A `Big`, a decimal string (plain or with an exponent, such as `"1E+3"`) or a safe integer.
  * @param path - Where the value came from, for the error message.
  * @returns The value as a `Big` of the package's own constructor.
- * @throws {@link ValidationError} for a fractional number, NaN, Infinity, a non-decimal string or any other type,
- *   and for an amount whose exponent is beyond ±999,999 (its plain notation would run to a million digits).
+ * @throws {@link ValidationError} (code `INVALID_INPUT`, at `path`) for a fractional
+ *   number, NaN, Infinity, a non-decimal string or any other type, and for an amount whose
+ *   exponent is beyond ±999,999 (its plain notation would run to a million digits).
+ * @example
+ * toMoney("25.50", "context.next_cpm").toFixed(2); // "25.50"
+ * toMoney(25.5, "context.next_cpm"); // throws: pass a decimal string or a Big
  */
 export function toMoney(value: unknown, path: string): Big {
   const Money = moneyConstructor();

@@ -18,7 +18,9 @@ export type TransitionRecord = readonly [
 
 /** What is needed to rebuild a machine without replaying events. */
 export interface NegotiationSnapshot {
+  /** The current state. */
   readonly state: NegotiationState;
+  /** Every transition so far, oldest first. */
   readonly history: readonly TransitionRecord[];
   /** The state before the last pause while paused, else `null`. */
   readonly prePauseState: NegotiationState | null;
@@ -40,8 +42,11 @@ export class NegotiationStateMachine {
   #prePauseState: NegotiationState | null = null;
 
   /**
+   * Starts a negotiation with an empty history.
+   *
    * @param initialState - Where the negotiation starts; `"initial_offer"` by default.
-   * @throws {@link ValidationError} for an unknown state name.
+   * @throws {@link ValidationError} (code `INVALID_INPUT`, path `initialState`) for an
+   *   unknown state name.
    */
   constructor(initialState: NegotiationState = State.INITIAL_OFFER) {
     this.#state = knownState(initialState, "initialState");
@@ -55,8 +60,13 @@ export class NegotiationStateMachine {
    * @param prePauseState - The state before the pause. When not given and `state` is
    *   paused, it is taken from the last `pause` entry of the history.
    * @returns The rebuilt machine.
-   * @throws {@link ValidationError} for an unknown state, a malformed history entry or an
-   *   impossible pre-pause state, naming it.
+   * @throws {@link ValidationError} (code `INVALID_INPUT`) for an unknown state, a malformed
+   *   history entry or an impossible pre-pause state, naming it (path `state`,
+   *   `history[3][1]`, `prePauseState`).
+   * @example
+   * const machine = NegotiationStateMachine.fromSnapshot("awaiting_reply", [
+   *   ["initial_offer", "send_offer", "awaiting_reply"],
+   * ]);
    */
   static fromSnapshot(
     state: NegotiationState,
@@ -109,7 +119,8 @@ export class NegotiationStateMachine {
    *
    * @param event - The event.
    * @returns The new state.
-   * @throws {@link InvalidTransitionError} when the event is unknown or not valid now.
+   * @throws {@link InvalidTransitionError} (code `INVALID_TRANSITION`, with `currentState`
+   *   and `event`) when the event is unknown or not valid now; the state does not change.
    */
   trigger(event: NegotiationEvent): NegotiationState {
     if (event === Event.PAUSE) return this.pause();
@@ -120,8 +131,10 @@ export class NegotiationStateMachine {
   }
 
   /**
-   * The events valid now, sorted; `[]` when terminal. While paused: `resume` (when the
-   * pre-pause state is known) and `stop`.
+   * The events valid now.
+   *
+   * @returns The event names, sorted; `[]` when terminal. While paused: `resume` (when the
+   *   pre-pause state is known) and `stop`.
    */
   getValidEvents(): NegotiationEvent[] {
     const events = Object.keys(TRANSITIONS[this.#state]) as NegotiationEvent[];
@@ -133,7 +146,8 @@ export class NegotiationStateMachine {
    * Pauses the negotiation, remembering the current state.
    *
    * @returns `"paused"`.
-   * @throws {@link InvalidTransitionError} when already paused or terminal.
+   * @throws {@link InvalidTransitionError} (code `INVALID_TRANSITION`) when already paused or
+   *   terminal.
    */
   pause(): NegotiationState {
     const from = this.#state;
@@ -147,7 +161,8 @@ export class NegotiationStateMachine {
    * Returns from a pause to the state before it, recording `[paused, "resume", restored]`.
    *
    * @returns The restored state.
-   * @throws {@link InvalidTransitionError} when not paused, or when the pre-pause state is unknown.
+   * @throws {@link InvalidTransitionError} (code `INVALID_TRANSITION`) when not paused, or
+   *   when the pre-pause state is unknown.
    */
   resume(): NegotiationState {
     const restored = this.#prePauseState;
@@ -166,13 +181,17 @@ export class NegotiationStateMachine {
    * Stops the negotiation for good; valid from every non-terminal state, paused included.
    *
    * @returns `"stopped"`.
-   * @throws {@link InvalidTransitionError} when already terminal.
+   * @throws {@link InvalidTransitionError} (code `INVALID_TRANSITION`) when already terminal.
    */
   stop(): NegotiationState {
     return this.trigger(Event.STOP);
   }
 
-  /** @returns The state, a copy of the history and the pre-pause state. */
+  /**
+   * What {@link NegotiationStateMachine.fromSnapshot} needs to rebuild this machine.
+   *
+   * @returns The state, a copy of the history and the pre-pause state.
+   */
   toSnapshot(): NegotiationSnapshot {
     return { state: this.#state, history: this.history, prePauseState: this.#prePauseState };
   }

@@ -38,7 +38,12 @@ export interface FilePersistenceOptions {
   readonly journal?: boolean;
   /** The journal size, in bytes, past which the adapter folds it into the database file. 64 MiB by default. */
   readonly checkpointBytes?: number;
-  /** The file system to use; `node:fs/promises` by default. Tests pass one that fails on demand. */
+  /**
+   * The file system to use; `node:fs` by default. Tests pass one that fails on demand: a
+   * seam for them, not part of the contract.
+   *
+   * @internal
+   */
   readonly fileSystem?: FileSystem;
   /**
    * Only read the database, as it is now: no lock is taken (a writer may have it open),
@@ -84,8 +89,14 @@ const JOURNAL_GROWTH_BYTES = 1024 * 1024;
  * mode stays in WAL mode. Readers (`readOnly`) apply the committed frames of `<path>-wal`.
  *
  * @param path - The database file; its folder is created if missing.
- * @param options - Lock waiting, journal mode and threshold, file system, sharing.
- * @returns A persistence for `openSqlJsAdapter` or `openNegotiationStore`.
+ * @param options - Lock waiting, journal mode and threshold, read-only access, sharing.
+ * @returns A persistence for `openSqlJsAdapter` or `openNegotiationStore`. Nothing is read,
+ *   created or locked until the adapter opens it; opening then throws
+ *   `DatabaseLockedError` (code `DATABASE_LOCKED`) when another process holds the lock,
+ *   `PendingSqliteJournalError` (code `SQLITE_JOURNAL_PENDING`) beside another SQLite
+ *   program's WAL or hot journal, `CorruptDatabaseError` (code `DATABASE_CORRUPT`) for a
+ *   file or journal that cannot be read as one, and `StorageError` (code `STORAGE_FAILED`)
+ *   when the file system refuses.
  * @example
  * import { filePersistence } from "negotiation-state/file";
  * const store = await openNegotiationStore({ persistence: filePersistence("./data/negotiations.db") });

@@ -43,7 +43,12 @@ const STRICT: IDBTransactionOptions = { durability: "strict" };
  *
  * @param name - The IndexedDB database name.
  * @param options - Lock waiting and the checkpoint threshold.
- * @returns A persistence for `openSqlJsAdapter` or `openNegotiationStore`.
+ * @returns A persistence for `openSqlJsAdapter` or `openNegotiationStore`. Nothing is opened
+ *   or locked until the adapter opens it; opening then throws `DatabaseLockedError` (code
+ *   `DATABASE_LOCKED`) when another context holds the database, `WebLocksUnavailableError`
+ *   (code `WEB_LOCKS_UNAVAILABLE`) without Web Locks, `CorruptDatabaseError` (code
+ *   `DATABASE_CORRUPT`) for stored data that cannot be read, and `StorageError` (code
+ *   `STORAGE_FAILED`) when IndexedDB is missing or refuses.
  * @example
  * import { openNegotiationStore } from "negotiation-state";
  * import { indexedDbPersistence } from "negotiation-state/indexeddb";

@@ -89,6 +89,8 @@ export interface JournalEntry {
 
 /** One statement of a {@link JournalEntry}. */
 export interface JournalStatement {
+  /** The statement's SQL, as it was run. */
   readonly sql: string;
+  /** The values bound to its `?` placeholders, in order. */
   readonly params: readonly StoredValue[];
 }

@@ -59,9 +59,10 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
  *
  * @param context - A plain object.
  * @returns The JSON text.
- * @throws {@link ContextSerializationError} naming the key path of the first refused value,
- *   such as `context.offers[2].amount` or `context["first name"]` (for nesting too deep: the
- *   first array or object at level 1,001).
+ * @throws {@link ContextSerializationError} (code `CONTEXT_NOT_SERIALIZABLE`) naming the
+ *   key path of the first refused value, such as `context.offers[2].amount` or
+ *   `context["first name"]` (for nesting too deep: the first array or object at level
+ *   1,001).
  * @example
  * serializeContext({ next_cpm: new Big("25.50"), sent_at: new Date(0), id: 2n ** 63n - 1n });
  * // '{"next_cpm":"25.5","sent_at":"1970-01-01T00:00:00.000Z","id":9223372036854775807}'
@@ -116,10 +117,11 @@ export function serializeContext(context: Record<string, unknown>): string {
  *
  * @param json - The stored JSON text.
  * @returns The context object.
- * @throws {@link ValidationError} with path `context_json` when the text is not JSON, is
- *   not a JSON object, or nests deeper than {@link MAX_CONTEXT_DEPTH} levels (naming the key
- *   path of the first array or object beyond, as {@link serializeContext} would refuse it).
- *   Text of any depth is read without a call per level, so no depth throws a `RangeError`.
+ * @throws {@link ValidationError} (code `INVALID_INPUT`) with path `context_json` when the
+ *   text is not JSON, is not a JSON object, or nests deeper than {@link MAX_CONTEXT_DEPTH}
+ *   levels (naming the key path of the first array or object beyond, as
+ *   {@link serializeContext} would refuse it). Text of any depth is read without a call per
+ *   level, so no depth throws a `RangeError`.
  */
 export function deserializeContext(json: string): Record<string, unknown> {
   if (typeof json !== "string") {

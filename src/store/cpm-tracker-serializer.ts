@@ -8,9 +8,9 @@ import { CampaignCPMTracker, type CpmTrackerDict } from "../domain/campaign-cpm-
  * @returns A new dict with snake_case keys and decimal strings; keys the stored shape does
  *   not know (top level and per agreement, DESIGN §4) are written back unchanged, after the
  *   known ones.
- * @throws {@link ValidationError} when a dict does not have the stored shape, naming the
- *   path, such as `cpm_tracker.agreements[0].cpm`, or holds an unknown key that is not
- *   JSON data.
+ * @throws {@link ValidationError} (code `INVALID_INPUT`) when a dict does not have the
+ *   stored shape, naming the path, such as `cpm_tracker.agreements[0].cpm`, or holds an
+ *   unknown key that is not JSON data.
  * @example
  * JSON.stringify(serializeCpmTracker(tracker));
  */
@@ -30,8 +30,10 @@ export function serializeCpmTracker(tracker: CampaignCPMTracker | CpmTrackerDict
  *
  * @param dict - The parsed dict.
  * @returns The tracker.
- * @throws {@link ValidationError} naming the path of the bad value, such as
- *   `cpm_tracker.agreements[1].cpm`.
+ * @throws {@link ValidationError} (code `INVALID_INPUT`) naming the path of the bad value,
+ *   such as `cpm_tracker.agreements[1].cpm`.
+ * @example
+ * const tracker = deserializeCpmTracker(JSON.parse(row.cpm_tracker_json));
  */
 export function deserializeCpmTracker(dict: unknown): CampaignCPMTracker {
   return CampaignCPMTracker.fromDict(dict);

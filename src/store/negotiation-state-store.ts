@@ -44,14 +44,25 @@ export interface NegotiationInput {
   readonly roundCount: number;
 }
 
-/** A negotiation rebuilt from its row by {@link NegotiationStateStore.restoreActive}. */
+/**
+ * A negotiation rebuilt from its row by {@link NegotiationStateStore.restoreActive}: domain
+ * objects, ready to go on with and to save again.
+ */
 export interface RestoredNegotiation {
+  /** The email thread, as stored. */
   readonly threadId: string;
+  /** The state machine, rebuilt from the stored state and history without replaying events. */
   readonly stateMachine: NegotiationStateMachine;
-  /** The context as stored: decimals come back as strings. */
+  /**
+   * The context as stored: decimals come back as strings, and an integer JavaScript cannot
+   * hold exactly as a `bigint` (see {@link deserializeContext}).
+   */
   readonly context: Record<string, unknown>;
+  /** The campaign, parsed (money as `Big`); a copy of its own, shared with no other negotiation. */
   readonly campaign: Campaign;
+  /** The campaign's CPM tracker as it was saved with this negotiation. */
   readonly cpmTracker: CampaignCPMTracker;
+  /** How many rounds of negotiation have happened. */
   readonly roundCount: number;
   /** When the negotiation was first saved, UTC `YYYY-MM-DDTHH:MM:SSZ`, as stored. */
   readonly createdAt: string;
@@ -68,7 +79,10 @@ export interface NegotiationStateStoreOptions {
    * the stored form `YYYY-MM-DDTHH:MM:SSZ` holds.
    */
   readonly clock?: () => Date;
-  /** Whether `close()` also closes the adapter; `openNegotiationStore` sets it. */
+  /**
+   * Whether `close()` also closes the adapter; `false` by default (the caller closes the
+   * adapter it passed). `openNegotiationStore` sets it for the adapter it opens.
+   */
   readonly ownsAdapter?: boolean;
 }
 
@@ -78,11 +92,11 @@ const COLUMNS =
 const UPSERT = `INSERT OR REPLACE INTO ${TABLE} (${COLUMNS})
   VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT created_at FROM ${TABLE} WHERE thread_id = ?), ?), ?)`;
 
-const TERMINAL = [...TERMINAL_STATES];
+const TERMINAL = /* @__PURE__ */ Array.from(TERMINAL_STATES);
 
 // Sorted in JavaScript: SQLite's sorter would copy every ~3 KB row to order them.
-const SELECT_ACTIVE = `SELECT ${COLUMNS} FROM ${TABLE}
-  WHERE state NOT IN (${TERMINAL.map(() => "?").join(", ")})`;
+const SELECT_ACTIVE = /* @__PURE__ */ (() => `SELECT ${COLUMNS} FROM ${TABLE}
+  WHERE state NOT IN (${TERMINAL.map(() => "?").join(", ")})`)();
 
 /** What a store does, on its own or inside {@link NegotiationStateStore.transaction}. */
 export interface NegotiationStateOperations {
@@ -94,14 +108,28 @@ export interface NegotiationStateOperations {
    * @param negotiation - The negotiation to store.
    * @returns Once the row is durable (inside a transaction: once it is written; the
    *   transaction is durable when it resolves).
-   * @throws `ValidationError`, `CampaignValidationError` or `ContextSerializationError`
+   * @throws `ValidationError` (code `INVALID_INPUT`), `CampaignValidationError` (code
+   *   `INVALID_CAMPAIGN`) or `ContextSerializationError` (code `CONTEXT_NOT_SERIALIZABLE`)
    *   naming the bad field; `ValidationError` at path `clock` when the store's clock gives an
    *   invalid `Date` or one outside the years 0000 to 9999; `RowTooLargeError` (a
    *   `ValidationError`, code `ROW_TOO_LARGE`) at the row's largest column
    *   (`negotiation_state["thread-1"].context_json`) when the row, with the transaction's
    *   earlier changes, would need a journal record of more than `MAX_JOURNAL_PAYLOAD_BYTES`;
-   *   after any of these nothing is written and the store stays open. `StorageError` when the
-   *   write could not be made durable.
+   *   after any of these nothing is written and the store stays open. `StorageError` (code
+   *   `STORAGE_FAILED`) when the write could not be made durable, or a `ForeignWriteError`
+   *   (code `FOREIGN_WRITE`) when another program changed the database file.
+   * @example
+   * const machine = new NegotiationStateMachine();
+   * machine.trigger("send_offer");
+   * await store.save({
+   *   threadId: "<t1@mail>",
+   *   stateMachine: machine,
+   *   context: { next_cpm: "24.50" },
+   *   campaign,
+   *   cpmTracker,
+   *   roundCount: 0,
+   * });
+   * // durable now: send the email
    */
   save(negotiation: NegotiationInput): Promise<void>;
 
@@ -109,7 +137,8 @@ export interface NegotiationStateOperations {
    * Reads the negotiations that are not finished (not agreed, rejected or stopped), oldest
    * first.
    *
-   * @returns Rows with exactly the table's columns.
+   * @returns Rows with exactly the table's columns, as stored (nothing is parsed).
+   * @throws `StorageError` (code `STORAGE_FAILED`) when the read fails.
    */
   loadActive(): Promise<NegotiationStateRow[]>;
 
@@ -124,7 +153,8 @@ export interface NegotiationStateOperations {
    *   oldest first, exactly as this would have returned them, and `error.failures` names
    *   each other row by `threadId`, `column` and `problem`, one entry per unreadable column
    *   (`state`, `history_json`, `context_json`, `campaign_json`, `cpm_tracker_json`).
-   *   Each active row is in exactly one of the two. `StorageError` when the read fails.
+   *   Each active row is in exactly one of the two. `StorageError` (code `STORAGE_FAILED`)
+   *   when the read fails.
    * @example
    * let active: RestoredNegotiation[];
    * try {
@@ -144,6 +174,9 @@ export interface NegotiationStateOperations {
    *
    * @param threadId - Its thread.
    * @returns Whether a row was deleted, once the deletion is durable.
+   * @throws `ValidationError` (code `INVALID_INPUT`, path `threadId`) for a thread id that
+   *   could not be stored; `StorageError` (code `STORAGE_FAILED`) when the deletion could
+   *   not be made durable.
    */
   delete(threadId: string): Promise<boolean>;
 }
@@ -151,7 +184,11 @@ export interface NegotiationStateOperations {
 /**
  * Saves and restores negotiations in the `negotiation_state` table (DESIGN §4) through a
  * {@link StorageAdapter}. Every save and delete resolves only once it is durable; saves
- * made concurrently share one sync.
+ * made concurrently share one sync. After `close()`, every call rejects with a
+ * `StorageError` of code `STORAGE_CLOSED`.
+ *
+ * Closing it is `await store.close()`, or an `await using` declaration that closes it when
+ * its block ends, however the block ends.
  *
  * @example
  * const store = await openNegotiationStore({ persistence: memoryPersistence() });
@@ -166,6 +203,9 @@ export class NegotiationStateStore implements NegotiationStateOperations {
   #closing: Promise<void> | undefined;
 
   /**
+   * Makes a store on an open adapter. {@link openNegotiationStore} opens the adapter, creates
+   * the table and builds the store in one call.
+   *
    * @param adapter - The database; its table must exist (`initNegotiationStateTable`).
    * @param options - Clock and adapter ownership.
    */
@@ -205,9 +245,11 @@ export class NegotiationStateStore implements NegotiationStateOperations {
    * committed together (one journal record, one sync), or none is when `fn` throws.
    * Other calls wait until it ends; inside `fn`, use `tx`, not the store.
    *
+   * @typeParam T - What `fn` resolves to.
    * @param fn - The work; receives the store's operations bound to the transaction.
    * @returns What `fn` returned, once the whole unit is durable.
-   * @throws What `fn` threw (nothing is written), or a `StorageError`.
+   * @throws What `fn` threw (nothing is written), or a `StorageError` (code
+   *   `STORAGE_FAILED`) when the commit could not be made durable.
    * @example
    * // Start a campaign's 500 negotiations as one durable unit.
    * await store.transaction(async (tx) => {
@@ -220,12 +262,35 @@ export class NegotiationStateStore implements NegotiationStateOperations {
   }
 
   /**
-   * Stops using the store. Closes the adapter when the store opened it
-   * (`openNegotiationStore`); an adapter the caller passed stays open. Idempotent.
+   * Stops using the store. Closes the adapter when the store owns it
+   * (`openNegotiationStore`): every save is then in the persistence target's snapshot, and
+   * its lock is released. An adapter the caller passed stays open. Idempotent: every call
+   * returns the same promise. `await using` calls it through `[Symbol.asyncDispose]`.
+   *
+   * @returns Once the store (and the adapter it owns) is closed.
+   * @throws What the owned adapter's `close()` throws: a `StorageError` when the last
+   *   checkpoint cannot be written (nothing acknowledged is lost: the journal keeps it).
    */
   close(): Promise<void> {
     this.#closing ??= this.#ownsAdapter ? this.#adapter.close() : Promise.resolve();
     return this.#closing;
+  }
+
+  /**
+   * Closes the store as {@link NegotiationStateStore.close} does: what an `await using`
+   * declaration calls when its block ends. A runtime without `Symbol.asyncDispose` needs
+   * the usual polyfill (`Symbol.asyncDispose ??= Symbol.for("Symbol.asyncDispose")`) to run
+   * before this package is imported.
+   *
+   * @returns The promise of `close()`.
+   * @example
+   * {
+   *   await using store = await openNegotiationStore({ persistence: memoryPersistence() });
+   *   await store.save(negotiation);
+   * } // closed here, even when the block throws
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   #ensureOpen(): void {

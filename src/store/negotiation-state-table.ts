@@ -3,7 +3,15 @@ import type { StorageAdapter } from "../adapter/storage-adapter.js";
 /** The table's name, shared with the Python service. */
 export const TABLE = "negotiation_state";
 
-/** The DDL of the on-disk format (DESIGN §4), shared with the Python service. */
+/**
+ * The DDL of the on-disk format (DESIGN §4), shared with the Python service: the
+ * `negotiation_state` table and its index on `state`, as two statements to run in order.
+ * Both are `IF NOT EXISTS`, so running them again changes nothing.
+ *
+ * @example
+ * // With better-sqlite3, or any SQLite:
+ * for (const statement of NEGOTIATION_STATE_DDL) db.exec(statement);
+ */
 export const NEGOTIATION_STATE_DDL = [
   `CREATE TABLE IF NOT EXISTS ${TABLE} (
     thread_id TEXT PRIMARY KEY,
@@ -21,14 +29,23 @@ export const NEGOTIATION_STATE_DDL = [
 
 /** One row of `negotiation_state`, exactly as stored (snake_case, JSON columns as text). */
 export interface NegotiationStateRow {
+  /** The email thread; the primary key. */
   readonly thread_id: string;
+  /** The negotiation's state, one of the {@link NegotiationState} names. */
   readonly state: string;
+  /** How many rounds of negotiation have happened. */
   readonly round_count: number;
+  /** The context, as {@link serializeContext} writes it (a JSON object). */
   readonly context_json: string;
+  /** The campaign, as {@link serializeCampaign} writes it. */
   readonly campaign_json: string;
+  /** The CPM tracker's dict ({@link CpmTrackerDict}) as JSON. */
   readonly cpm_tracker_json: string;
+  /** The state machine's history as JSON: `[from, event, to]` triples, oldest first. */
   readonly history_json: string;
+  /** When the negotiation was first saved, UTC `YYYY-MM-DDTHH:MM:SSZ`. */
   readonly created_at: string;
+  /** When it was last saved, in the same form. */
   readonly updated_at: string;
 }
 
@@ -37,6 +54,13 @@ export interface NegotiationStateRow {
  * when both exist, nothing is written.
  *
  * @param adapter - The database to create them in.
+ * @returns Once the table and index exist, durably.
+ * @throws `StorageError` (code `STORAGE_FAILED`) when the database cannot be read or
+ *   written; `STORAGE_CLOSED` when the adapter is closed.
+ * @example
+ * const adapter = await openSqlJsAdapter({ persistence: memoryPersistence() });
+ * await initNegotiationStateTable(adapter);
+ * const store = new NegotiationStateStore(adapter);
  */
 export async function initNegotiationStateTable(adapter: StorageAdapter): Promise<void> {
   const existing = await adapter.all<{ n: number }>(
