@@ -4,27 +4,57 @@ import { defineConfig } from "tsup";
 
 const require = createRequire(import.meta.url);
 
+/**
+ * Built only to cut the bundle where tree-shaking needs a cut, then removed (see
+ * onSuccess): esbuild puts the modules reached by the same entries in one chunk, so
+ * without an entry of its own the state machine would share its chunk with money and
+ * the campaign schema, and importing the machine alone would pull big.js (whose
+ * package does not declare itself free of side effects) into a consumer's bundle.
+ */
+const CHUNK_CUTS = { "chunk-cut-state-machine": "src/domain/negotiation-state-machine.ts" };
+
 export default defineConfig({
   entry: {
     index: "src/index.ts",
     file: "src/file.ts",
+    // What `negotiation-state/file` resolves to under the `browser` condition.
+    "file.browser": "src/file.browser.ts",
     indexeddb: "src/indexeddb.ts",
     cli: "src/cli.ts",
+    ...CHUNK_CUTS,
   },
   format: ["esm", "cjs"],
+  // The CommonJS entries share chunks as the ESM ones do, so each error class exists once
+  // and `instanceof` holds across `negotiation-state`, `/file` and `/indexeddb`.
+  splitting: true,
   // The command line is a program, not an API.
-  dts: { entry: { index: "src/index.ts", file: "src/file.ts", indexeddb: "src/indexeddb.ts" } },
+  dts: {
+    entry: { index: "src/index.ts", file: "src/file.ts", indexeddb: "src/indexeddb.ts" },
+    // The store and the adapter declare `[Symbol.asyncDispose]`: a consumer whose own `lib`
+    // predates it (es2022, say) must still type-check them with `skipLibCheck: false`.
+    banner: '/// <reference lib="esnext.disposable" />',
+  },
   clean: true,
-  sourcemap: true,
+  // The build is not minified, so stack traces into dist/ read as they are; maps would
+  // point at src/ files that are not published (and double the tarball).
+  sourcemap: false,
   target: "es2022",
   platform: "neutral",
+  // Node builtins keep their `node:` prefix, which Deno needs and bundlers recognise.
+  removeNodeProtocol: false,
+  external: [/^node:/],
   treeshake: true,
   // The engine fetches `./sql-wasm.wasm` beside the build in browsers; sql.js is pinned to
   // one version, so this copy always matches the script that loads it.
   onSuccess: async () => {
     await copyFile(require.resolve("sql.js/dist/sql-wasm.wasm"), "dist/sql-wasm.wasm");
-    // The command line runs as ESM (its bin is dist/cli.js); a CommonJS copy is dead weight.
+    // The command line runs as ESM (its bin is dist/cli.js), and bundlers take the
+    // browser stand-in of `/file` as ESM: CommonJS copies of them are dead weight.
     await rm("dist/cli.cjs", { force: true });
-    await rm("dist/cli.cjs.map", { force: true });
+    await rm("dist/file.browser.cjs", { force: true });
+    for (const cut of Object.keys(CHUNK_CUTS)) {
+      await rm(`dist/${cut}.js`, { force: true });
+      await rm(`dist/${cut}.cjs`, { force: true });
+    }
   },
 });

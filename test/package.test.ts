@@ -45,6 +45,22 @@ const FILE = "negotiation-state/file";
 const INDEXEDDB = "negotiation-state/indexeddb";
 const requireBuilt = createRequire(import.meta.url);
 
+/** Each file of dist/ that a built entry loads, itself first, with its code. */
+function loadedFiles(entry: string): Map<string, string> {
+  const loaded = new Map([[entry, readFileSync(entry, "utf8")]]);
+  for (const code of loaded.values()) {
+    for (const [, file] of code.matchAll(/(?:from|import|require\()\s*['"]\.\/([^'"]+)['"]/g)) {
+      if (!loaded.has(`dist/${file}`))
+        loaded.set(`dist/${file}`, readFileSync(`dist/${file}`, "utf8"));
+    }
+  }
+  return loaded;
+}
+
+/** An import or require of one of Node's builtins, with or without the `node:` prefix. */
+const NODE_BUILTIN =
+  /(?:from|import|require\()\s*['"](?:node:[\w/]+|(?:fs|fs\/promises|path|os|crypto|process|child_process|url|util)['"])/;
+
 describe("the built package", () => {
   it("exports every contract name from the ESM and the CJS main entry", async () => {
     const esm = await import(MAIN);
@@ -116,18 +132,25 @@ describe("the built package", () => {
     }
   });
 
-  it("keeps node:* out of the main and IndexedDB entries", () => {
-    for (const file of [
+  it("keeps Node's builtins out of the main and IndexedDB entries and every chunk they load", () => {
+    for (const entry of [
       "dist/index.js",
       "dist/index.cjs",
       "dist/indexeddb.js",
       "dist/indexeddb.cjs",
+      "dist/file.browser.js",
     ]) {
-      const code = readFileSync(file, "utf8");
-      const chunks = [...code.matchAll(/from "\.\/(chunk-[\w-]+\.js)"/g)].map((m) =>
-        readFileSync(`dist/${m[1]}`, "utf8"),
-      );
-      for (const source of [code, ...chunks]) expect(source, file).not.toMatch(/["']node:/);
+      for (const [file, code] of loadedFiles(entry)) {
+        expect(code, `${file}, loaded by ${entry}`).not.toMatch(NODE_BUILTIN);
+      }
+    }
+    // The pattern finds what it looks for: the file target loads them, in both formats.
+    for (const entry of ["dist/file.js", "dist/file.cjs"]) {
+      const codes = [...loadedFiles(entry).values()];
+      expect(
+        codes.some((code) => NODE_BUILTIN.test(code)),
+        entry,
+      ).toBe(true);
     }
   });
 
@@ -142,7 +165,10 @@ describe("the built package", () => {
         expect(Object.keys(target)[0], `${subpath} ${condition}`).toBe("types");
       }
     }
+    // @types/big.js too: the declarations type money as big.js's `Big`, so a TypeScript
+    // user without it would get `any` for every amount (or TS7016 with strict lib checks).
     expect(Object.keys(packageJson.dependencies).sort()).toEqual([
+      "@types/big.js",
       "big.js",
       "commander",
       "sql.js",
