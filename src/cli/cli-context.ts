@@ -1,5 +1,5 @@
 import { errorMessage } from "../domain/errors.js";
-import { type Palette, paletteFor, type Terminal } from "./terminal.js";
+import { type Palette, paletteFor, renderTable, type Terminal } from "./terminal.js";
 
 /** What every command gets: where to write, and in which colours. */
 export interface CliContext {
@@ -8,6 +8,16 @@ export interface CliContext {
   out(line: string): void;
   /** Writes a line to standard error. */
   err(line: string): void;
+  /**
+   * Writes a table to standard output, fitted to the terminal's width when standard output
+   * is a terminal (narrowing the `shrinkable` free-text columns, cutting with `…`); whole
+   * when it is not, so that a pipe gets all of the data.
+   */
+  table(
+    headers: readonly string[],
+    rows: readonly (readonly string[])[],
+    shrinkable?: readonly number[],
+  ): void;
   /** Colours for standard output. */
   readonly colors: Palette;
   /** Colours for standard error. */
@@ -30,6 +40,13 @@ export function createCliContext(terminal: Terminal): CliContext {
     terminal,
     out: (line) => terminal.stdout.write(`${line}\n`),
     err: (line) => terminal.stderr.write(`${line}\n`),
+    table(headers, rows, shrinkable = []) {
+      const { isTTY, columns } = terminal.stdout;
+      const maxWidth = isTTY === true && columns !== undefined && columns > 0 ? columns : undefined;
+      for (const line of renderTable(headers, rows, { maxWidth, shrinkable })) {
+        terminal.stdout.write(`${line}\n`);
+      }
+    },
     colors: paletteFor(terminal.stdout, terminal.env),
     errorColors: paletteFor(terminal.stderr, terminal.env),
     fail(next = 1) {

@@ -1,4 +1,4 @@
-import { formatCents, formatMoney, toMoney } from "../domain/money.js";
+import { formatMoney } from "../domain/money.js";
 import type { RestoredNegotiation } from "../store/negotiation-state-store.js";
 
 /** One negotiation as the operator's table shows it: money as text, exact. */
@@ -11,17 +11,8 @@ export interface NegotiationSummary {
   readonly nextCpm: string | null;
   /** What the campaign's CPM tracker allows for this influencer now. */
   readonly maxAllowedCpm: string;
+  readonly createdAt: string;
   readonly updatedAt: string;
-}
-
-/**
- * An exact amount shown to the cent, as the agent writes it in an email.
- *
- * @param amount - A decimal string.
- * @returns The amount with two decimals.
- */
-export function cents(amount: string): string {
-  return formatCents(toMoney(amount, "amount"));
 }
 
 /**
@@ -56,6 +47,7 @@ export function summarize(negotiation: RestoredNegotiation): NegotiationSummary 
     maxAllowedCpm: formatMoney(
       negotiation.cpmTracker.getFlexibility(engagementRateOf(negotiation)).maxAllowedCpm,
     ),
+    createdAt: negotiation.createdAt,
     updatedAt: negotiation.updatedAt,
   };
 }

@@ -1,3 +1,5 @@
+import { displayWidth, truncateToWidth } from "./display-width.js";
+
 /** Where a command writes: its two streams, each with whether it is a terminal. */
 export interface Terminal {
   readonly stdout: OutputStream;
@@ -73,31 +75,78 @@ export function printable(text: string): string {
   );
 }
 
-/** An ANSI style sequence, as `paletteFor` writes them. */
-const ANSI_STYLE = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, "g");
+/** Options of {@link renderTable}. */
+export interface TableLayout {
+  /**
+   * The most columns a line may take (the terminal's width); no limit when undefined. A
+   * wider table first narrows its `shrinkable` columns, widest first, down to their
+   * header's width, cutting their cells with `…`; if it is still too wide, each line is
+   * cut at the limit with `…`. Lines are never wrapped.
+   */
+  readonly maxWidth?: number | undefined;
+  /** The indexes of the free-text columns that may be narrowed (thread, campaign). */
+  readonly shrinkable?: readonly number[];
+}
+
+/** What separates two columns. */
+const GAP = "  ";
 
 /**
  * Lays rows out as a table with a header line and a rule, columns padded to their widest
- * cell (colours, which take no room, do not count).
+ * cell in display width (wide characters and emoji take two columns, combining marks and
+ * colours none: see {@link displayWidth}), so that every column starts at the same column
+ * on every line.
  *
  * @param headers - The column titles.
  * @param rows - The cells, as text.
+ * @param layout - The width to fit, and which columns may be narrowed to fit it.
  * @returns The lines of the table.
  */
 export function renderTable(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
+  layout: TableLayout = {},
 ): string[] {
-  const width = (text: string) => [...text.replace(ANSI_STYLE, "")].length;
   const widths = headers.map((header, column) =>
-    Math.max(width(header), ...rows.map((row) => width(row[column] ?? ""))),
+    Math.max(displayWidth(header), ...rows.map((row) => displayWidth(row[column] ?? ""))),
   );
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) =>
-        column === cells.length - 1 ? cell : cell + " ".repeat((widths[column] ?? 0) - width(cell)),
-      )
-      .join("  ")
+  const { maxWidth } = layout;
+  if (maxWidth !== undefined) narrow(widths, headers, layout.shrinkable ?? [], maxWidth);
+  const line = (cells: readonly string[]) => {
+    const text = cells
+      .map((cell, column) => {
+        const width = widths[column] ?? 0;
+        const fitted = truncateToWidth(cell, width);
+        return column === cells.length - 1
+          ? fitted
+          : fitted + " ".repeat(width - displayWidth(fitted));
+      })
+      .join(GAP)
       .trimEnd();
+    return maxWidth === undefined ? text : truncateToWidth(text, maxWidth);
+  };
   return [line(headers), line(widths.map((size) => "-".repeat(size))), ...rows.map(line)];
+}
+
+/** Narrows the shrinkable columns, widest first, until the table fits or none can give more. */
+function narrow(
+  widths: number[],
+  headers: readonly string[],
+  shrinkable: readonly number[],
+  maxWidth: number,
+): void {
+  const total = () =>
+    widths.reduce((sum, width) => sum + width, 0) + GAP.length * (widths.length - 1);
+  const least = (column: number) => Math.max(displayWidth(headers[column] ?? ""), 1);
+  for (let excess = total() - maxWidth; excess > 0; excess--) {
+    let widest: number | undefined;
+    for (const column of shrinkable) {
+      const width = widths[column] ?? 0;
+      if (width > least(column) && (widest === undefined || width > (widths[widest] ?? 0))) {
+        widest = column;
+      }
+    }
+    if (widest === undefined) return;
+    widths[widest] = (widths[widest] ?? 0) - 1;
+  }
 }

@@ -5,7 +5,17 @@ import {
   spawn,
 } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import {
+  appendFile,
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  writeFile,
+} from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -24,6 +34,7 @@ import {
   openSqlJsAdapter,
   NegotiationStateStore as Store,
 } from "../../src/index.js";
+import { decodeJournal } from "../../src/persistence/journal-codec.js";
 import { negotiation, steppingClock } from "../support/negotiations.js";
 import { runCli } from "./run-cli.js";
 
@@ -31,24 +42,21 @@ const FIXTURE = fileURLToPath(new URL("../fixtures/python-service.db", import.me
 const SAVE_AND_DIE = fileURLToPath(new URL("../support/save-and-die.mjs", import.meta.url));
 const LOCK_HOLDER = fileURLToPath(new URL("../reliability/lock-holder.mjs", import.meta.url));
 
-/** The fixture's unfinished negotiations, in the CLI's order (created_at, then thread). */
-const UNFINISHED = [
-  "thread-awaiting_reply",
-  "thread-counter_received",
-  "thread-counter_sent",
-  "thread-escalated",
-  "thread-initial_offer",
-  "thread-paused",
-  "thread-stale",
-];
+/** The fixture's negotiations, in the CLI's order: most recently updated first. */
 const EVERY_THREAD = [
-  "thread-agreed",
-  ...UNFINISHED.slice(0, 5),
-  "thread-paused",
-  "thread-rejected",
-  "thread-stale",
   "thread-stopped",
+  "thread-rejected",
+  "thread-agreed",
+  "thread-paused",
+  "thread-stale",
+  "thread-escalated",
+  "thread-counter_sent",
+  "thread-counter_received",
+  "thread-awaiting_reply",
+  "thread-initial_offer",
 ];
+/** The unfinished ones, in the same order. */
+const UNFINISHED = EVERY_THREAD.slice(3);
 /** camp-001's tracker: target max 30 + (30 - 23.75) x 2 agreements / 3 remaining, as Python's decimal gives it. */
 const CAMP_001_MAX_ALLOWED = "34.16666666666666666666666667";
 const ESC = "\u001b";
@@ -148,7 +156,8 @@ describe("on the Python service's database", () => {
     ]);
     expect(lines[1]).toMatch(/^-+( {2}-+){6}$/);
     expect(threadsOfTable(stdout)).toEqual(UNFINISHED);
-    expect(cells(lines[3] as string)).toEqual([
+    const row = (thread: string) => cells(lines[2 + UNFINISHED.indexOf(thread)] as string);
+    expect(row("thread-counter_received")).toEqual([
       "thread-counter_received",
       "counter_received",
       "1",
@@ -157,7 +166,7 @@ describe("on the Python service's database", () => {
       "$34.17",
       "2026-02-19T18:22:00Z",
     ]);
-    expect(cells(lines[2] as string)).toEqual([
+    expect(row("thread-awaiting_reply")).toEqual([
       "thread-awaiting_reply",
       "awaiting_reply",
       "0",
@@ -239,17 +248,17 @@ describe("on the Python service's database", () => {
   it("list --campaign keeps one campaign's negotiations; none match is not an error", async () => {
     const unfinished = await runCli(["list", "--json", "--campaign", "camp-002", pythonDb]);
     expect(threadsOfJson(unfinished.stdout)).toEqual([
-      "thread-awaiting_reply",
-      "thread-counter_sent",
       "thread-stale",
+      "thread-counter_sent",
+      "thread-awaiting_reply",
     ]);
     const all = await runCli(["list", "-a", "-c", "camp-002", "--json", pythonDb]);
     expect(threadsOfJson(all.stdout)).toEqual([
-      "thread-agreed",
-      "thread-awaiting_reply",
-      "thread-counter_sent",
-      "thread-stale",
       "thread-stopped",
+      "thread-agreed",
+      "thread-stale",
+      "thread-counter_sent",
+      "thread-awaiting_reply",
     ]);
     const none = await runCli(["list", "--campaign", "camp-404", pythonDb]);
     expect(none).toEqual({ status: 0, stdout: "No negotiations match.\n", stderr: "" });
@@ -342,16 +351,27 @@ describe("on the Python service's database", () => {
     const lines = stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("10 negotiations");
     expect(cells(lines[1] as string)).toEqual(["state", "count"]);
+    expect(lines[2]).toMatch(/^-+ {2}-+$/);
     const stateRows = lines.slice(3, 13).map(cells);
     expect(stateRows.map(([state]) => state).sort()).toEqual(
       EVERY_THREAD.map((thread) => thread.slice("thread-".length)).sort(),
     );
     expect(stateRows.every(([, count]) => count === "1")).toBe(true);
+    const campaignHeaders = [
+      "campaign",
+      "negotiations",
+      "agreements",
+      "average CPM",
+      "target CPM",
+      "against target",
+      "remaining",
+    ];
+    expect(cells(lines.at(-4) as string)).toEqual(campaignHeaders);
+    expect(cells(lines.at(-3) as string)).toHaveLength(campaignHeaders.length);
     const campaigns = lines.slice(-2).map(cells);
     expect(campaigns).toEqual([
-      // The empty against-target column leaves a wider gap, read as one separator.
-      ["camp-002", "5", "0", "-", "$18.50-$27.25", "3"],
-      ["camp-001", "5", "2", "$23.75", "$20.00-$30.00", "within target", "4"],
+      ["camp-002", "5", "0", "-", "$18.50-$27.25", "-", "3"],
+      ["camp-001", "5", "2", "$23.75", "$20.00-$30.00", "within", "4"],
     ]);
   });
 
@@ -413,30 +433,57 @@ describe("on the Python service's database", () => {
     expect(await readdir(empty)).toEqual([]);
   });
 
-  it("an unknown command or option, or a missing argument, exits 2 with the usage", async () => {
-    const cases: [string[], string, string][] = [
-      [["frobnicate"], "error: unknown command 'frobnicate'", "Usage: negotiation-state [options]"],
+  it("a usage error (unknown command or option, missing argument, bad option value) exits 2 with the error, the command's usage line and a hint, not the whole help", async () => {
+    const listUsage = [
+      "usage: negotiation-state list [options] <database>",
+      "Run 'negotiation-state list --help' for the options.",
+    ];
+    const cases: [string[], string, string[]][] = [
+      [
+        ["frobnicate"],
+        "error: unknown command 'frobnicate'",
+        [
+          "usage: negotiation-state [options] [command]",
+          "Run 'negotiation-state --help' for the commands and options.",
+        ],
+      ],
       [
         ["show", pythonDb],
         "error: missing required argument 'thread'",
-        "Usage: negotiation-state show [options] <database> <thread>",
+        [
+          "usage: negotiation-state show [options] <database> <thread>",
+          "Run 'negotiation-state show --help' for the options.",
+        ],
+      ],
+      [["list"], "error: missing required argument 'database'", listUsage],
+      [["list", "--bogus", pythonDb], "error: unknown option '--bogus'", listUsage],
+      [
+        ["list", "--limit", "0", pythonDb],
+        "error: option '-n, --limit <n>' argument '0' is invalid. It must be a whole number, 1 or more.",
+        listUsage,
       ],
       [
-        ["list"],
-        "error: missing required argument 'database'",
-        "Usage: negotiation-state list [options] <database>",
+        ["list", "--sort", "newest", pythonDb],
+        "error: option '--sort <order>' argument 'newest' is invalid. Allowed choices are updated, created, thread.",
+        listUsage,
       ],
       [
-        ["list", "--bogus", pythonDb],
-        "error: unknown option '--bogus'",
-        "Usage: negotiation-state list [options] <database>",
+        ["checkpoint", "--wait", "soon", pythonDb],
+        "error: option '-w, --wait <ms>' argument 'soon' is invalid. It must be a whole number of milliseconds.",
+        [
+          "usage: negotiation-state checkpoint [options] <database>",
+          "Run 'negotiation-state checkpoint --help' for the options.",
+        ],
       ],
     ];
     for (const [args, error, usage] of cases) {
       const { status, stdout, stderr } = await runCli(args);
-      expect({ args, status, stdout }).toEqual({ args, status: 2, stdout: "" });
-      expect(stderr.startsWith(`${error}\n`)).toBe(true);
-      expect(stderr).toContain(usage);
+      expect({ args, status, stdout, stderr }).toEqual({
+        args,
+        status: 2,
+        stdout: "",
+        stderr: `${[error, ...usage].join("\n")}\n`,
+      });
     }
   });
 });
@@ -534,13 +581,13 @@ describe("a journaled file", () => {
         ({ thread_id, state, updated_at }) => [thread_id, state, updated_at],
       ),
     ).toEqual([
+      ["thread-d", "stale", "2026-03-01T09:04:00Z"],
+      ["thread-c", "agreed", "2026-03-01T09:03:00Z"],
       ["thread-a", "counter_sent", "2026-03-01T09:02:00Z"],
       ["thread-b", "counter_received", "2026-03-01T09:01:00Z"],
-      ["thread-c", "agreed", "2026-03-01T09:03:00Z"],
-      ["thread-d", "stale", "2026-03-01T09:04:00Z"],
     ]);
     const unfinished = await runCli(["list", file]);
-    expect(threadsOfTable(unfinished.stdout)).toEqual(["thread-a", "thread-b", "thread-d"]);
+    expect(threadsOfTable(unfinished.stdout)).toEqual(["thread-d", "thread-a", "thread-b"]);
     const history = await runCli(["history", "--json", file, "thread-a"]);
     expect(JSON.parse(history.stdout)).toHaveLength(3);
     expect(await filesIn(dir)).toEqual(before);
@@ -548,7 +595,7 @@ describe("a journaled file", () => {
     expect(JSON.parse(await readFile(`${file}.lock`, "utf8")).pid).toBe(process.pid);
     await store.save(negotiation("thread-e"));
     const again = await runCli(["list", "--json", file]);
-    expect(threadsOfJson(again.stdout)).toEqual(["thread-a", "thread-b", "thread-d", "thread-e"]);
+    expect(threadsOfJson(again.stdout)).toEqual(["thread-e", "thread-d", "thread-a", "thread-b"]);
   });
 
   it("list reads every acknowledged save of a killed writer, leaving its stale lock and journal as they are", async () => {
@@ -629,11 +676,13 @@ describe("checkpoint", () => {
       await store.close();
     }
     expect(Object.keys(pythonRows(file))).toEqual(["thread-1"]);
+    const records = decodeJournal(await readFile(`${file}.ns-journal`), file).entries.length;
+    expect(records).toBeGreaterThanOrEqual(3);
 
     const { status, stdout, stderr } = await runCli(["checkpoint", file]);
     expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
     expect(stdout).toBe(
-      `Checkpointed ${file}: the database file holds every save, and the journal is gone.\n`,
+      `Checkpointed ${file}: folded the journal's ${records} records into the database file. The database file holds every save, and the journal is gone.\n`,
     );
     expect(await readdir(crashed)).toEqual(["negotiations.db"]);
     const rows = pythonRows(file);
@@ -682,9 +731,145 @@ describe("checkpoint", () => {
     expect(await holder.nextLine()).toBe("closed");
     const { status, stdout, stderr } = await checkpoint;
     expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
-    expect(stdout).toContain(`Checkpointed ${file}`);
+    // The holder folded its journal as it closed: what the lock then gives is a clean file.
+    expect(stdout).toBe(
+      `Nothing to checkpoint: ${file} has no journal; the database file already holds every save.\n`,
+    );
     expect(await readdir(dir)).toEqual(["negotiations.db"]);
     expect(Object.keys(pythonRows(file))).toEqual(["thread-held"]);
+  });
+
+  /** What a crash leaves of a writer: a database file (one save) and a journal of three more. */
+  async function crashedCopy(name: string): Promise<string> {
+    const live = join(await newFolder(`${name}-source`), "negotiations.db");
+    const file = join(await newFolder(name), "negotiations.db");
+    const first = await openNegotiationStore({ persistence: filePersistence(live) });
+    await first.save(negotiation("thread-1"));
+    await first.close();
+    const store = await openNegotiationStore({ persistence: filePersistence(live) });
+    try {
+      await store.save(negotiation("thread-1", ["send_offer", "receive_reply"]));
+      await store.save(negotiation("thread-2"));
+      await store.save(negotiation("thread-3"));
+      await copyFile(live, file);
+      await copyFile(`${live}.ns-journal`, `${file}.ns-journal`);
+    } finally {
+      await store.close();
+    }
+    return file;
+  }
+
+  const records = async (journal: string) =>
+    decodeJournal(await readFile(journal), journal).entries.length;
+
+  it("of a clean file says there is nothing to checkpoint, and changes nothing", async () => {
+    const dir = await newFolder("clean");
+    const file = join(dir, "negotiations.db");
+    await copyFile(pythonDb, file);
+    const before = await filesIn(dir);
+    const { status, stdout, stderr } = await runCli(["checkpoint", file]);
+    expect({ status, stdout, stderr }).toEqual({
+      status: 0,
+      stdout: `Nothing to checkpoint: ${file} has no journal; the database file already holds every save.\n`,
+      stderr: "",
+    });
+    expect(await filesIn(dir)).toEqual(before);
+  });
+
+  it("of a writer killed before its first checkpoint writes a new database file from the journal", async () => {
+    const dir = await newFolder("journal-only");
+    const file = join(dir, "negotiations.db");
+    await promisify(execFile)(process.execPath, [SAVE_AND_DIE, file, "4", "kill"]).catch(
+      () => undefined,
+    );
+    expect((await readdir(dir)).sort()).toEqual([
+      "negotiations.db.lock",
+      "negotiations.db.ns-journal",
+    ]);
+    const count = await records(`${file}.ns-journal`);
+    expect(count).toBeGreaterThanOrEqual(4);
+    const { status, stdout, stderr } = await runCli(["checkpoint", file]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    expect(stdout).toBe(
+      `Checkpointed ${file}: folded the journal's ${count} records into a new database file. The database file holds every save, and the journal is gone.\n`,
+    );
+    expect(await readdir(dir)).toEqual(["negotiations.db"]);
+    expect(Object.keys(pythonRows(file)).sort()).toEqual([
+      "thread-0",
+      "thread-1",
+      "thread-2",
+      "thread-3",
+    ]);
+  });
+
+  it("says it dropped a torn last record, which a crash mid-save leaves", async () => {
+    const file = await crashedCopy("torn");
+    const count = await records(`${file}.ns-journal`);
+    await appendFile(`${file}.ns-journal`, Uint8Array.from([0x4e, 0x53, 0x4a, 1, 2, 3, 4, 5]));
+    const { status, stdout, stderr } = await runCli(["checkpoint", file]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    expect(stdout).toBe(
+      `Checkpointed ${file}: folded the journal's ${count} records into the database file; dropped its torn last record, which was never acknowledged. The database file holds every save, and the journal is gone.\n`,
+    );
+    expect(Object.keys(pythonRows(file)).sort()).toEqual(["thread-1", "thread-2", "thread-3"]);
+  });
+
+  it("says it removed an empty journal, which a writer leaves when killed before its first save", async () => {
+    const dir = await newFolder("empty-journal");
+    const file = join(dir, "negotiations.db");
+    await copyFile(pythonDb, file);
+    await writeFile(`${file}.ns-journal`, "");
+    const database = await readFile(file);
+    const { status, stdout, stderr } = await runCli(["checkpoint", file]);
+    expect({ status, stdout, stderr }).toEqual({
+      status: 0,
+      stdout: `Checkpointed ${file}: removed the journal, which was empty. The database file holds every save, and the journal is gone.\n`,
+      stderr: "",
+    });
+    expect(await readdir(dir)).toEqual(["negotiations.db"]);
+    expect(await readFile(file)).toEqual(database);
+  });
+
+  it("--take-over-wal says how many committed frames of the Python service's WAL it took over", async () => {
+    const dir = await newFolder("wal");
+    const file = join(dir, "negotiations.db");
+    // The Python service, stopped while it had the file open in WAL mode: its copy.
+    const frames = execFileSync("python3", [
+      "-c",
+      `
+import shutil, sqlite3, struct, sys
+source, copy = sys.argv[1], sys.argv[2]
+live = source + ".live"
+shutil.copy(source, live)
+connection = sqlite3.connect(live)
+connection.execute("PRAGMA journal_mode=WAL")
+connection.execute("PRAGMA wal_autocheckpoint=0")
+connection.execute("UPDATE negotiation_state SET round_count = round_count + 10 WHERE thread_id = 'thread-stale'")
+connection.commit()
+connection.execute("UPDATE negotiation_state SET round_count = round_count + 20 WHERE thread_id = 'thread-agreed'")
+connection.commit()
+shutil.copy(live, copy)
+shutil.copy(live + "-wal", copy + "-wal")
+wal = open(copy + "-wal", "rb").read()
+page_size = struct.unpack(">I", wal[8:12])[0]
+print((len(wal) - 32) // (24 + page_size))
+connection.close()
+`,
+      pythonDb,
+      file,
+    ])
+      .toString()
+      .trim();
+    expect(Number(frames)).toBeGreaterThan(1);
+    const { status, stdout, stderr } = await runCli(["checkpoint", "--take-over-wal", file]);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    expect(stdout).toBe(
+      `Checkpointed ${file}: took over the ${frames} committed frames of ${file}-wal. The database file holds every save.\n`,
+    );
+    const rows = pythonRows(file);
+    expect([rows["thread-stale"]?.round_count, rows["thread-agreed"]?.round_count]).toEqual([
+      11, 21,
+    ]);
   });
 
   it("of a database that is not there exits 1 and creates nothing; a bad --wait exits 2", async () => {
@@ -791,9 +976,9 @@ describe("a database with a bad row", () => {
     const { status, stdout, stderr } = await runCli(["list", "--all", file]);
     expect(status).toBe(1);
     expect(threadsOfTable(stdout)).toEqual([
-      "thread-good",
-      "thread-done",
       "thread-\\u001b[2J-escape",
+      "thread-done",
+      "thread-good",
     ]);
     expect(stdout).not.toContain(ESC);
     const problems = stderr.trimEnd().split("\n");
@@ -804,9 +989,9 @@ describe("a database with a bad row", () => {
     expect(json.status).toBe(1);
     expect(json.stderr).toBe(stderr);
     expect(threadsOfJson(json.stdout)).toEqual([
-      "thread-good",
-      "thread-done",
       "thread-\u001b[2J-escape",
+      "thread-done",
+      "thread-good",
     ]);
   });
 
@@ -836,9 +1021,10 @@ describe("under Deno and Bun", () => {
       ["--help"],
       ["list", "--help"],
       ["frobnicate"],
+      ["--version"],
     ];
     const node = await Promise.all(runs.map((args) => runCli(args)));
-    expect(node.map(({ status }) => status)).toEqual([0, 0, 1, 0, 0, 2]);
+    expect(node.map(({ status }) => status)).toEqual([0, 0, 1, 0, 0, 2, 0]);
     for (const runtime of ["deno", "bun"] as const) {
       const other = await Promise.all(runs.map((args) => runCli(args, { runtime })));
       expect({ runtime, results: other }).toEqual({ runtime, results: node });

@@ -336,6 +336,66 @@ describe("import", () => {
     expect(await filesIn()).toEqual(before);
   });
 
+  it("given a SQLite database instead of JSON lines, says so in one line with the command that copies one, exits 1 and writes nothing", async () => {
+    const source = await fixtureCopy("source.db");
+    const target = join(folder, "target.db");
+    const before = await filesIn();
+    const run = await cli(["import", target, source]);
+    expect(run).toEqual({
+      status: 1,
+      stdout: "",
+      stderr: `error: ${source} is a SQLite database, not JSON lines; to copy its negotiations, run: negotiation-state export ${source} --out negotiations.jsonl && negotiation-state import ${target} negotiations.jsonl\n`,
+    });
+    expect(await filesIn()).toEqual(before);
+    // The command it gives does copy the database.
+    const out = join(folder, "negotiations.jsonl");
+    expect((await cli(["export", source, "--out", out])).status).toBe(0);
+    expect((await cli(["import", target, out])).status).toBe(0);
+    expect(await exportLines(target)).toEqual(await exportLines(source));
+  });
+
+  it("given a binary, compressed, UTF-16 or non-UTF-8 file, says what it is in one line, exits 1 and writes nothing", async () => {
+    const [line] = await fixtureLines();
+    const json = new TextEncoder().encode(`${JSON.stringify(line)}\n`);
+    const cases: [string, Uint8Array, string][] = [
+      [
+        "image.png",
+        Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]),
+        "is a binary file, not JSON lines: it holds a NUL byte at offset 8",
+      ],
+      [
+        "lines.jsonl.gz",
+        Uint8Array.from([0x1f, 0x8b, 0x08, 0, 1, 2, 3]),
+        "is gzip-compressed, not JSON lines: decompress it first (gunzip)",
+      ],
+      [
+        "utf16.jsonl",
+        Uint8Array.from([0xff, 0xfe, 0x7b, 0, 0x7d, 0]),
+        "is UTF-16 text; import reads JSON lines in UTF-8, as export writes them",
+      ],
+      [
+        "latin1.jsonl",
+        Uint8Array.from([...json.slice(0, 20), 0xe9, ...json.slice(20)]),
+        "is not UTF-8 text, so not JSON lines as export writes them",
+      ],
+    ];
+    const target = join(folder, "target.db");
+    for (const [name, bytes, problem] of cases) {
+      const file = join(folder, name);
+      await writeFile(file, bytes);
+      const run = await cli(["import", target, file]);
+      expect({ name, ...run }).toEqual({
+        name,
+        status: 1,
+        stdout: "",
+        stderr: `error: ${file} ${problem}\n`,
+      });
+    }
+    expect((await readdir(folder)).sort()).toEqual(
+      [...cases.map(([name]) => name), "source.db"].sort(),
+    );
+  });
+
   it("creates no database when the file is refused", async () => {
     const file = await writeLines("bad.jsonl", ["[]"]);
     const run = await cli(["import", join(folder, "new.db"), file]);

@@ -6,6 +6,7 @@ import { nodeFileSystem } from "../../persistence/file-system.js";
 import { stringifyExactJson } from "../../store/exact-json.js";
 import { action, type CliContext } from "../cli-context.js";
 import { openForReading, readAllRows } from "../database.js";
+import { plural } from "../plural.js";
 import { printable } from "../terminal.js";
 import { exportRow } from "../wire-format.js";
 
@@ -50,9 +51,7 @@ export function registerExport(program: Command, context: CliContext): void {
         }
         const text = lines.map((line) => `${line}\n`).join("");
         await replaceFileAtomically(nodeFileSystem, out, new TextEncoder().encode(text));
-        context.err(
-          `Exported ${lines.length} negotiation${lines.length === 1 ? "" : "s"} to ${out}`,
-        );
+        context.err(`Exported ${plural(lines.length, "negotiation")} to ${out}`);
       }),
     );
 }

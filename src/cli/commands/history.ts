@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { action, type CliContext } from "../cli-context.js";
 import { loadNegotiation } from "../negotiations.js";
 import { colorState } from "../state-colors.js";
-import { printable, renderTable } from "../terminal.js";
+import { printable } from "../terminal.js";
 
 /** Registers `history`: a negotiation's transitions as a timeline. */
 export function registerHistory(program: Command, context: CliContext): void {
@@ -34,8 +34,7 @@ export function registerHistory(program: Command, context: CliContext): void {
         if (rows.length === 0) {
           context.out(dim(`no transitions yet: ${negotiation.stateMachine.state}`));
         } else {
-          for (const line of renderTable(["#", "from", "event", "to"].map(bold), rows))
-            context.out(line);
+          context.table(["#", "from", "event", "to"].map(bold), rows);
         }
         context.out(
           dim(

@@ -11,6 +11,7 @@ import {
   TABLE,
 } from "../../store/negotiation-state-table.js";
 import { action, type CliContext } from "../cli-context.js";
+import { plural } from "../plural.js";
 import { createProgress } from "../progress.js";
 import { printable } from "../terminal.js";
 import { type CampaignChecks, WIRE_FIELDS, wireToRow } from "../wire-format.js";
@@ -45,7 +46,7 @@ export function registerImport(program: Command, context: CliContext): void {
     .option("-w, --wait <ms>", "how long to wait for the writer lock", milliseconds, 0)
     .action(
       action(context, async (database: string, file: string, options: { wait: number }) => {
-        const text = await readText(file);
+        const text = await readText(database, file);
         const { rows, refusals, lineCount } = checkLines(context, text);
         if (refusals.length > 0) {
           reportRefusals(context, file, refusals, lineCount);
@@ -67,12 +68,50 @@ export function registerImport(program: Command, context: CliContext): void {
     );
 }
 
-async function readText(file: string): Promise<string> {
+/** The first bytes of every SQLite database file: `SQLite format 3` and a NUL. */
+const SQLITE_MAGIC = [...new TextEncoder().encode("SQLite format 3"), 0];
+
+/**
+ * The file's text; a file that is not text (a SQLite database, a compressed or other binary
+ * file) is refused in one line saying what it is, rather than line by line as "not JSON".
+ */
+async function readText(database: string, file: string): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    return await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (error) {
     throw new Error(`Cannot read ${resolve(file)}: ${errorMessage(error)}`);
   }
+  const path = resolve(file);
+  if (SQLITE_MAGIC.every((byte, index) => bytes[index] === byte)) {
+    throw new Error(
+      `${path} is a SQLite database, not JSON lines; to copy its negotiations, run: negotiation-state export ${shellWord(file)} --out negotiations.jsonl && negotiation-state import ${shellWord(database)} negotiations.jsonl`,
+    );
+  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    throw new Error(`${path} is gzip-compressed, not JSON lines: decompress it first (gunzip)`);
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new Error(
+      `${path} is UTF-16 text; import reads JSON lines in UTF-8, as export writes them`,
+    );
+  }
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) {
+    throw new Error(
+      `${path} is a binary file, not JSON lines: it holds a NUL byte at offset ${nul}`,
+    );
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new Error(`${path} is not UTF-8 text, so not JSON lines as export writes them`);
+  }
+}
+
+/** A path as a shell reads it back: quoted when it holds anything but plain characters. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Checks every line; the rows come back only when no line is refused. */
@@ -192,8 +231,4 @@ function milliseconds(value: string): number {
     throw new InvalidArgumentError("It must be a whole number of milliseconds.");
   }
   return wait;
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
 }

@@ -14,6 +14,7 @@ import {
 import { type JournalReading, readJournal } from "../../persistence/journal-codec.js";
 import { action, type CliContext } from "../cli-context.js";
 import { sequenceList } from "../journal-check.js";
+import { plural } from "../plural.js";
 import { printable } from "../terminal.js";
 import { printFindings, verifyDatabase } from "./verify.js";
 
@@ -85,7 +86,7 @@ function repairReport(journalFile: string, copy: string, reading: JournalReading
   const kept =
     first === undefined || last === undefined
       ? "no record was before it"
-      : `kept ${count(entries.length, "record")} before it (sequence ${first.sequence} to ${last.sequence})`;
+      : `kept ${plural(entries.length, "record")} before it (sequence ${first.sequence} to ${last.sequence})`;
   const readable = dropped.map((record) => record.sequence);
   const unreadable =
     usedBytes - validBytes - dropped.reduce((sum, record) => sum + record.end - record.offset, 0);
@@ -95,8 +96,8 @@ function repairReport(journalFile: string, copy: string, reading: JournalReading
     `Cut ${printable(journalFile)} at offset ${validBytes}, where ${damage}; ${kept}.`,
     readable.length === 0
       ? "Dropped: no whole record could be read after the damage."
-      : `Dropped: ${count(readable.length, "record")} still readable after the damage, sequence ${sequenceList(readable)}.`,
-    `${count(unreadable, "byte")} could not be read as records${lost === "" ? "" : ` (${lost})`}.`,
+      : `Dropped: ${plural(readable.length, "record")} still readable after the damage, sequence ${sequenceList(readable)}.`,
+    `${plural(unreadable, "byte")} could not be read as records${lost === "" ? "" : ` (${lost})`}.`,
   ];
 }
 
@@ -155,8 +156,4 @@ async function cut(fs: FileSystem, journalFile: string, length: number): Promise
   } finally {
     await fs.close(fd);
   }
-}
-
-function count(number: number, word: string): string {
-  return `${number} ${word}${number === 1 ? "" : "s"}`;
 }

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { serializeCampaign } from "../../domain/campaign.js";
-import { formatCents } from "../../domain/money.js";
 import { parseExactJson, stringifyExactJson } from "../../store/exact-json.js";
 import { action, type CliContext } from "../cli-context.js";
+import { dollars } from "../dollars.js";
 import { engagementRateOf } from "../negotiation-summary.js";
 import { loadNegotiation } from "../negotiations.js";
 import { colorState } from "../state-colors.js";
@@ -44,7 +44,7 @@ export function registerShow(program: Command, context: CliContext): void {
         field("engagement", engagement === null ? "-" : `${engagement}%`);
         field(
           "max allowed CPM",
-          `$${formatCents(flexibility.maxAllowedCpm)} ${dim(flexibility.reason)}`,
+          `${dollars(flexibility.maxAllowedCpm)} ${dim(flexibility.reason)}`,
         );
         context.out("");
         context.out(bold("context"));

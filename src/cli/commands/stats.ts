@@ -3,10 +3,11 @@ import { formatMoney } from "../../domain/money.js";
 import { TERMINAL_STATES } from "../../domain/transitions.js";
 import { NegotiationState } from "../../domain/vocabulary.js";
 import { action, type CliContext } from "../cli-context.js";
-import { cents } from "../negotiation-summary.js";
+import { dollars } from "../dollars.js";
 import { type LoadedNegotiation, loadNegotiations } from "../negotiations.js";
+import { plural } from "../plural.js";
 import { colorState } from "../state-colors.js";
-import { printable, renderTable } from "../terminal.js";
+import { printable } from "../terminal.js";
 
 /** One campaign's figures. */
 interface CampaignStats {
@@ -42,19 +43,19 @@ export function registerStats(program: Command, context: CliContext): void {
           return;
         }
         const { bold } = context.colors;
-        context.out(bold(`${loaded.length} negotiations`));
+        context.out(bold(plural(loaded.length, "negotiation")));
         const stateRows = Object.entries(byState).map(([state, count]) => [
           colorState(context.colors, state),
           String(count),
         ]);
-        for (const line of renderTable(["state", "count"].map(bold), stateRows)) context.out(line);
+        context.table(["state", "count"].map(bold), stateRows);
         context.out("");
         const campaignRows = campaigns.map((each) => [
           printable(each.campaign_id),
           String(each.negotiations),
           String(each.agreements),
-          each.average_agreed_cpm === null ? "-" : `$${cents(each.average_agreed_cpm)}`,
-          `$${cents(each.target_min_cpm)}-$${cents(each.target_max_cpm)}`,
+          each.average_agreed_cpm === null ? "-" : dollars(each.average_agreed_cpm),
+          `${dollars(each.target_min_cpm)}-${dollars(each.target_max_cpm)}`,
           againstTarget(context, each.against_target),
           String(each.remaining),
         ]);
@@ -63,11 +64,12 @@ export function registerStats(program: Command, context: CliContext): void {
           "negotiations",
           "agreements",
           "average CPM",
-          "target",
-          "",
+          "target CPM",
+          "against target",
           "remaining",
         ];
-        for (const line of renderTable(headers.map(bold), campaignRows)) context.out(line);
+        // The campaign id is the free text: it gives way when the terminal is narrow.
+        context.table(headers.map(bold), campaignRows, [0]);
       }),
     );
 }
@@ -113,8 +115,9 @@ function campaignStats(loaded: readonly LoadedNegotiation[]): CampaignStats[] {
   });
 }
 
+/** Where the average stands: within (green), below or above (yellow), or `-` with no agreement. */
 function againstTarget(context: CliContext, where: CampaignStats["against_target"]): string {
-  if (where === null) return "";
-  if (where === "within") return context.colors.green("within target");
-  return context.colors.yellow(`${where} target`);
+  if (where === null) return "-";
+  if (where === "within") return context.colors.green(where);
+  return context.colors.yellow(where);
 }

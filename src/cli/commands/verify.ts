@@ -9,6 +9,7 @@ import { readCommittedDatabase } from "../../persistence/shared-sqlite-file.js";
 import { TABLE } from "../../store/negotiation-state-table.js";
 import { action, type CliContext } from "../cli-context.js";
 import { checkJournal, detailOf, type JournalCheck, sequenceList } from "../journal-check.js";
+import { plural } from "../plural.js";
 import { printable } from "../terminal.js";
 import { type CampaignChecks, WIRE_FIELDS, wireToRow } from "../wire-format.js";
 
@@ -332,8 +333,4 @@ async function checkRows(adapter: SqlJsAdapter, fileOnly: boolean): Promise<Find
     });
   }
   return findings;
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
