@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { StorageError } from "./domain/errors.js";
+import { StorageError } from "./persistence/errors.js";
 import type { Persistence } from "./persistence/persistence.js";
 
 export type { FilePersistenceOptions } from "./persistence/file-persistence.js";

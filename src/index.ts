@@ -9,6 +9,7 @@
 // Explicit lists: a name is public only when it is written here, so nothing the package
 // uses internally leaks by accident (test/public-surface.test.ts pins the lists).
 
+export { RowTooLargeError } from "./adapter/errors.js";
 export {
   MAX_JOURNAL_PAYLOAD_BYTES,
   openSqlJsAdapter,
@@ -41,21 +42,7 @@ export {
 export {
   type CampaignIssue,
   CampaignValidationError,
-  ContextSerializationError,
-  CorruptDatabaseError,
-  DatabaseLockedError,
-  ForeignWriteError,
   InvalidTransitionError,
-  isNegotiationError,
-  NegotiationError,
-  type NegotiationErrorCode,
-  PendingSqliteJournalError,
-  RestoreError,
-  type RowFailure,
-  RowTooLargeError,
-  StorageError,
-  ValidationError,
-  WebLocksUnavailableError,
 } from "./domain/errors.js";
 export { formatMoney, type MoneyInput, toMoney } from "./domain/money.js";
 export {
@@ -70,6 +57,20 @@ export {
   NegotiationEvent,
   NegotiationState,
 } from "./domain/vocabulary.js";
+export {
+  isNegotiationError,
+  NegotiationError,
+  type NegotiationErrorCode,
+} from "./errors/negotiation-error.js";
+export { ValidationError } from "./errors/validation-error.js";
+export {
+  CorruptDatabaseError,
+  DatabaseLockedError,
+  ForeignWriteError,
+  PendingSqliteJournalError,
+  StorageError,
+  WebLocksUnavailableError,
+} from "./persistence/errors.js";
 export { memoryPersistence } from "./persistence/memory-persistence.js";
 export type {
   JournalEntry,
@@ -84,6 +85,7 @@ export {
   serializeContext,
 } from "./store/context-serializer.js";
 export { deserializeCpmTracker, serializeCpmTracker } from "./store/cpm-tracker-serializer.js";
+export { ContextSerializationError, RestoreError, type RowFailure } from "./store/errors.js";
 export {
   type NegotiationInput,
   type NegotiationStateOperations,

@@ -1,15 +1,11 @@
-import {
-  CorruptDatabaseError,
-  errorMessage,
-  ForeignWriteError,
-  RowTooLargeError,
-  StorageError,
-} from "../domain/errors.js";
+import { errorMessage } from "../errors/thrown-values.js";
+import { CorruptDatabaseError, ForeignWriteError, StorageError } from "../persistence/errors.js";
 import {
   journalStatementBytes,
   MAX_JOURNAL_PAYLOAD_BYTES,
 } from "../persistence/journal-payload-size.js";
 import type { JournalEntry, JournalStatement, Persistence } from "../persistence/persistence.js";
+import { RowTooLargeError } from "./errors.js";
 import {
   loadSqlJs,
   type SqlJsConfig,

@@ -1,4 +1,5 @@
-import { errorMessage, StorageError } from "../domain/errors.js";
+import { errorMessage } from "../errors/thrown-values.js";
+import { StorageError } from "../persistence/errors.js";
 import type { SqlValue } from "./storage-adapter.js";
 
 /**

@@ -1,4 +1,4 @@
-import { CorruptDatabaseError } from "../domain/errors.js";
+import { CorruptDatabaseError } from "../persistence/errors.js";
 
 const HEADER = "SQLite format 3\0";
 

@@ -1,4 +1,4 @@
-import { errorMessage } from "../domain/errors.js";
+import { errorMessage } from "../errors/thrown-values.js";
 import { type Palette, paletteFor, renderTable, type Terminal } from "./terminal.js";
 
 /** What every command gets: where to write, and in which colours. */

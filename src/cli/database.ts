@@ -1,6 +1,6 @@
 import type { SqlJsAdapter } from "../adapter/sql-js-adapter.js";
 import { openSqlJsAdapter } from "../adapter/sql-js-adapter.js";
-import { StorageError } from "../domain/errors.js";
+import { StorageError } from "../persistence/errors.js";
 import { filePersistence } from "../persistence/file-persistence.js";
 import type { NegotiationStateRow } from "../store/negotiation-state-table.js";
 

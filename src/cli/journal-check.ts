@@ -93,8 +93,3 @@ export function sequenceList(sequences: readonly number[]): string {
   }
   return runs.join(", ");
 }
-
-/** A `CorruptDatabaseError`'s message without its general prefix: what is wrong, and where. */
-export function detailOf(message: string): string {
-  return message.replace(/^Database .* is corrupt or not a SQLite database: /s, "");
-}

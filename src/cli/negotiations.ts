@@ -1,4 +1,4 @@
-import { errorMessage } from "../domain/errors.js";
+import { errorMessage } from "../errors/thrown-values.js";
 import {
   type RestoredNegotiation,
   restoreNegotiationRows,

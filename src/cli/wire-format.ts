@@ -1,11 +1,5 @@
 import { serializeCampaign } from "../domain/campaign.js";
-import {
-  CampaignValidationError,
-  ContextSerializationError,
-  describeValue,
-  errorMessage,
-  ValidationError,
-} from "../domain/errors.js";
+import { CampaignValidationError } from "../domain/errors.js";
 import { NegotiationStateMachine } from "../domain/negotiation-state-machine.js";
 import { TRANSITIONS } from "../domain/transitions.js";
 import {
@@ -13,8 +7,11 @@ import {
   NegotiationEvent,
   type NegotiationState,
 } from "../domain/vocabulary.js";
+import { describeValue, errorMessage } from "../errors/thrown-values.js";
+import { ValidationError } from "../errors/validation-error.js";
 import { serializeContext } from "../store/context-serializer.js";
 import { serializeCpmTracker } from "../store/cpm-tracker-serializer.js";
+import { ContextSerializationError } from "../store/errors.js";
 import { parseExactJson, stringifyExactJson } from "../store/exact-json.js";
 import { restoreNegotiationRows } from "../store/negotiation-state-store.js";
 import type { NegotiationStateRow } from "../store/negotiation-state-table.js";
@@ -403,16 +400,10 @@ function refusalOf(error: unknown, roots: Readonly<Record<string, string>>): Wir
   return [{ field, problem: problemOf(error) }];
 }
 
-/** An error's message without the path it starts with (the refusal names the field). */
+/** What an error of the store's checks says is wrong, without the path it names. */
 function problemOf(error: unknown): string {
-  const message = errorMessage(error);
-  const path =
-    error instanceof ValidationError
-      ? error.path
-      : error instanceof ContextSerializationError
-        ? `Cannot serialize ${error.keyPath}`
-        : undefined;
-  return path !== undefined && message.startsWith(`${path}: `)
-    ? message.slice(path.length + 2)
-    : message;
+  if (error instanceof ValidationError || error instanceof ContextSerializationError) {
+    return error.problem;
+  }
+  return errorMessage(error);
 }

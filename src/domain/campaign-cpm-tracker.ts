@@ -1,5 +1,6 @@
 import type Big from "big.js";
-import { describeValue, errorMessage, ValidationError } from "./errors.js";
+import { describeValue, errorMessage } from "../errors/thrown-values.js";
+import { ValidationError } from "../errors/validation-error.js";
 import {
   formatCents,
   formatMoney,

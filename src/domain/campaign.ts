@@ -7,13 +7,9 @@
  */
 import type { Big } from "big.js";
 import * as v from "valibot";
-import {
-  type CampaignIssue,
-  CampaignValidationError,
-  describeValue,
-  errorMessage,
-  ValidationError,
-} from "./errors.js";
+import { describeValue, errorMessage } from "../errors/thrown-values.js";
+import { ValidationError } from "../errors/validation-error.js";
+import { type CampaignIssue, CampaignValidationError } from "./errors.js";
 import {
   formatMoney,
   isBigNumber,
@@ -140,10 +136,7 @@ function money() {
         return toNonNegativeMoney(dataset.value, "");
       } catch (error) {
         // Keep money.ts's wording; the schema adds the path.
-        const message =
-          error instanceof ValidationError
-            ? error.message.slice(`${error.path}: `.length)
-            : errorMessage(error);
+        const message = error instanceof ValidationError ? error.problem : errorMessage(error);
         addIssue({ message });
         return NEVER;
       }

@@ -1,5 +1,6 @@
 import Big, { type BigConstructor } from "big.js";
-import { describeValue, ValidationError } from "./errors.js";
+import { describeValue } from "../errors/thrown-values.js";
+import { ValidationError } from "../errors/validation-error.js";
 
 /** A money value as accepted on input: a `Big` (from any copy of big.js), a decimal string or a safe integer. */
 export type MoneyInput = Big | string | number;

@@ -1,4 +1,5 @@
-import { InvalidTransitionError, ValidationError } from "./errors.js";
+import { ValidationError } from "../errors/validation-error.js";
+import { InvalidTransitionError } from "./errors.js";
 import { TERMINAL_STATES, TRANSITIONS } from "./transitions.js";
 import {
   NegotiationEvent as Event,

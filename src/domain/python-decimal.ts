@@ -10,7 +10,7 @@
  * exponents (`Decimal("30.00")`) are not kept, as `Big` keeps none.
  */
 import type Big from "big.js";
-import { ValidationError } from "./errors.js";
+import { ValidationError } from "../errors/validation-error.js";
 import { moneyConstructor } from "./money.js";
 
 /** Python's `decimal.DefaultContext`: prec, Emax and Emin. */

@@ -1,6 +1,8 @@
 import { basename, dirname, join, resolve } from "node:path";
-import { errorMessage, isNegotiationError, StorageError } from "../domain/errors.js";
+import { isNegotiationError } from "../errors/negotiation-error.js";
+import { errorMessage } from "../errors/thrown-values.js";
 import { replaceFileAtomically, syncDirectory, TEMP_MARK } from "./atomic-file.js";
+import { StorageError } from "./errors.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";
 import {
   type FileStat,

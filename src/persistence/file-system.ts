@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
-import { errorCode, errorMessage, StorageError } from "../domain/errors.js";
+import { errorCode, errorMessage } from "../errors/thrown-values.js";
+import { StorageError } from "./errors.js";
 
 /**
  * The file-system calls the file target makes, on file descriptors: `node:fs`, which Node,

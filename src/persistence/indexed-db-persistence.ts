@@ -1,4 +1,5 @@
-import { CorruptDatabaseError, errorMessage, StorageError } from "../domain/errors.js";
+import { errorMessage } from "../errors/thrown-values.js";
+import { CorruptDatabaseError, StorageError } from "./errors.js";
 import { requestResult, transactionComplete } from "./indexed-db-requests.js";
 import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";
 import type { Persistence, StoredDatabase } from "./persistence.js";

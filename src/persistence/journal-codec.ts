@@ -1,5 +1,5 @@
-import { CorruptDatabaseError } from "../domain/errors.js";
 import { crc32 } from "./crc32.js";
+import { CorruptDatabaseError } from "./errors.js";
 import type { JournalEntry, StoredValue } from "./persistence.js";
 
 /*
@@ -197,7 +197,7 @@ export function readJournal(bytes: Uint8Array): JournalReading {
  */
 export function decodeJournal(bytes: Uint8Array, location: string): DecodedJournal {
   const { entries, validBytes, damage } = readJournal(bytes);
-  if (damage !== null) throw new CorruptDatabaseError(location, damage);
+  if (damage !== null) throw new CorruptDatabaseError(location, damage, { offset: validBytes });
   return { entries, validBytes };
 }
 

@@ -1,4 +1,4 @@
-import { DatabaseLockedError } from "../domain/errors.js";
+import { DatabaseLockedError } from "./errors.js";
 import type { Persistence } from "./persistence.js";
 
 /**

@@ -1,12 +1,7 @@
 import { dirname } from "node:path";
-import {
-  errorCode,
-  errorMessage,
-  ForeignWriteError,
-  PendingSqliteJournalError,
-  StorageError,
-} from "../domain/errors.js";
+import { errorCode, errorMessage } from "../errors/thrown-values.js";
 import { replaceFileAtomically, syncDirectory } from "./atomic-file.js";
+import { ForeignWriteError, PendingSqliteJournalError, StorageError } from "./errors.js";
 import { type FileStat, type FileSystem, readIfPresent, statIfPresent } from "./file-system.js";
 import { applyWal, type CommittedWal, readCommittedWal } from "./sqlite-wal.js";
 

@@ -1,9 +1,5 @@
-import {
-  DatabaseLockedError,
-  errorMessage,
-  StorageError,
-  WebLocksUnavailableError,
-} from "../domain/errors.js";
+import { errorMessage } from "../errors/thrown-values.js";
+import { DatabaseLockedError, StorageError, WebLocksUnavailableError } from "./errors.js";
 
 /** Releases a held Web Lock, resolving once another holder can take it; idempotent. */
 export type ReleaseLock = () => Promise<void>;

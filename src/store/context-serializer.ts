@@ -1,5 +1,6 @@
-import { ContextSerializationError, ValidationError } from "../domain/errors.js";
 import { formatMoney, isBigNumber, isWithinPlainRange } from "../domain/money.js";
+import { ValidationError } from "../errors/validation-error.js";
+import { ContextSerializationError } from "./errors.js";
 import { parseExactJson, stringifyExactJson } from "./exact-json.js";
 
 /** The JSON-safe copy built before it is written: bigints stay bigints. */

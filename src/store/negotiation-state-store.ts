@@ -1,3 +1,4 @@
+import { RowTooLargeError } from "../adapter/errors.js";
 import type { SqlExecutor, SqlValue, StorageAdapter } from "../adapter/storage-adapter.js";
 import {
   type Campaign,
@@ -7,21 +8,17 @@ import {
 } from "../domain/campaign.js";
 import type { CampaignCPMTracker, CpmTrackerDict } from "../domain/campaign-cpm-tracker.js";
 import {
-  describeValue,
-  isNegotiationError,
-  RestoreError,
-  type RowFailure,
-  RowTooLargeError,
-  StorageError,
-  ValidationError,
-} from "../domain/errors.js";
-import {
   type NegotiationSnapshot,
   NegotiationStateMachine,
 } from "../domain/negotiation-state-machine.js";
 import { TERMINAL_STATES } from "../domain/transitions.js";
+import { isNegotiationError } from "../errors/negotiation-error.js";
+import { describeValue } from "../errors/thrown-values.js";
+import { ValidationError } from "../errors/validation-error.js";
+import { StorageError } from "../persistence/errors.js";
 import { deserializeContext, serializeContext } from "./context-serializer.js";
 import { deserializeCpmTracker, serializeCpmTracker } from "./cpm-tracker-serializer.js";
+import { RestoreError, type RowFailure } from "./errors.js";
 import { type NegotiationStateRow, TABLE } from "./negotiation-state-table.js";
 import { checkedThreadId } from "./thread-id.js";
 

@@ -1,4 +1,4 @@
-import { ValidationError } from "../domain/errors.js";
+import { ValidationError } from "../errors/validation-error.js";
 
 /** A UTF-16 surrogate without its pair: text that has no UTF-8 form. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { openSqlJsAdapter, type SqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
-import { isNegotiationError } from "../../src/domain/errors.js";
+import { isNegotiationError } from "../../src/errors/negotiation-error.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import { awaitUsingWithoutNativeSymbol } from "../support/realm-without-async-dispose.js";
 

@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { RowTooLargeError } from "../../src/adapter/errors.js";
 import { MAX_JOURNAL_PAYLOAD_BYTES, openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
-import { DatabaseLockedError, RowTooLargeError, StorageError } from "../../src/domain/errors.js";
+import { DatabaseLockedError, StorageError } from "../../src/persistence/errors.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import type { JournalEntry, Persistence } from "../../src/persistence/persistence.js";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CorruptDatabaseError } from "../../src/domain/errors.js";
+import { CorruptDatabaseError } from "../../src/persistence/errors.js";
 import { filePersistence, JOURNAL_SUFFIX } from "../../src/persistence/file-persistence.js";
 import { decodeJournal, encodeJournalEntries } from "../../src/persistence/journal-codec.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";

@@ -5,7 +5,7 @@ import {
   type CpmAgreement,
   type CpmTrackerDict,
 } from "../../src/domain/campaign-cpm-tracker.js";
-import { ValidationError } from "../../src/domain/errors.js";
+import { ValidationError } from "../../src/errors/validation-error.js";
 import { pythonTrackerDict } from "../support/negotiations.js";
 import {
   type PythonCpmTracker,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidTransitionError, ValidationError } from "../../src/domain/errors.js";
+import { InvalidTransitionError } from "../../src/domain/errors.js";
 import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
 import { TERMINAL_STATES, TRANSITIONS } from "../../src/domain/transitions.js";
 import {
@@ -8,6 +8,7 @@ import {
   NegotiationState,
   type NegotiationState as State,
 } from "../../src/domain/vocabulary.js";
+import { ValidationError } from "../../src/errors/validation-error.js";
 
 // The table of DESIGN §3, written out independently of src/ so that a change there shows.
 const DESIGN_TABLE: Record<State, Partial<Record<Event, State>>> = {

@@ -7,7 +7,6 @@
 import Big from "big.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ValidationError } from "../../src/domain/errors.js";
 import { moneyConstructor } from "../../src/domain/money.js";
 import {
   decimalAdd,
@@ -15,6 +14,7 @@ import {
   decimalMultiply,
   decimalSubtract,
 } from "../../src/domain/python-decimal.js";
+import { ValidationError } from "../../src/errors/validation-error.js";
 import { checkProperty, timeoutFor } from "../properties/support.js";
 import { type PythonCpmTracker, startPythonCpmTracker } from "../support/python-cpm-tracker.js";
 

@@ -8,7 +8,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DatabaseLockedError, StorageError } from "../../src/domain/errors.js";
+import { DatabaseLockedError, StorageError } from "../../src/persistence/errors.js";
 import { filePersistence, JOURNAL_SUFFIX } from "../../src/persistence/file-persistence.js";
 import type { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";

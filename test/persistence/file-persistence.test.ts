@@ -8,7 +8,7 @@ import {
   CorruptDatabaseError,
   DatabaseLockedError,
   StorageError,
-} from "../../src/domain/errors.js";
+} from "../../src/persistence/errors.js";
 import { filePersistence } from "../../src/persistence/file-persistence.js";
 
 let folder: string;

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openSqlJsAdapter, type SqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
-import { CorruptDatabaseError, StorageError } from "../../src/domain/errors.js";
+import { CorruptDatabaseError, StorageError } from "../../src/persistence/errors.js";
 import {
   type FilePersistenceOptions,
   filePersistence,

@@ -7,7 +7,7 @@ import {
   ForeignWriteError,
   PendingSqliteJournalError,
   StorageError,
-} from "../../src/domain/errors.js";
+} from "../../src/persistence/errors.js";
 import { filePersistence, JOURNAL_SUFFIX } from "../../src/persistence/file-persistence.js";
 import { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
 import { initNegotiationStateTable } from "../../src/store/negotiation-state-table.js";

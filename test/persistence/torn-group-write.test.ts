@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CorruptDatabaseError } from "../../src/domain/errors.js";
+import { CorruptDatabaseError } from "../../src/persistence/errors.js";
 import { filePersistence, JOURNAL_SUFFIX } from "../../src/persistence/file-persistence.js";
 import { decodeJournal, encodeJournalEntries } from "../../src/persistence/journal-codec.js";
 import type { JournalEntry } from "../../src/persistence/persistence.js";
@@ -223,8 +223,17 @@ describe("the journal codec and group writes", () => {
       group,
       encodeJournalEntries([entry(7)]),
     );
+    const offset = encodeJournalEntries([entry(3)]).length;
     expect(() => decodeJournal(journal, "/x/n.db.ns-journal")).toThrow(
-      `Database /x/n.db.ns-journal is corrupt or not a SQLite database: the journal record at offset ${encodeJournalEntries([entry(3)]).length} is damaged`,
+      `Database /x/n.db.ns-journal is corrupt or not a SQLite database: the journal record at offset ${offset} is damaged`,
+    );
+    // The same facts as fields, for callers that must not read the message apart.
+    expect(() => decodeJournal(journal, "/x/n.db.ns-journal")).toThrow(
+      expect.objectContaining({
+        location: "/x/n.db.ns-journal",
+        detail: `the journal record at offset ${offset} is damaged`,
+        offset,
+      }),
     );
   });
 

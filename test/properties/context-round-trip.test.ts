@@ -8,10 +8,10 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ContextSerializationError } from "../../src/domain/errors.js";
 import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import { deserializeContext, serializeContext } from "../../src/store/context-serializer.js";
+import { ContextSerializationError } from "../../src/store/errors.js";
 import type { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { negotiation } from "../support/negotiations.js";

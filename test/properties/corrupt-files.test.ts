@@ -13,11 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  CorruptDatabaseError,
-  isNegotiationError,
-  NegotiationError,
-} from "../../src/domain/errors.js";
+import { isNegotiationError, NegotiationError } from "../../src/errors/negotiation-error.js";
+import { CorruptDatabaseError } from "../../src/persistence/errors.js";
 import { filePersistence } from "../../src/persistence/file-persistence.js";
 import { decodeJournal, encodeJournalEntries } from "../../src/persistence/journal-codec.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";

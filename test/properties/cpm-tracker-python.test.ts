@@ -10,8 +10,8 @@ import Big from "big.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CampaignCPMTracker } from "../../src/domain/campaign-cpm-tracker.js";
-import { ValidationError } from "../../src/domain/errors.js";
 import { formatMoney } from "../../src/domain/money.js";
+import { ValidationError } from "../../src/errors/validation-error.js";
 import {
   type PythonCpmTracker,
   startPythonCpmTracker,

@@ -13,19 +13,17 @@ import {
   serializeCampaign,
 } from "../../src/domain/campaign.js";
 import { CampaignCPMTracker } from "../../src/domain/campaign-cpm-tracker.js";
-import {
-  CampaignValidationError,
-  ContextSerializationError,
-  ValidationError,
-} from "../../src/domain/errors.js";
+import { CampaignValidationError } from "../../src/domain/errors.js";
 import { formatMoney, isBigLike, toMoney } from "../../src/domain/money.js";
 import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
+import { ValidationError } from "../../src/errors/validation-error.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import { deserializeContext, serializeContext } from "../../src/store/context-serializer.js";
 import {
   deserializeCpmTracker,
   serializeCpmTracker,
 } from "../../src/store/cpm-tracker-serializer.js";
+import { ContextSerializationError } from "../../src/store/errors.js";
 import type { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { campaignInput } from "../support/negotiations.js";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openSqlJsAdapter, type SqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
-import { ValidationError } from "../../src/domain/errors.js";
+import { ValidationError } from "../../src/errors/validation-error.js";
 import { filePersistence } from "../../src/persistence/file-persistence.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";

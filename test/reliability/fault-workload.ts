@@ -1,6 +1,6 @@
 import { openSqlJsAdapter, type SqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
 import type { SqlRow } from "../../src/adapter/storage-adapter.js";
-import { isNegotiationError } from "../../src/domain/errors.js";
+import { isNegotiationError } from "../../src/errors/negotiation-error.js";
 import type { Persistence } from "../../src/persistence/persistence.js";
 import {
   type NegotiationInput,

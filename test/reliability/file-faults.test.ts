@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
 import type { SqlRow } from "../../src/adapter/storage-adapter.js";
-import { isNegotiationError } from "../../src/domain/errors.js";
+import { isNegotiationError } from "../../src/errors/negotiation-error.js";
 import {
   type FilePersistenceOptions,
   filePersistence,

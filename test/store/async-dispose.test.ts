@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isNegotiationError } from "../../src/domain/errors.js";
+import { isNegotiationError } from "../../src/errors/negotiation-error.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import type { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";

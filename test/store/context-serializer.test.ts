@@ -1,13 +1,14 @@
 import { execFileSync } from "node:child_process";
 import Big from "big.js";
 import { describe, expect, it } from "vitest";
-import { ContextSerializationError, ValidationError } from "../../src/domain/errors.js";
+import { ValidationError } from "../../src/errors/validation-error.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import {
   deserializeContext,
   MAX_CONTEXT_DEPTH,
   serializeContext,
 } from "../../src/store/context-serializer.js";
+import { ContextSerializationError } from "../../src/store/errors.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { negotiation } from "../support/negotiations.js";
 

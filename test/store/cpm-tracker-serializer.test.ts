@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CampaignCPMTracker, type CpmTrackerDict } from "../../src/domain/campaign-cpm-tracker.js";
-import { ValidationError } from "../../src/domain/errors.js";
+import { ValidationError } from "../../src/errors/validation-error.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import {
   deserializeCpmTracker,

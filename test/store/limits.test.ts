@@ -9,14 +9,12 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { RowTooLargeError } from "../../src/adapter/errors.js";
 import { MAX_JOURNAL_PAYLOAD_BYTES } from "../../src/adapter/sql-js-adapter.js";
-import {
-  ContextSerializationError,
-  RowTooLargeError,
-  ValidationError,
-} from "../../src/domain/errors.js";
+import { ValidationError } from "../../src/errors/validation-error.js";
 import { filePersistence } from "../../src/persistence/file-persistence.js";
 import { MAX_CONTEXT_DEPTH } from "../../src/store/context-serializer.js";
+import { ContextSerializationError } from "../../src/store/errors.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { runCli } from "../cli/run-cli.js";
 import { negotiation, steppingClock } from "../support/negotiations.js";

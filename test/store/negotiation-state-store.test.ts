@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
 import { CampaignCPMTracker } from "../../src/domain/campaign-cpm-tracker.js";
+import { CampaignValidationError } from "../../src/domain/errors.js";
+import { toMoney } from "../../src/domain/money.js";
+import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
+import { ValidationError } from "../../src/errors/validation-error.js";
+import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import {
-  CampaignValidationError,
   ContextSerializationError,
   RestoreError,
   type RowFailure,
-  ValidationError,
-} from "../../src/domain/errors.js";
-import { toMoney } from "../../src/domain/money.js";
-import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
-import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
+} from "../../src/store/errors.js";
 import {
   NegotiationStateStore,
   type RestoredNegotiation,

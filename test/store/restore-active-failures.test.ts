@@ -10,16 +10,13 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
 import type { StorageAdapter } from "../../src/adapter/storage-adapter.js";
-import {
-  CampaignValidationError,
-  NegotiationError,
-  RestoreError,
-  type RowFailure,
-  ValidationError,
-} from "../../src/domain/errors.js";
+import { CampaignValidationError } from "../../src/domain/errors.js";
 import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
+import { NegotiationError } from "../../src/errors/negotiation-error.js";
+import { ValidationError } from "../../src/errors/validation-error.js";
 import { filePersistence } from "../../src/persistence/file-persistence.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
+import { RestoreError, type RowFailure } from "../../src/store/errors.js";
 import {
   NegotiationStateStore,
   type RestoredNegotiation,

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { isNegotiationError } from "../../domain/errors.js";
 import { TERMINAL_STATES } from "../../domain/transitions.js";
 import { NegotiationState } from "../../domain/vocabulary.js";
+import { isNegotiationError } from "../../errors/negotiation-error.js";
 import { action, type CliContext } from "../cli-context.js";
 import { dollars } from "../dollars.js";
 import { compareNatural } from "../natural-order.js";

@@ -1,14 +1,15 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { openSqlJsAdapter, type SqlJsAdapter } from "../../adapter/sql-js-adapter.js";
-import { errorMessage, StorageError } from "../../domain/errors.js";
+import { errorMessage } from "../../errors/thrown-values.js";
+import { StorageError } from "../../persistence/errors.js";
 import { JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
 import { nodeFileSystem, readIfPresent } from "../../persistence/file-system.js";
 import type { JournalEntry, Persistence } from "../../persistence/persistence.js";
 import { readCommittedDatabase } from "../../persistence/shared-sqlite-file.js";
 import { TABLE } from "../../store/negotiation-state-table.js";
 import { action, type CliContext } from "../cli-context.js";
-import { checkJournal, detailOf, type JournalCheck, sequenceList } from "../journal-check.js";
+import { checkJournal, type JournalCheck, sequenceList } from "../journal-check.js";
 import { plural } from "../plural.js";
 import { printable } from "../terminal.js";
 import { type CampaignChecks, WIRE_FIELDS, wireToRow } from "../wire-format.js";
@@ -139,13 +140,13 @@ export async function verifyDatabase(file: string): Promise<Finding[]> {
     if (entries.length > 0) {
       // Told apart: a journal that does not continue the file, or a file that does not open.
       adapter = await openVerifying(file, files.snapshot, []).catch(() => undefined);
-      if (adapter !== undefined) replayProblem = detailOf(errorMessage(error));
+      if (adapter !== undefined) replayProblem = storageDetail(error);
     }
     if (adapter === undefined) {
       findings.push({
         check: "database",
         status: "problem",
-        message: detailOf(errorMessage(error)),
+        message: storageDetail(error),
       });
     }
   }
@@ -333,4 +334,9 @@ async function checkRows(adapter: SqlJsAdapter, fileOnly: boolean): Promise<Find
     });
   }
   return findings;
+}
+
+/** What a failed open says went wrong, without the database's name in front. */
+function storageDetail(error: unknown): string {
+  return error instanceof StorageError ? error.detail : errorMessage(error);
 }
