@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors/thrown-values.js";
+import { errorMessage } from "../errors/negotiation-error.js";
 import { CorruptDatabaseError, ForeignWriteError, StorageError } from "../persistence/errors.js";
 import {
   journalStatementBytes,

@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors/thrown-values.js";
+import { errorMessage } from "../errors/negotiation-error.js";
 import { StorageError } from "../persistence/errors.js";
 import type { SqlValue } from "./storage-adapter.js";
 

@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors/thrown-values.js";
+import { errorMessage } from "../errors/negotiation-error.js";
 import { type Palette, paletteFor, renderTable, type Terminal } from "./terminal.js";
 
 /** What every command gets: where to write, and in which colours. */

@@ -7,7 +7,7 @@ import {
   NegotiationEvent,
   type NegotiationState,
 } from "../domain/vocabulary.js";
-import { describeValue, errorMessage } from "../errors/thrown-values.js";
+import { describeValue, errorMessage } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 import { serializeContext } from "../store/context-serializer.js";
 import { serializeCpmTracker } from "../store/cpm-tracker-serializer.js";

@@ -1,5 +1,5 @@
 import type Big from "big.js";
-import { describeValue, errorMessage } from "../errors/thrown-values.js";
+import { describeValue, errorMessage } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 import {
   formatCents,

@@ -7,7 +7,7 @@
  */
 import type { Big } from "big.js";
 import * as v from "valibot";
-import { describeValue, errorMessage } from "../errors/thrown-values.js";
+import { describeValue, errorMessage } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 import { type CampaignIssue, CampaignValidationError } from "./errors.js";
 import {

@@ -1,5 +1,5 @@
 import Big, { type BigConstructor } from "big.js";
-import { describeValue } from "../errors/thrown-values.js";
+import { describeValue } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 
 /** A money value as accepted on input: a `Big` (from any copy of big.js), a decimal string or a safe integer. */

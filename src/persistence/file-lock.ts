@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import process from "node:process";
-import { errorCode, errorMessage } from "../errors/thrown-values.js";
+import { errorCode, errorMessage } from "../errors/negotiation-error.js";
 import { DatabaseLockedError, StorageError } from "./errors.js";
 import { type FileStat, type FileSystem, statIfPresent, writeAll } from "./file-system.js";
 

@@ -1,6 +1,5 @@
 import { basename, dirname, join, resolve } from "node:path";
-import { isNegotiationError } from "../errors/negotiation-error.js";
-import { errorMessage } from "../errors/thrown-values.js";
+import { errorMessage, isNegotiationError } from "../errors/negotiation-error.js";
 import { replaceFileAtomically, syncDirectory, TEMP_MARK } from "./atomic-file.js";
 import { StorageError } from "./errors.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";

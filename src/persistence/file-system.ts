@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
-import { errorCode, errorMessage } from "../errors/thrown-values.js";
+import { errorCode, errorMessage } from "../errors/negotiation-error.js";
 import { StorageError } from "./errors.js";
 
 /**

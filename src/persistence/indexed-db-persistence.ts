@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors/thrown-values.js";
+import { errorMessage } from "../errors/negotiation-error.js";
 import { CorruptDatabaseError, StorageError } from "./errors.js";
 import { requestResult, transactionComplete } from "./indexed-db-requests.js";
 import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";

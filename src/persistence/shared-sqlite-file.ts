@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import { errorCode, errorMessage } from "../errors/thrown-values.js";
+import { errorCode, errorMessage } from "../errors/negotiation-error.js";
 import { replaceFileAtomically, syncDirectory } from "./atomic-file.js";
 import { ForeignWriteError, PendingSqliteJournalError, StorageError } from "./errors.js";
 import { type FileStat, type FileSystem, readIfPresent, statIfPresent } from "./file-system.js";

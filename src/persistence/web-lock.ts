@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors/thrown-values.js";
+import { errorMessage } from "../errors/negotiation-error.js";
 import { DatabaseLockedError, StorageError, WebLocksUnavailableError } from "./errors.js";
 
 /** Releases a held Web Lock, resolving once another holder can take it; idempotent. */

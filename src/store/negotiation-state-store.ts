@@ -12,8 +12,7 @@ import {
   NegotiationStateMachine,
 } from "../domain/negotiation-state-machine.js";
 import { TERMINAL_STATES } from "../domain/transitions.js";
-import { isNegotiationError } from "../errors/negotiation-error.js";
-import { describeValue } from "../errors/thrown-values.js";
+import { describeValue, isNegotiationError } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 import { StorageError } from "../persistence/errors.js";
 import { deserializeContext, serializeContext } from "./context-serializer.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { openSqlJsAdapter, type SqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
-import { errorMessage } from "../../src/errors/thrown-values.js";
+import { errorMessage } from "../../src/errors/negotiation-error.js";
 import {
   type FilePersistenceOptions,
   filePersistence,

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { openSqlJsAdapter } from "../../adapter/sql-js-adapter.js";
-import { errorCode } from "../../errors/thrown-values.js";
+import { errorCode } from "../../errors/negotiation-error.js";
 import { filePersistence, JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
 import { type FileSystem, nodeFileSystem } from "../../persistence/file-system.js";
 import { readCommittedWal } from "../../persistence/sqlite-wal.js";

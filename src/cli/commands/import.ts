@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { openSqlJsAdapter } from "../../adapter/sql-js-adapter.js";
-import { errorMessage } from "../../errors/thrown-values.js";
+import { errorMessage } from "../../errors/negotiation-error.js";
 import { filePersistence } from "../../persistence/file-persistence.js";
 import { parseExactJson } from "../../store/exact-json.js";
 import {

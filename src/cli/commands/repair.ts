@@ -1,6 +1,6 @@
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
-import { errorCode } from "../../errors/thrown-values.js";
+import { errorCode } from "../../errors/negotiation-error.js";
 import { syncDirectory, TEMP_MARK } from "../../persistence/atomic-file.js";
 import { acquireFileLock } from "../../persistence/file-lock.js";
 import { JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { openSqlJsAdapter, type SqlJsAdapter } from "../../adapter/sql-js-adapter.js";
-import { errorMessage } from "../../errors/thrown-values.js";
+import { errorMessage } from "../../errors/negotiation-error.js";
 import { StorageError } from "../../persistence/errors.js";
 import { JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
 import { nodeFileSystem, readIfPresent } from "../../persistence/file-system.js";
