@@ -3,11 +3,13 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import process from "node:process";
 import { errorCode, errorMessage } from "../errors/negotiation-error.js";
-import { DatabaseLockedError, StorageError } from "./errors.js";
+import { DatabaseLockedError, type StorageError } from "./errors.js";
 import { type FileStat, type FileSystem, statIfPresent, writeAll } from "./file-system.js";
+import type { WriterLock } from "./journaled-target.js";
+import { storageFailure } from "./storage-failure.js";
 
-/** A held lock. */
-export interface FileLock {
+/** A held lock file: a {@link WriterLock} that can tell it was lost. */
+export interface FileLock extends WriterLock {
   /**
    * Checks that the lock file is still the one this process created: a writer
    * acknowledges nothing once it is not (deleted or replaced, so another writer may have
@@ -227,10 +229,7 @@ function lockError(
   databasePath: string,
   cause: unknown,
 ): StorageError {
-  return new StorageError(
-    `Cannot ${what} the lock file ${lockPath} of ${databasePath}: ${errorMessage(cause)}`,
-    { cause, location: databasePath },
-  );
+  return storageFailure(`${what} the lock file ${lockPath} of`, databasePath, cause);
 }
 
 /**

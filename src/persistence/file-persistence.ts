@@ -1,5 +1,4 @@
 import { basename, dirname, join, resolve } from "node:path";
-import { errorMessage, isNegotiationError } from "../errors/negotiation-error.js";
 import { replaceFileAtomically, syncDirectory, TEMP_MARK } from "./atomic-file.js";
 import { StorageError } from "./errors.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";
@@ -12,6 +11,7 @@ import {
   writeAll,
 } from "./file-system.js";
 import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";
+import { JournaledTarget } from "./journaled-target.js";
 import type { Persistence, StoredDatabase } from "./persistence.js";
 import {
   checkUnchanged,
@@ -107,11 +107,11 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   const journalFile = `${file}${JOURNAL_SUFFIX}`;
   const fs = options.fileSystem ?? nodeFileSystem;
   if (options.readOnly) return readOnlyFilePersistence(fs, file, journalFile);
-  const checkpointBytes = options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
-  let lock: FileLock | undefined;
+  const target = new JournaledTarget<FileLock>(
+    file,
+    options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES,
+  );
   let journal: number | undefined;
-  /** Where the records end. */
-  let journalBytes = 0;
   /** How long the journal file is: records, then zeros written ahead of them. */
   let journalCapacity = 0;
   /**
@@ -121,17 +121,12 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
    * it (its length is then unknown, and writing past a hole would read as damage).
    */
   let journalCutAt: number | undefined;
-  /** The journal held bytes at open: a checkpoint should fold them and empty it. */
-  let recovering = false;
   /** The database file as this writer read or last wrote it: anything else is another writer's. */
   let fileVersion: FileVersion = { stat: null, changeCounter: null };
   /** The journal file this writer created or opened; another at its path means it was lost. */
   let journalIdentity: FileStat | undefined;
   /** The journal was lost and could not be written again at its path. */
   let journalLost = false;
-
-  const failure = (what: string, cause: unknown, location = file) =>
-    new StorageError(`Cannot ${what} ${location}: ${errorMessage(cause)}`, { cause, location });
 
   const openJournal = async (): Promise<number> => {
     // "a" creates the file when missing and changes nothing otherwise; records are then
@@ -149,7 +144,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
    * readable through the open descriptor, so they are written again, whole, at its path.
    */
   const restoreLostJournal = async (lost: number): Promise<number> => {
-    const records = new Uint8Array(journalBytes);
+    const records = new Uint8Array(target.recordBytes);
     for (let read = 0; read < records.length; ) {
       const count = await fs.read(lost, records.subarray(read), read);
       if (count <= 0)
@@ -160,7 +155,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     const fd = await fs.open(journalFile, "r+");
     journalIdentity = await fs.stat(journalFile);
     await fs.close(lost).catch(() => undefined);
-    journalCapacity = journalBytes;
+    journalCapacity = target.recordBytes;
     journalCutAt = undefined;
     return fd;
   };
@@ -172,46 +167,37 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
 
   const persistence: Persistence = {
     location: file,
-    wantsCheckpoint: () => recovering || journalBytes >= checkpointBytes,
+    wantsCheckpoint: () => target.wantsCheckpoint(),
     journalLost: () => journalLost,
 
     async open(): Promise<StoredDatabase> {
-      try {
-        const created = await fs.mkdir(dirname(file), { recursive: true });
-        // Each new folder's entry is durable only once its parent folder is synced.
-        if (typeof created === "string") {
-          for (let folder = dirname(file); ; folder = dirname(folder)) {
-            await syncDirectory(fs, dirname(folder));
-            if (folder === resolve(created) || folder === dirname(folder)) break;
-          }
-        }
-      } catch (cause) {
-        throw failure("create the folder of", cause);
-      }
-      lock = await acquireFileLock(fs, `${file}.lock`, file, options.lockTimeout);
-      try {
-        await removeLeftoverTempFiles(fs, file);
-        await settleSqliteJournals(fs, file, options.noOtherSqliteProcess === true);
-        const { image: snapshot, version } = await readVersioned(fs, file);
-        fileVersion = version;
-        const journalImage = await readIfPresent(fs, journalFile);
-        const decoded = decodeJournal(journalImage ?? new Uint8Array(), journalFile);
-        journal = await openJournal();
-        // Zeros written ahead, or a torn last record that was never acknowledged: cut off
-        // later, so that nothing but zeros ever follows the records.
-        const journalLength = journalImage?.length ?? 0;
-        journalCutAt = decoded.validBytes < journalLength ? decoded.validBytes : undefined;
-        recovering = journalLength > 0;
-        journalBytes = decoded.validBytes;
-        journalCapacity = decoded.validBytes;
-        return { snapshot, journal: decoded.entries };
-      } catch (error) {
-        if (journal !== undefined) await fs.close(journal).catch(() => undefined);
-        journal = undefined;
-        // The first failure is the one to report.
-        await lock.release().catch(() => undefined);
-        throw isNegotiationError(error) ? error : failure("open", error);
-      }
+      await createFolder(fs, file).catch((cause: unknown) => {
+        throw target.failure("create the folder of", cause);
+      });
+      return target.open(
+        () => acquireFileLock(fs, `${file}.lock`, file, options.lockTimeout),
+        async () => {
+          await removeLeftoverTempFiles(fs, file);
+          await settleSqliteJournals(fs, file, options.noOtherSqliteProcess === true);
+          const { image: snapshot, version } = await readVersioned(fs, file);
+          fileVersion = version;
+          const journalImage = await readIfPresent(fs, journalFile);
+          const decoded = decodeJournal(journalImage ?? new Uint8Array(), journalFile);
+          journal = await openJournal();
+          // Zeros written ahead, or a torn last record that was never acknowledged: cut off
+          // later, so that nothing but zeros ever follows the records.
+          const journalLength = journalImage?.length ?? 0;
+          journalCutAt = decoded.validBytes < journalLength ? decoded.validBytes : undefined;
+          target.recordsFound(decoded.validBytes, journalLength > 0);
+          journalCapacity = decoded.validBytes;
+          return { snapshot, journal: decoded.entries };
+        },
+        async () => {
+          const fd = journal;
+          journal = undefined;
+          if (fd !== undefined) await fs.close(fd);
+        },
+      );
     },
 
     async checkpoint(snapshot) {
@@ -219,7 +205,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       try {
         // Checked at the last moment, once the new image is durable under its temp name.
         await replaceFileAtomically(fs, file, snapshot, async (temp) => {
-          await lock?.check();
+          await target.lock?.check();
           await checkUnchanged(fs, file, fileVersion);
           written = await versionWritten(fs, temp, snapshot);
         });
@@ -229,38 +215,37 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
         if (written !== fileVersion && (await isCurrentVersion(fs, file, written))) {
           fileVersion = written;
         }
-        throw isNegotiationError(cause) ? cause : failure("write the database", cause);
+        throw target.wrap("write the database", cause);
       }
       fileVersion = written;
-      if ((journalBytes === 0 && journalCutAt === undefined) || journal === undefined) {
-        recovering = false;
+      if ((target.recordBytes === 0 && journalCutAt === undefined) || journal === undefined) {
+        target.checkpointed();
         return;
       }
       try {
         await fs.ftruncate(journal, 0);
         await fs.fdatasync(journal);
-        journalBytes = 0;
         journalCapacity = 0;
         journalCutAt = undefined;
-        recovering = false;
+        target.checkpointed();
       } catch (cause) {
         // The new snapshot holds every entry, and they are skipped by sequence on open.
         journalCutAt = 0;
-        throw failure("empty the journal", cause, journalFile);
+        throw target.failure("empty the journal", cause, journalFile);
       }
     },
 
     async close() {
       try {
         if (journal !== undefined) await fs.close(journal);
-        if (journalBytes === 0 && journalCutAt === undefined) {
+        if (target.recordBytes === 0 && journalCutAt === undefined) {
           await fs.rm(journalFile, { force: true });
         }
       } catch (cause) {
-        throw failure("close", cause, journalFile);
+        throw target.failure("close", cause, journalFile);
       } finally {
         journal = undefined;
-        await lock?.release();
+        await target.release();
       }
     },
   };
@@ -273,19 +258,19 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       const records = encodeJournalEntries(entries);
       // Neither a journal another writer may own is written, nor anything acknowledged
       // once this one is not the writer any more.
-      await lock?.check();
+      await target.lock?.check();
       let lost: boolean;
       try {
         lost = await journalIsLost();
       } catch (cause) {
-        throw failure("examine the journal", cause, journalFile);
+        throw target.failure("examine the journal", cause, journalFile);
       }
       if (lost) {
         try {
           journal = await restoreLostJournal(journal as number);
         } catch (cause) {
           journalLost = true;
-          throw failure("write again the lost journal", cause, journalFile);
+          throw target.failure("write again the lost journal", cause, journalFile);
         }
       }
       const fd = journal as number;
@@ -293,11 +278,11 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
         if (journalCutAt !== undefined) {
           await fs.ftruncate(fd, journalCutAt);
           await fs.fdatasync(fd);
-          journalBytes = journalCutAt;
+          target.recordsCutAt(journalCutAt);
           journalCapacity = journalCutAt;
           journalCutAt = undefined;
         }
-        const end = journalBytes + records.length;
+        const end = target.recordBytes + records.length;
         if (end > journalCapacity) {
           // Syncing a write into space the file already has costs about half as much as
           // one that also grows it, so the file grows ahead of the records, zero-filled.
@@ -305,19 +290,19 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
           await writeAll(fs, fd, new Uint8Array(capacity - end), end);
           journalCapacity = capacity;
         }
-        await writeAll(fs, fd, records, journalBytes);
+        await writeAll(fs, fd, records, target.recordBytes);
         await fs.fdatasync(fd);
-        journalBytes = end;
+        target.recordsAppended(records.length);
       } catch (cause) {
         // Take back what may have reached the disk: these entries are being refused.
-        journalCapacity = journalBytes;
+        journalCapacity = target.recordBytes;
         await fs
-          .ftruncate(fd, journalBytes)
+          .ftruncate(fd, target.recordBytes)
           .then(() => fs.fdatasync(fd))
           .catch(() => undefined);
-        throw failure("append to the journal", cause, journalFile);
+        throw target.failure("append to the journal", cause, journalFile);
       }
-      await lock?.check();
+      await target.lock?.check();
     },
   };
 }
@@ -355,6 +340,18 @@ function readOnlyFilePersistence(fs: FileSystem, file: string, journalFile: stri
     },
     async close() {},
   };
+}
+
+/** Creates the folder of `file` and any missing above it, each durably. */
+async function createFolder(fs: FileSystem, file: string): Promise<void> {
+  const created = await fs.mkdir(dirname(file), { recursive: true });
+  // Each new folder's entry is durable only once its parent folder is synced.
+  if (typeof created === "string") {
+    for (let folder = dirname(file); ; folder = dirname(folder)) {
+      await syncDirectory(fs, dirname(folder));
+      if (folder === resolve(created) || folder === dirname(folder)) break;
+    }
+  }
 }
 
 /** Temp files of writes that a crash interrupted; the lock says no writer is using them. */

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
-import { errorCode, errorMessage } from "../errors/negotiation-error.js";
-import { StorageError } from "./errors.js";
+import { errorCode } from "../errors/negotiation-error.js";
+import { storageFailure } from "./storage-failure.js";
 
 /**
  * The file-system calls the file target makes, on file descriptors: `node:fs`, which Node,
@@ -117,10 +117,7 @@ export async function readIfPresent(fs: FileSystem, path: string): Promise<Uint8
     return await fs.readFile(path);
   } catch (cause) {
     if (errorCode(cause) === "ENOENT") return null;
-    throw new StorageError(`Cannot read ${path}: ${errorMessage(cause)}`, {
-      cause,
-      location: path,
-    });
+    throw storageFailure("read", path, cause);
   }
 }
 
@@ -135,9 +132,6 @@ export async function statIfPresent(fs: FileSystem, path: string): Promise<FileS
     return await fs.stat(path);
   } catch (cause) {
     if (errorCode(cause) === "ENOENT") return null;
-    throw new StorageError(`Cannot examine ${path}: ${errorMessage(cause)}`, {
-      cause,
-      location: path,
-    });
+    throw storageFailure("examine", path, cause);
   }
 }

@@ -1,14 +1,10 @@
-import { errorMessage } from "../errors/negotiation-error.js";
+import { describeDomException } from "./dom-exception.js";
 import { CorruptDatabaseError, StorageError } from "./errors.js";
 import { requestResult, transactionComplete } from "./indexed-db-requests.js";
 import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";
+import { JournaledTarget, type WriterLock } from "./journaled-target.js";
 import type { Persistence, StoredDatabase } from "./persistence.js";
-import {
-  acquireWebLock,
-  type LockRequester,
-  type ReleaseLock,
-  writerLockRequester,
-} from "./web-lock.js";
+import { acquireWebLock, type LockRequester, writerLockRequester } from "./web-lock.js";
 
 /** Options of {@link indexedDbPersistence}. */
 export interface IndexedDbPersistenceOptions {
@@ -60,18 +56,12 @@ export function indexedDbPersistence(
   options: IndexedDbPersistenceOptions = {},
 ): Persistence {
   const location = `indexeddb:${name}`;
-  const checkpointBytes = options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
+  const target = new JournaledTarget<WriterLock>(
+    location,
+    options.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES,
+    describeDomException,
+  );
   let database: IDBDatabase | undefined;
-  let releaseLock: ReleaseLock | undefined;
-  let journalBytes = 0;
-  /** The journal held records at open: a checkpoint should fold them and empty it. */
-  let recovering = false;
-
-  const failure = (what: string, cause: unknown) =>
-    new StorageError(`Cannot ${what} ${location}: ${describeDomError(cause)}`, {
-      cause,
-      location,
-    });
 
   const write = async (stores: string[], fill: (transaction: IDBTransaction) => void) => {
     if (database === undefined) throw new StorageError(`${location} is not open`, { location });
@@ -94,31 +84,25 @@ export function indexedDbPersistence(
 
     async open(): Promise<StoredDatabase> {
       const { indexedDB, locks } = browserStorage(location);
-      releaseLock = await acquireWebLock(
-        locks,
-        `negotiation-state:${name}`,
-        location,
-        options.lockTimeout ?? 0,
+      return target.open(
+        () =>
+          acquireWebLock(locks, `negotiation-state:${name}`, location, options.lockTimeout ?? 0),
+        async () => {
+          // Not wrapped here: what indexedDB.open throws, even at once (an opaque origin, a
+          // bad name), the target reports as a failure to open.
+          const opened = await openDatabase(indexedDB, name);
+          database = opened;
+          const stored = await readStored(opened, location).catch((cause: unknown) => {
+            throw target.wrap("read", cause);
+          });
+          target.recordsFound(stored.journalBytes, stored.journalBytes > 0);
+          return { snapshot: stored.snapshot, journal: stored.journal };
+        },
+        () => {
+          database?.close();
+          database = undefined;
+        },
       );
-      try {
-        try {
-          database = await openDatabase(indexedDB, name);
-        } catch (cause) {
-          // indexedDB.open throws at once in some cases (an opaque origin, a bad name).
-          throw failure("open", cause);
-        }
-        const stored = await readStored(database, location).catch((cause) => {
-          throw cause instanceof CorruptDatabaseError ? cause : failure("read", cause);
-        });
-        journalBytes = stored.journalBytes;
-        recovering = journalBytes > 0;
-        return { snapshot: stored.snapshot, journal: stored.journal };
-      } catch (error) {
-        database?.close();
-        database = undefined;
-        await releaseLock();
-        throw error;
-      }
     },
 
     async append(entries) {
@@ -131,12 +115,12 @@ export function indexedDbPersistence(
           });
         });
       } catch (cause) {
-        throw failure("append to the journal of", cause);
+        throw target.failure("append to the journal of", cause);
       }
-      journalBytes += records.reduce((sum, record) => sum + record.length, 0);
+      target.recordsAppended(records.reduce((sum, record) => sum + record.length, 0));
     },
 
-    wantsCheckpoint: () => recovering || journalBytes >= checkpointBytes,
+    wantsCheckpoint: () => target.wantsCheckpoint(),
 
     async checkpoint(snapshot) {
       try {
@@ -145,18 +129,15 @@ export function indexedDbPersistence(
           transaction.objectStore(JOURNAL_STORE).clear();
         });
       } catch (cause) {
-        throw failure("write the snapshot of", cause);
+        throw target.failure("write the snapshot of", cause);
       }
-      journalBytes = 0;
-      recovering = false;
+      target.checkpointed();
     },
 
     async close() {
       database?.close();
       database = undefined;
-      const release = releaseLock;
-      releaseLock = undefined;
-      await release?.();
+      await target.release();
     },
   };
 }
@@ -233,8 +214,4 @@ async function readStored(database: IDBDatabase, location: string): Promise<Stor
     );
   }
   return { snapshot: snapshot ?? null, journal: decoded.entries, journalBytes };
-}
-
-function describeDomError(cause: unknown): string {
-  return cause instanceof DOMException ? `${cause.name}: ${cause.message}` : errorMessage(cause);
 }

@@ -1,9 +1,10 @@
 import { dirname } from "node:path";
-import { errorCode, errorMessage } from "../errors/negotiation-error.js";
+import { errorCode } from "../errors/negotiation-error.js";
 import { replaceFileAtomically, syncDirectory } from "./atomic-file.js";
 import { ForeignWriteError, PendingSqliteJournalError, StorageError } from "./errors.js";
 import { type FileStat, type FileSystem, readIfPresent, statIfPresent } from "./file-system.js";
 import { applyWal, type CommittedWal, readCommittedWal } from "./sqlite-wal.js";
+import { storageFailure } from "./storage-failure.js";
 
 /*
  * A database file shared with other SQLite programs (the Python service): they know nothing
@@ -263,19 +264,13 @@ async function readHead(fs: FileSystem, path: string, bytes: number): Promise<Ui
     fd = await fs.open(path, "r");
   } catch (cause) {
     if (errorCode(cause) === "ENOENT") return null;
-    throw new StorageError(`Cannot read ${path}: ${errorMessage(cause)}`, {
-      cause,
-      location: path,
-    });
+    throw storageFailure("read", path, cause);
   }
   try {
     const head = new Uint8Array(bytes);
     const read = await fs.read(fd, head, 0).finally(() => fs.close(fd));
     return head.subarray(0, read);
   } catch (cause) {
-    throw new StorageError(`Cannot read ${path}: ${errorMessage(cause)}`, {
-      cause,
-      location: path,
-    });
+    throw storageFailure("read", path, cause);
   }
 }

@@ -1,8 +1,7 @@
-import { errorMessage } from "../errors/negotiation-error.js";
-import { DatabaseLockedError, StorageError, WebLocksUnavailableError } from "./errors.js";
-
-/** Releases a held Web Lock, resolving once another holder can take it; idempotent. */
-export type ReleaseLock = () => Promise<void>;
+import { describeDomException } from "./dom-exception.js";
+import { DatabaseLockedError, WebLocksUnavailableError } from "./errors.js";
+import type { WriterLock } from "./journaled-target.js";
+import { storageFailure } from "./storage-failure.js";
 
 /** The part of a `LockManager` this package uses. */
 export interface LockRequester {
@@ -22,7 +21,7 @@ export interface LockRequester {
  * @param lockName - The lock to take.
  * @param location - The database it guards, for messages.
  * @param waitMs - How long to wait for the holder to let go; 0 refuses at once.
- * @returns The function that releases it.
+ * @returns The held lock; its `release` resolves once another holder can take it.
  * @throws {@link DatabaseLockedError} when another holder keeps it; `StorageError` when
  *   the lock manager fails.
  */
@@ -31,7 +30,7 @@ export function acquireWebLock(
   lockName: string,
   location: string,
   waitMs: number,
-): Promise<ReleaseLock> {
+): Promise<WriterLock> {
   return new Promise((resolve, reject) => {
     let letGo: () => void = () => undefined;
     const held = new Promise<void>((resolveHeld) => {
@@ -50,9 +49,11 @@ export function acquireWebLock(
         );
         return;
       }
-      resolve(() => {
-        letGo();
-        return requested.then(() => undefined);
+      resolve({
+        release: () => {
+          letGo();
+          return requested.then(() => undefined);
+        },
       });
       // The lock is held for as long as this promise is pending.
       return held;
@@ -65,18 +66,10 @@ export function acquireWebLock(
               location,
               `another tab, worker or page still had it open after ${waitMs} ms`,
             )
-          : new StorageError(`Cannot take the lock of ${location}: ${describeCause(cause)}`, {
-              cause,
-              location,
-            }),
+          : storageFailure("take the lock of", location, cause, describeDomException),
       );
     });
   });
-}
-
-/** A DOMException's name says why (`SecurityError`, ...); its message alone may not. */
-function describeCause(cause: unknown): string {
-  return cause instanceof DOMException ? `${cause.name}: ${cause.message}` : errorMessage(cause);
 }
 
 /** What a global scope may hold that tells a browser from Node, Bun or Deno. */
