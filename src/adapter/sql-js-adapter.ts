@@ -1,18 +1,20 @@
 import { errorMessage } from "../errors/negotiation-error.js";
-import { CorruptDatabaseError, ForeignWriteError, StorageError } from "../persistence/errors.js";
-import {
-  journalStatementBytes,
-  MAX_JOURNAL_PAYLOAD_BYTES,
-} from "../persistence/journal-payload-size.js";
-import type { JournalEntry, JournalStatement, Persistence } from "../persistence/persistence.js";
-import { RowTooLargeError } from "./errors.js";
+import { ForeignWriteError, StorageError } from "../persistence/errors.js";
+import { MAX_JOURNAL_PAYLOAD_BYTES } from "../persistence/journal-payload-size.js";
+import type { JournalEntry, Persistence } from "../persistence/persistence.js";
+import { checkpointImage } from "./checkpoint-table.js";
+import { GroupCommit } from "./group-commit.js";
+import { JournalEntryDraft } from "./journal-entry-draft.js";
+import { type ReplayedDatabase, replayJournal } from "./journal-replay.js";
+import { SerialQueue } from "./serial-queue.js";
 import {
   loadSqlJs,
   type SqlJsConfig,
   type SqlJsDatabase,
-  type SqlJsStatement,
+  type SqlJsEngine,
 } from "./sql-js-engine.js";
-import { checkSqliteImage } from "./sqlite-image.js";
+import { readPrepared, runPrepared, sqlError } from "./sql-statements.js";
+import { StatementCache } from "./statement-cache.js";
 import type { SqlExecutor, SqlRow, SqlValue, StorageAdapter } from "./storage-adapter.js";
 
 /** What {@link openSqlJsAdapter} needs. */
@@ -20,17 +22,22 @@ export interface SqlJsAdapterOptions {
   /** Where the database lives: `memoryPersistence()`, `filePersistence(path)`, ... */
   readonly persistence: Persistence;
   /**
-   * Overrides for finding sql.js's WASM; not needed where the package finds it by itself
-   * (Node, Deno, Bun, and bundlers that emit `new URL("./sql-wasm.wasm", import.meta.url)`).
+   * The SQLite engine, when the package's own sql.js with its own WASM lookup does not fit
+   * (it does in Node, Deno, Bun, and bundlers that emit
+   * `new URL("./sql-wasm.wasm", import.meta.url)`). One of:
+   *
+   * - a {@link SqlJsConfig} (`locateFile` or `wasmBinary`): where the package's sql.js finds
+   *   its WASM. sql.js initialises once per JavaScript realm, so every adapter whose config
+   *   names the same WASM (the same `locateFile` answer, the same bytes) shares one engine,
+   *   and an adapter whose config names another WASM than the one already loaded is refused
+   *   with a `StorageError`: it is never silently given the first;
+   * - a loaded sql.js engine (what `initSqlJs()` resolves to, typed by {@link SqlJsEngine}),
+   *   used as it is: the way to run a sql.js of your own, or two different ones in a realm;
+   * - a function that loads one (such as `() => initSqlJs(config)`), called when the first
+   *   adapter given it opens and not again for later ones (again only after it failed).
    */
-  readonly sqlJs?: SqlJsConfig;
+  readonly sqlJs?: SqlJsConfig | SqlJsEngine | (() => SqlJsEngine | PromiseLike<SqlJsEngine>);
 }
-
-/**
- * The table in which a snapshot records the last journal entry it holds, so that entries
- * already in it are skipped on replay. It is the adapter's, not the store's.
- */
-export const CHECKPOINT_TABLE = "sqljs_checkpoint";
 
 export { MAX_JOURNAL_PAYLOAD_BYTES };
 
@@ -38,7 +45,7 @@ export { MAX_JOURNAL_PAYLOAD_BYTES };
  * Opens a SQLite database in sql.js (WASM) kept by a persistence target, replaying the
  * journal written since its last snapshot.
  *
- * @param options - The persistence target and optional WASM overrides.
+ * @param options - The persistence target and, optionally, the engine (`sqlJs`).
  * @returns The open adapter, holding the target's writer lock until `close()`.
  * @throws `DatabaseLockedError` (code `DATABASE_LOCKED`) when another writer holds the
  *   target; `CorruptDatabaseError` (code `DATABASE_CORRUPT`) when the stored bytes are not a
@@ -46,8 +53,9 @@ export { MAX_JOURNAL_PAYLOAD_BYTES };
  *   `PendingSqliteJournalError` (code `SQLITE_JOURNAL_PENDING`) when a file target finds
  *   another SQLite program's unfinished WAL or journal beside the database;
  *   `WebLocksUnavailableError` (code `WEB_LOCKS_UNAVAILABLE`) when an IndexedDB target has
- *   no Web Locks; `StorageError` (code `STORAGE_FAILED`) when the target cannot be read or
- *   sql.js cannot be loaded. Nothing is held after a throw.
+ *   no Web Locks; `StorageError` (code `STORAGE_FAILED`) when the target cannot be read,
+ *   sql.js cannot be loaded, or `sqlJs` names another WASM than the one this realm's sql.js
+ *   already runs. Nothing is held after a throw.
  * @example
  * const adapter = await openSqlJsAdapter({ persistence: memoryPersistence() });
  * await adapter.run("CREATE TABLE t (x)");
@@ -56,20 +64,15 @@ export function openSqlJsAdapter(options: SqlJsAdapterOptions): Promise<SqlJsAda
   return SqlJsAdapter.open(options);
 }
 
-interface PendingEntry {
-  readonly entry: JournalEntry;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /**
  * A {@link StorageAdapter} on sql.js. The live database is in memory. Every committed
  * change becomes a journal entry that the persistence target makes durable before the
  * call resolves; entries committed by calls made together, or while a sync is under way,
  * share one sync (group commit). If an entry cannot be made durable, the adapter closes
  * itself, rejecting every call not yet acknowledged, rather than keep a memory that is
- * ahead of the disk; reopening continues from what is durable. Statements must be deterministic (bind the
- * time, do not call `random()`), since the journal replays them. A change whose journal
+ * ahead of the disk; reopening continues from what is durable. Statements must be
+ * deterministic (bind the time, do not call `random()`), since the journal replays them. A
+ * change whose journal
  * record would hold more than {@link MAX_JOURNAL_PAYLOAD_BYTES} is refused with a
  * `RowTooLargeError` before it touches the database; the adapter stays open.
  *
@@ -85,65 +88,74 @@ interface PendingEntry {
 export class SqlJsAdapter implements StorageAdapter {
   readonly #db: SqlJsDatabase;
   readonly #persistence: Persistence;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #statements: StatementCache;
+  /** Calls run one at a time, in call order. */
+  readonly #queue = new SerialQueue();
+  /** Absent when the target keeps no journal: then every commit is a checkpoint. */
+  readonly #commits: GroupCommit<JournalEntry> | undefined;
+  /** The stored file's format versions (header bytes 18–19): 2 and 2 mean WAL mode. */
+  readonly #fileFormat: Uint8Array | undefined;
   #closing: Promise<void> | undefined;
   #failure: StorageError | undefined;
   #nextSequence: number;
   #checkpointedSequence: number;
-  #pending: PendingEntry[] = [];
-  #flushing: Promise<void> | undefined;
-  #lastDurable: Promise<void> = Promise.resolve();
-  readonly #statements = new Map<string, SqlJsStatement>();
-  /** The stored file's format versions (header bytes 18–19): 2 and 2 mean WAL mode. */
-  readonly #fileFormat: Uint8Array | undefined;
 
-  private constructor(
-    db: SqlJsDatabase,
-    persistence: Persistence,
-    sequence: number,
-    checkpointed: number,
-    fileFormat: Uint8Array | undefined,
-  ) {
-    this.#db = db;
+  private constructor(replayed: ReplayedDatabase, persistence: Persistence) {
+    this.#db = replayed.db;
     this.#persistence = persistence;
-    this.#fileFormat = fileFormat;
-    this.#nextSequence = sequence + 1;
-    this.#checkpointedSequence = checkpointed;
+    this.#statements = new StatementCache(replayed.db);
+    this.#fileFormat = replayed.fileFormat;
+    this.#nextSequence = replayed.sequence + 1;
+    this.#checkpointedSequence = replayed.checkpointed;
+    const append = persistence.append?.bind(persistence);
+    this.#commits =
+      append &&
+      new GroupCommit({
+        append,
+        // Once the calls already queued have run, so that concurrent saves share the sync.
+        startAfter: () => this.#queue.settled(),
+        failed: (cause) => {
+          this.#fail(cause);
+          return this.#failure;
+        },
+        drained: () => {
+          if (this.#persistence.wantsCheckpoint?.() && !this.#closing) {
+            // A failed checkpoint loses nothing (the journal still holds every entry); it is
+            // tried again later, and close() reports it.
+            this.checkpoint().catch(() => undefined);
+          }
+        },
+      });
   }
 
   /**
    * Opens an adapter; the same as {@link openSqlJsAdapter}, which documents it.
    *
-   * @param options - The persistence target and optional WASM overrides.
+   * @param options - The persistence target and, optionally, the engine.
    * @returns The open adapter.
    * @throws As {@link openSqlJsAdapter} does.
    */
   static async open(options: SqlJsAdapterOptions): Promise<SqlJsAdapter> {
     const { persistence, sqlJs } = options;
     const engine = await loadSqlJs(sqlJs);
-    const { snapshot, journal } = await persistence.open();
-    let db: SqlJsDatabase | undefined;
+    const stored = await persistence.open();
+    let replayed: ReplayedDatabase | undefined;
     try {
-      if (snapshot) checkSqliteImage(snapshot, persistence.location);
-      // Read before the engine sees the bytes: it may write to them in place.
-      const fileFormat =
-        snapshot && snapshot.length >= 20 ? Uint8Array.from(snapshot.subarray(18, 20)) : undefined;
-      db = new engine.Database(snapshot ?? undefined);
-      const checkpointed = readyDatabase(db, persistence.location);
-      const sequence = replay(db, journal, checkpointed, persistence.location);
-      const adapter = new SqlJsAdapter(db, persistence, sequence, checkpointed, fileFormat);
+      replayed = replayJournal(engine, stored, persistence.location);
+      const adapter = new SqlJsAdapter(replayed, persistence);
       // Fold what was replayed now when the target keeps no journal, or when its journal
       // holds what a checkpoint clears away (records the snapshot has, a torn tail). Only
       // now, with the snapshot read and the journal replayed, may anything be changed. A
       // failed fold loses nothing: the next open reads the same snapshot and journal.
       const foldNow =
-        (!persistence.append && sequence > checkpointed) || persistence.wantsCheckpoint?.();
+        (!persistence.append && replayed.sequence > replayed.checkpointed) ||
+        persistence.wantsCheckpoint?.();
       if (foldNow && !persistence.readOnly) {
         await adapter.#checkpoint({ evenIfUnchanged: true }).catch(() => undefined);
       }
       return adapter;
     } catch (error) {
-      db?.close();
+      replayed?.db.close();
       await persistence.close();
       throw error;
     }
@@ -175,7 +187,7 @@ export class SqlJsAdapter implements StorageAdapter {
     /** How many rows the statement inserted, updated or deleted. */
     changes: number;
   }> {
-    return this.#write((statements) => this.#runNow(sql, params, statements));
+    return this.#write((entry) => this.#runNow(sql, params, entry));
   }
 
   /**
@@ -195,7 +207,7 @@ export class SqlJsAdapter implements StorageAdapter {
   ): Promise<Row[]> {
     const rows = await this.#exclusive(async () => this.#allNow<Row>(sql, params));
     // What was read may include changes still syncing: hand it out only once they are durable.
-    await this.#lastDurable;
+    await this.#commits?.lastCommit();
     return rows;
   }
 
@@ -220,7 +232,7 @@ export class SqlJsAdapter implements StorageAdapter {
    * }); // both rows, durably, in one journal record
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.#write(async (statements) => {
+    return this.#write(async (entry) => {
       let active = true;
       const ensureActive = () => {
         if (!active) {
@@ -230,7 +242,7 @@ export class SqlJsAdapter implements StorageAdapter {
       const tx: SqlExecutor = {
         run: async (sql, params) => {
           ensureActive();
-          return this.#runNow(sql, params, statements);
+          return this.#runNow(sql, params, entry);
         },
         all: async (sql, params) => {
           ensureActive();
@@ -243,7 +255,7 @@ export class SqlJsAdapter implements StorageAdapter {
         this.#db.exec("COMMIT");
         return result;
       } catch (error) {
-        statements.length = 0;
+        entry.clear();
         // fn may have ended the transaction itself; the first error is the one to report.
         try {
           this.#db.exec("ROLLBACK");
@@ -283,7 +295,7 @@ export class SqlJsAdapter implements StorageAdapter {
    *   a file target's database.
    */
   close(): Promise<void> {
-    this.#closing ??= this.#queue.then(async () => {
+    this.#closing ??= this.#queue.settled().then(async () => {
       if (this.#failure) {
         // Saves stay in the journal but the file is another writer's: say so once more.
         if (this.#failure instanceof ForeignWriteError) throw this.#failure;
@@ -336,12 +348,10 @@ export class SqlJsAdapter implements StorageAdapter {
         }),
       );
     }
-    const result = this.#queue.then(() => {
+    return this.#queue.run(() => {
       if (this.#failure) throw this.#failure;
       return task();
     });
-    this.#queue = result.catch(() => undefined);
-    return result;
   }
 
   /**
@@ -349,15 +359,16 @@ export class SqlJsAdapter implements StorageAdapter {
    * is durable. The wait for durability happens outside the exclusive section, so changes
    * made meanwhile join the next sync.
    */
-  async #write<T>(apply: (statements: JournalStatement[]) => Promise<T> | T): Promise<T> {
+  async #write<T>(apply: (entry: JournalEntryDraft) => Promise<T> | T): Promise<T> {
     this.#refuseIfReadOnly();
     const { result, durable } = await this.#exclusive(async () => {
-      const statements: JournalStatement[] = [];
-      const result = await apply(statements);
+      const draft = new JournalEntryDraft(this.location);
+      const result = await apply(draft);
+      const { statements } = draft;
       if (statements.length === 0) return { result, durable: undefined };
       const sequence = this.#nextSequence++;
-      if (this.#persistence.append) {
-        return { result, durable: this.#enqueue({ sequence, statements }) };
+      if (this.#commits) {
+        return { result, durable: this.#commits.commit({ sequence, statements }) };
       }
       // No journal: the change is durable once it is in a new snapshot.
       await this.#checkpoint().catch((cause) => {
@@ -370,69 +381,25 @@ export class SqlJsAdapter implements StorageAdapter {
     return result;
   }
 
-  #enqueue(entry: JournalEntry): Promise<void> {
-    const durable = new Promise<void>((resolve, reject) => {
-      this.#pending.push({ entry, resolve, reject });
-    });
-    // Rejects with the adapter's failure; #write awaits it, so the rejection is handled.
-    this.#lastDurable = durable;
-    // Flushed once the calls already queued have run, so that concurrent saves share the sync.
-    this.#flushing ??= this.#queue.then(() => this.#flush());
-    return durable;
-  }
-
-  /** Appends what is pending, one sync per batch, until nothing is. */
-  async #flush(): Promise<void> {
-    const append = this.#persistence.append?.bind(this.#persistence);
-    while (this.#pending.length > 0 && append) {
-      const batch = this.#pending.splice(0);
-      try {
-        await append(batch.map((pending) => pending.entry));
-      } catch (cause) {
-        this.#fail(cause);
-        for (const pending of [...batch, ...this.#pending.splice(0)]) pending.reject(this.#failure);
-        return;
-      }
-      for (const pending of batch) pending.resolve();
-    }
-    this.#flushing = undefined;
-    if (this.#persistence.wantsCheckpoint?.() && !this.#closing) {
-      // A failed checkpoint loses nothing (the journal still holds every entry); it is
-      // tried again later, and close() reports it.
-      this.checkpoint().catch(() => undefined);
-    }
-  }
-
   /**
    * Inside an exclusive task: snapshot everything once it is durable; with nothing new
    * since the last checkpoint, only when the target asks for one or `evenIfUnchanged`.
    */
   async #checkpoint({ evenIfUnchanged = false } = {}): Promise<void> {
-    await this.#flushing;
+    await this.#commits?.flushed();
     if (this.#failure) throw this.#failure;
     const sequence = this.#nextSequence - 1;
     const unchanged = sequence === this.#checkpointedSequence;
     if (this.#persistence.readOnly) return;
     if (unchanged && !evenIfUnchanged && !this.#persistence.wantsCheckpoint?.()) return;
     try {
-      await this.#writeSnapshot(sequence);
+      await this.#persistence.checkpoint(checkpointImage(this.#db, sequence, this.#fileFormat));
     } catch (error) {
       // close() closes everything itself.
       if (error instanceof ForeignWriteError && !this.#closing) this.#fail(error);
       throw error;
     }
     this.#checkpointedSequence = sequence;
-  }
-
-  /** Hands the target a snapshot holding every entry up to `sequence`. */
-  async #writeSnapshot(sequence: number): Promise<void> {
-    this.#db.exec(`CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (sequence INTEGER NOT NULL)`);
-    this.#db.exec(`DELETE FROM ${CHECKPOINT_TABLE}`);
-    this.#db.run(`INSERT INTO ${CHECKPOINT_TABLE} (sequence) VALUES (?)`, [sequence]);
-    const image = this.#db.export();
-    // The engine runs without a WAL; a file that another program keeps in WAL mode stays so.
-    if (this.#fileFormat) image.set(this.#fileFormat, 18);
-    await this.#persistence.checkpoint(image);
   }
 
   /**
@@ -448,200 +415,47 @@ export class SqlJsAdapter implements StorageAdapter {
             `A change to ${this.location} could not be made durable, so the database was closed; reopen it to continue from what is durable: ${errorMessage(cause)}`,
             { cause, location: this.location },
           );
-    this.#queue = this.#queue.then(async () => {
-      // The acknowledged entries live only in a journal that can no longer be written
-      // where it belongs: a snapshot of memory (every committed change) keeps them.
-      if (this.#persistence.journalLost?.()) {
-        await this.#writeSnapshot(this.#nextSequence - 1).catch(() => undefined);
-      }
-      this.#closeDatabase();
-      await this.#persistence.close().catch(() => undefined);
-    });
+    this.#queue
+      .run(async () => {
+        // The acknowledged entries live only in a journal that can no longer be written
+        // where it belongs: a snapshot of memory (every committed change) keeps them.
+        if (this.#persistence.journalLost?.()) {
+          try {
+            const image = checkpointImage(this.#db, this.#nextSequence - 1, this.#fileFormat);
+            await this.#persistence.checkpoint(image);
+          } catch {}
+        }
+        this.#closeDatabase();
+        await this.#persistence.close().catch(() => undefined);
+      })
+      .catch(() => undefined);
   }
 
   #runNow(
     sql: string,
     params: readonly SqlValue[] | undefined,
-    journal: JournalStatement[],
+    entry: JournalEntryDraft,
   ): { changes: number } {
-    const bound = params ?? [];
-    // Refused before the database changes: a record too large to build would close the adapter.
-    const payloadBytes = payloadWith(journal, sql, bound, this.location);
-    try {
-      const statement = this.#prepare(sql);
+    return entry.add(sql, params ?? [], () => {
       try {
-        statement.bind(bound);
-        statement.step();
-      } finally {
-        statement.reset();
+        runPrepared(this.#statements.get(sql), params ?? []);
+      } catch (error) {
+        throw sqlError(error, sql, this.location);
       }
-    } catch (error) {
-      throw sqlError(error, sql, this.location);
-    }
-    journal.push({ sql, params: [...bound] });
-    journalPayloadBytes.set(journal, payloadBytes);
-    return { changes: this.#db.getRowsModified() };
+      return { changes: this.#db.getRowsModified() };
+    });
   }
 
   #allNow<Row extends SqlRow>(sql: string, params: readonly SqlValue[] | undefined): Row[] {
     try {
-      const statement = this.#prepare(sql);
-      try {
-        statement.bind(params ?? []);
-        const names = statement.getColumnNames();
-        const rows: Row[] = [];
-        while (statement.step()) {
-          const values = statement.get();
-          const row: SqlRow = {};
-          for (let column = 0; column < names.length; column++) {
-            row[names[column] as string] = values[column] as SqlValue;
-          }
-          rows.push(row as Row);
-        }
-        return rows;
-      } finally {
-        statement.reset();
-      }
+      return readPrepared<Row>(this.#statements.get(sql), params ?? []);
     } catch (error) {
       throw sqlError(error, sql, this.location);
     }
   }
 
-  /** A prepared statement for `sql`, kept for reuse: the store runs the same few again and again. */
-  #prepare(sql: string): SqlJsStatement {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      if (this.#statements.size >= PREPARED_STATEMENTS) {
-        const [oldest, evicted] = this.#statements.entries().next().value as [
-          string,
-          SqlJsStatement,
-        ];
-        evicted.free();
-        this.#statements.delete(oldest);
-      }
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-
   #closeDatabase(): void {
-    for (const statement of this.#statements.values()) statement.free();
     this.#statements.clear();
     this.#db.close();
   }
-}
-
-/** The payload size of the journal entry being built, by its statements. */
-const journalPayloadBytes = new WeakMap<readonly JournalStatement[], number>();
-
-/**
- * The bytes of the journal record payload of `journal` with one more statement.
- *
- * @throws {@link RowTooLargeError} naming the statement's largest parameter when it would be
- *   more than {@link MAX_JOURNAL_PAYLOAD_BYTES}.
- */
-function payloadWith(
-  journal: readonly JournalStatement[],
-  sql: string,
-  params: readonly SqlValue[],
-  location: string,
-): number {
-  const before = journalPayloadBytes.get(journal) ?? 2; // "[]"
-  const bytes = before + (journal.length > 0 ? 1 : 0) + journalStatementBytes({ sql, params });
-  if (bytes <= MAX_JOURNAL_PAYLOAD_BYTES) return bytes;
-  // Named by length, not measured again: a second scan of a huge value would only confirm it.
-  let largest = -1;
-  let largestLength = 0;
-  params.forEach((value, index) => {
-    const length = typeof value === "string" || value instanceof Uint8Array ? value.length : 0;
-    if (length > largestLength) [largest, largestLength] = [index, length];
-  });
-  const statement = `"${statementForMessages(sql)}"`;
-  throw new RowTooLargeError(
-    largest < 0 ? statement : `parameter ${largest + 1} of ${statement}`,
-    journal.length > 0
-      ? `this statement, with the ${journal.length} before it in its transaction,`
-      : "this statement",
-    bytes,
-    MAX_JOURNAL_PAYLOAD_BYTES,
-    location,
-  );
-}
-
-/** How many prepared statements an adapter keeps. */
-const PREPARED_STATEMENTS = 32;
-
-/**
- * Readies a freshly loaded database and reads the sequence of the last journal entry it
- * holds (0 for a plain database). SQLite reads the schema here first: a damaged one fails.
- */
-function readyDatabase(db: SqlJsDatabase, location: string): number {
-  try {
-    // The database file is in memory and dies with the process: SQLite's own rollback
-    // journal needs no file either. Durability is the persistence target's journal.
-    db.exec("PRAGMA journal_mode = MEMORY");
-    const lookup = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?");
-    lookup.bind([CHECKPOINT_TABLE]);
-    const exists = lookup.step();
-    lookup.free();
-    if (!exists) return 0;
-    const read = db.prepare(`SELECT max(sequence) AS sequence FROM ${CHECKPOINT_TABLE}`);
-    read.step();
-    const [sequence] = read.get();
-    read.free();
-    return Number(sequence ?? 0);
-  } catch (cause) {
-    throw new CorruptDatabaseError(location, errorMessage(cause), { cause });
-  }
-}
-
-/**
- * Redoes, in one transaction, the journal entries the snapshot does not hold.
- *
- * @returns The sequence of the last entry now in the database.
- */
-function replay(
-  db: SqlJsDatabase,
-  journal: readonly JournalEntry[],
-  checkpointed: number,
-  location: string,
-): number {
-  const missing = journal.filter((entry) => entry.sequence > checkpointed);
-  const first = missing[0];
-  if (first === undefined) return checkpointed;
-  if (first.sequence !== checkpointed + 1) {
-    throw new CorruptDatabaseError(
-      location,
-      `its journal resumes at entry ${first.sequence}, but the database holds entries up to ${checkpointed}`,
-    );
-  }
-  db.exec("BEGIN");
-  for (const entry of missing) {
-    try {
-      for (const { sql, params } of entry.statements) db.run(sql, params);
-    } catch (cause) {
-      db.exec("ROLLBACK");
-      throw new CorruptDatabaseError(
-        location,
-        `journal entry ${entry.sequence} cannot be replayed: ${errorMessage(cause)}`,
-        { cause },
-      );
-    }
-  }
-  db.exec("COMMIT");
-  return (missing.at(-1) as JournalEntry).sequence;
-}
-
-function sqlError(cause: unknown, sql: string, location: string): StorageError {
-  const statement = statementForMessages(sql);
-  return new StorageError(`SQL failed on ${location} in "${statement}": ${errorMessage(cause)}`, {
-    cause,
-    location,
-  });
-}
-
-/** A statement as error messages quote it: on one line, its first 80 characters. */
-function statementForMessages(sql: string): string {
-  return sql.replace(/\s+/g, " ").trim().slice(0, 80);
 }

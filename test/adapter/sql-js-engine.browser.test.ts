@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ProbeReply } from "../support/wasm-probe-worker.js";
+import type { ConfigOutcome } from "./wasm-configs-worker.js";
 
 /** Opens a store in a new worker (a new realm) with `locateFile` giving `wasmUrl`. */
 function probe(wasmUrl: string | null): Promise<ProbeReply> {
@@ -9,6 +10,17 @@ function probe(wasmUrl: string | null): Promise<ProbeReply> {
   return new Promise<ProbeReply>((resolve) => {
     worker.onmessage = ({ data }: MessageEvent<ProbeReply>) => resolve(data);
     worker.postMessage(wasmUrl);
+  }).finally(() => worker.terminate());
+}
+
+/** Opens adapters one after another in one new worker (one realm), one per `locateFile` URL. */
+function openInOneRealm(wasmUrls: (string | null)[]): Promise<ConfigOutcome[]> {
+  const worker = new Worker(new URL("./wasm-configs-worker.ts", import.meta.url), {
+    type: "module",
+  });
+  return new Promise<ConfigOutcome[]>((resolve) => {
+    worker.onmessage = ({ data }: MessageEvent<ConfigOutcome[]>) => resolve(data);
+    worker.postMessage(wasmUrls);
   }).finally(() => worker.terminate());
 }
 
@@ -36,5 +48,18 @@ describe("loading sql.js's WASM in a browser", () => {
     const page = new URL("/package.json", location.href).href;
     const reply = await probe(page);
     expect(!reply.ok && reply.error).toContain(`${page}: it is not WebAssembly`);
+  });
+
+  it("gives each adapter of one realm the WASM it names, or fails it: never the first one's", async () => {
+    const served = new URL("/node_modules/sql.js/dist/sql-wasm.wasm", location.href).href;
+    const missing = new URL("/nowhere/sql-wasm.wasm", location.href).href;
+    const another = new URL("/node_modules/sql.js/dist/sql-wasm-debug.wasm", location.href).href;
+    const outcomes = await openInOneRealm([null, missing, served, another, null]);
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, false, true, false, true]);
+    const [, notThere, , notTheSame] = outcomes as { detail: string; code: string }[];
+    expect(notThere?.code).toBe("STORAGE_FAILED");
+    expect(notThere?.detail).toContain(`Cannot load SQLite's WASM from ${missing}: HTTP 404`);
+    expect(notTheSame?.code).toBe("STORAGE_FAILED");
+    expect(notTheSame?.detail).toContain(`Cannot load SQLite with the WASM from ${another}`);
   });
 });

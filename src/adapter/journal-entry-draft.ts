@@ -1,0 +1,86 @@
+import {
+  journalStatementBytes,
+  MAX_JOURNAL_PAYLOAD_BYTES,
+} from "../persistence/journal-payload-size.js";
+import type { JournalStatement } from "../persistence/persistence.js";
+import { RowTooLargeError } from "./errors.js";
+import { statementForMessages } from "./sql-statements.js";
+import type { SqlValue } from "./storage-adapter.js";
+
+/**
+ * The statements of the journal entry one call is building (a `run`, or every statement of
+ * a `transaction`), with the size the entry's record will have: a statement that would make
+ * the record larger than {@link MAX_JOURNAL_PAYLOAD_BYTES} is refused before it runs, since a
+ * record too large to write would close the adapter after the database had changed.
+ */
+export class JournalEntryDraft {
+  readonly #statements: JournalStatement[] = [];
+  /** The payload's bytes so far: `[]`, then each statement and a comma between two. */
+  #payloadBytes = 2;
+  readonly #location: string;
+
+  /**
+   * Starts an entry with no statements.
+   *
+   * @param location - The database, for the message of a refusal.
+   */
+  constructor(location: string) {
+    this.#location = location;
+  }
+
+  /** The statements added so far, in order. */
+  get statements(): readonly JournalStatement[] {
+    return this.#statements;
+  }
+
+  /**
+   * Runs a statement and adds it to the entry, if the entry can hold it.
+   *
+   * @typeParam T - What `apply` returns.
+   * @param sql - The statement.
+   * @param params - The values of its `?` placeholders; a copy is kept.
+   * @param apply - Runs the statement on the database; when it throws, nothing is added.
+   * @returns What `apply` returned.
+   * @throws {@link RowTooLargeError} naming the statement's largest parameter, before `apply`
+   *   runs, when the record would hold more than {@link MAX_JOURNAL_PAYLOAD_BYTES}; what
+   *   `apply` threw.
+   */
+  add<T>(sql: string, params: readonly SqlValue[], apply: () => T): T {
+    const bytes =
+      this.#payloadBytes +
+      (this.#statements.length > 0 ? 1 : 0) +
+      journalStatementBytes({ sql, params });
+    if (bytes > MAX_JOURNAL_PAYLOAD_BYTES) throw this.#tooLarge(sql, params, bytes);
+    const result = apply();
+    this.#statements.push({ sql, params: [...params] });
+    this.#payloadBytes = bytes;
+    return result;
+  }
+
+  /** Drops every statement: the transaction they belong to was rolled back. */
+  clear(): void {
+    this.#statements.length = 0;
+    this.#payloadBytes = 2;
+  }
+
+  #tooLarge(sql: string, params: readonly SqlValue[], bytes: number): RowTooLargeError {
+    // Named by length, not measured again: a second scan of a huge value would only confirm it.
+    let largest = -1;
+    let largestLength = 0;
+    params.forEach((value, index) => {
+      const length = typeof value === "string" || value instanceof Uint8Array ? value.length : 0;
+      if (length > largestLength) [largest, largestLength] = [index, length];
+    });
+    const statement = `"${statementForMessages(sql)}"`;
+    const before = this.#statements.length;
+    return new RowTooLargeError(
+      largest < 0 ? statement : `parameter ${largest + 1} of ${statement}`,
+      before > 0
+        ? `this statement, with the ${before} before it in its transaction,`
+        : "this statement",
+      bytes,
+      MAX_JOURNAL_PAYLOAD_BYTES,
+      this.#location,
+    );
+  }
+}

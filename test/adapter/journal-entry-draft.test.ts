@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { RowTooLargeError } from "../../src/adapter/errors.js";
+import { JournalEntryDraft } from "../../src/adapter/journal-entry-draft.js";
+import {
+  journalPayloadBytes,
+  MAX_JOURNAL_PAYLOAD_BYTES,
+} from "../../src/persistence/journal-payload-size.js";
+
+// A control character is written \u0001 in the journal: six bytes for one character.
+const sixBytes = (bytes: number) => "\u0001".repeat(Math.ceil(bytes / 6));
+
+/** What `run` throws (a test fails when it throws nothing). */
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (caught) {
+    return caught;
+  }
+  throw new Error("expected it to throw");
+}
+
+describe("JournalEntryDraft", () => {
+  it("adds each statement once it has run, with a copy of its values", () => {
+    const draft = new JournalEntryDraft("memory");
+    const params = ["a", 1];
+    expect(draft.add("INSERT INTO t VALUES (?, ?)", params, () => "ran")).toBe("ran");
+    params[0] = "changed";
+    draft.add("DELETE FROM t", [], () => undefined);
+    expect(draft.statements).toEqual([
+      { sql: "INSERT INTO t VALUES (?, ?)", params: ["a", 1] },
+      { sql: "DELETE FROM t", params: [] },
+    ]);
+  });
+
+  it("adds nothing when the statement fails", () => {
+    const draft = new JournalEntryDraft("memory");
+    expect(() =>
+      draft.add("INSERT INTO t VALUES (?)", [1], () => {
+        throw new Error("UNIQUE constraint failed");
+      }),
+    ).toThrow("UNIQUE constraint failed");
+    expect(draft.statements).toEqual([]);
+  });
+
+  it("refuses a statement whose record would be too large before it runs, naming its largest value", () => {
+    const draft = new JournalEntryDraft("n.db");
+    let ran = false;
+    const huge = sixBytes(MAX_JOURNAL_PAYLOAD_BYTES + 6);
+    const error = thrownBy(() => {
+      draft.add("INSERT INTO t VALUES (?, ?, ?)", ["small", huge, 3], () => {
+        ran = true;
+      });
+    }) as RowTooLargeError;
+    expect(ran).toBe(false);
+    expect(error).toBeInstanceOf(RowTooLargeError);
+    expect(error.path).toBe('parameter 2 of "INSERT INTO t VALUES (?, ?, ?)"');
+    expect(error.bytes).toBe(
+      journalPayloadBytes([{ sql: "INSERT INTO t VALUES (?, ?, ?)", params: ["small", huge, 3] }]),
+    );
+    expect(error.limit).toBe(MAX_JOURNAL_PAYLOAD_BYTES);
+    expect(error.location).toBe("n.db");
+    expect(draft.statements).toEqual([]);
+  });
+
+  it("counts the statements of one entry together, exactly as the journal writes them", () => {
+    const draft = new JournalEntryDraft("n.db");
+    const half = sixBytes(MAX_JOURNAL_PAYLOAD_BYTES / 2);
+    draft.add("INSERT INTO t VALUES (?)", [half], () => undefined);
+    const error = thrownBy(() => {
+      draft.add("INSERT INTO t VALUES (?)", [half], () => undefined);
+    }) as RowTooLargeError;
+    expect(error).toBeInstanceOf(RowTooLargeError);
+    expect(error.bytes).toBe(
+      journalPayloadBytes([
+        { sql: "INSERT INTO t VALUES (?)", params: [half] },
+        { sql: "INSERT INTO t VALUES (?)", params: [half] },
+      ]),
+    );
+    expect(error.message).toContain("this statement, with the 1 before it in its transaction,");
+    expect(draft.statements).toHaveLength(1);
+  });
+
+  it("counts from nothing again once cleared", () => {
+    const draft = new JournalEntryDraft("n.db");
+    const half = sixBytes(MAX_JOURNAL_PAYLOAD_BYTES / 2);
+    draft.add("INSERT INTO t VALUES (?)", [half], () => undefined);
+    draft.clear();
+    expect(draft.statements).toEqual([]);
+    draft.add("INSERT INTO t VALUES (?)", [half], () => undefined);
+    expect(draft.statements).toHaveLength(1);
+  });
+});
