@@ -16,7 +16,12 @@ export {
   SqlJsAdapter,
   type SqlJsAdapterOptions,
 } from "./adapter/sql-js-adapter.js";
-export type { SqlJsConfig } from "./adapter/sql-js-engine.js";
+export type {
+  SqlJsConfig,
+  SqlJsDatabase,
+  SqlJsEngine,
+  SqlJsStatement,
+} from "./adapter/sql-js-engine.js";
 export type {
   SqlExecutor,
   SqlRow,
@@ -42,8 +47,10 @@ export {
 export {
   type CampaignIssue,
   CampaignValidationError,
+  InvalidHistoryError,
   InvalidTransitionError,
 } from "./domain/errors.js";
+export { type HistoryProblem, historyProblems } from "./domain/history-problems.js";
 export { formatMoney, type MoneyInput, toMoney } from "./domain/money.js";
 export {
   type NegotiationSnapshot,
@@ -86,12 +93,12 @@ export {
 } from "./store/context-serializer.js";
 export { deserializeCpmTracker, serializeCpmTracker } from "./store/cpm-tracker-serializer.js";
 export { ContextSerializationError, RestoreError, type RowFailure } from "./store/errors.js";
+export type { NegotiationInput, RestoredNegotiation } from "./store/negotiation-row.js";
 export {
-  type NegotiationInput,
   type NegotiationStateOperations,
   NegotiationStateStore,
   type NegotiationStateStoreOptions,
-  type RestoredNegotiation,
+  type NegotiationUpdate,
 } from "./store/negotiation-state-store.js";
 export {
   initNegotiationStateTable,

@@ -1,5 +1,6 @@
 import { NegotiationError } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
+import type { HistoryProblem } from "./history-problems.js";
 
 /** The domain's errors: an event its state does not allow, a campaign that is not valid. */
 
@@ -56,5 +57,31 @@ export class CampaignValidationError extends ValidationError {
     super(first?.path ?? "", "", { ...options, code: "INVALID_CAMPAIGN" });
     this.message = `Invalid campaign: ${detail.join("; ")}`;
     this.issues = issues;
+  }
+}
+
+/**
+ * Thrown when a state and its history do not hold together (see `historyProblems`): an
+ * entry that is not a move the machine makes, one that does not start where the one before
+ * ended, a last entry that does not end in the state. Its code is `INVALID_INPUT`, as for
+ * every {@link ValidationError}; `path` and `problem` are the first problem's, `problems`
+ * holds them all, and the message lists them all.
+ */
+export class InvalidHistoryError extends ValidationError {
+  override readonly name: string = "InvalidHistoryError";
+
+  /** Every problem, at least one, in the order `historyProblems` gives them. */
+  readonly problems: readonly HistoryProblem[];
+
+  /**
+   * Makes the error; the message is `<path>: <problem>` of each problem, joined by `; `.
+   *
+   * @param problems - What `historyProblems` found, at least one.
+   */
+  constructor(problems: readonly HistoryProblem[]) {
+    const [first] = problems;
+    super(first?.path ?? "history", first?.problem ?? "");
+    this.message = problems.map((each) => `${each.path}: ${each.problem}`).join("; ");
+    this.problems = problems;
   }
 }

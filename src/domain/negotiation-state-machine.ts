@@ -1,10 +1,15 @@
 import { ValidationError } from "../errors/validation-error.js";
 import { InvalidTransitionError } from "./errors.js";
-import { TERMINAL_STATES, TRANSITIONS } from "./transitions.js";
+import { entryProblems, NOT_A_HISTORY, nameProblem } from "./history-problems.js";
+import {
+  prePauseStateAfter,
+  TERMINAL_STATES,
+  TRANSITIONS,
+  transitionTarget,
+} from "./transitions.js";
 import {
   NegotiationEvent as Event,
   isNegotiationEvent,
-  isNegotiationState,
   type NegotiationEvent,
   type NegotiationState,
   NegotiationState as State,
@@ -54,7 +59,10 @@ export class NegotiationStateMachine {
   }
 
   /**
-   * Rebuilds a machine from stored data without replaying events.
+   * Rebuilds a machine from stored data without replaying events. It checks names and
+   * shapes, not whether the history holds together (each entry a move the machine makes,
+   * from where the one before ended, the last ending in `state`): {@link historyProblems}
+   * tells that, and the store asks it of every row it writes or restores.
    *
    * @param state - The current state.
    * @param history - The recorded transitions, oldest first; copied.
@@ -75,8 +83,7 @@ export class NegotiationStateMachine {
     prePauseState?: NegotiationState | null,
   ): NegotiationStateMachine {
     const machine = new NegotiationStateMachine(knownState(state, "state"));
-    if (!Array.isArray(history))
-      throw new ValidationError("history", "expected an array of [from, event, to] triples");
+    if (!Array.isArray(history)) throw new ValidationError("history", NOT_A_HISTORY);
     machine.#history = history.map(checkedRecord);
     if (state !== State.PAUSED) {
       if (prePauseState != null) {
@@ -124,11 +131,20 @@ export class NegotiationStateMachine {
    *   and `event`) when the event is unknown or not valid now; the state does not change.
    */
   trigger(event: NegotiationEvent): NegotiationState {
-    if (event === Event.PAUSE) return this.pause();
-    if (event === Event.RESUME) return this.resume();
-    const next = isNegotiationEvent(event) ? TRANSITIONS[this.#state][event] : undefined;
-    if (next === undefined) throw this.#refuse(event);
-    return this.#move(event, next);
+    const from = this.#state;
+    const next = isNegotiationEvent(event)
+      ? transitionTarget(from, event, this.#prePauseState)
+      : undefined;
+    if (next === undefined) {
+      if (event === Event.RESUME && from === State.PAUSED) {
+        throw new InvalidTransitionError(from, event, "the state before the pause is unknown");
+      }
+      throw this.#refuse(event);
+    }
+    this.#history.push([from, event, next]);
+    this.#state = next;
+    this.#prePauseState = prePauseStateAfter(from, event);
+    return next;
   }
 
   /**
@@ -151,11 +167,7 @@ export class NegotiationStateMachine {
    *   terminal.
    */
   pause(): NegotiationState {
-    const from = this.#state;
-    if (from === State.PAUSED || this.isTerminal) throw this.#refuse(Event.PAUSE);
-    this.#move(Event.PAUSE, State.PAUSED);
-    this.#prePauseState = from;
-    return State.PAUSED;
+    return this.trigger(Event.PAUSE);
   }
 
   /**
@@ -166,16 +178,7 @@ export class NegotiationStateMachine {
    *   when the pre-pause state is unknown.
    */
   resume(): NegotiationState {
-    const restored = this.#prePauseState;
-    if (this.#state !== State.PAUSED) throw this.#refuse(Event.RESUME);
-    if (restored === null) {
-      throw new InvalidTransitionError(
-        this.#state,
-        Event.RESUME,
-        "the state before the pause is unknown",
-      );
-    }
-    return this.#move(Event.RESUME, restored);
+    return this.trigger(Event.RESUME);
   }
 
   /**
@@ -197,13 +200,6 @@ export class NegotiationStateMachine {
     return { state: this.#state, history: this.history, prePauseState: this.#prePauseState };
   }
 
-  #move(event: NegotiationEvent, to: NegotiationState): NegotiationState {
-    this.#history.push([this.#state, event, to]);
-    this.#state = to;
-    this.#prePauseState = null;
-    return to;
-  }
-
   #refuse(event: string): InvalidTransitionError {
     const reason = this.isTerminal
       ? "the negotiation is finished"
@@ -215,20 +211,16 @@ export class NegotiationStateMachine {
 }
 
 function knownState(value: unknown, path: string): NegotiationState {
-  if (isNegotiationState(value)) return value;
-  throw new ValidationError(path, `unknown state ${JSON.stringify(value)}`);
+  const problem = nameProblem("state", value);
+  if (problem !== null) throw new ValidationError(path, problem);
+  return value as NegotiationState;
 }
 
 function checkedRecord(entry: unknown, index: number): TransitionRecord {
-  const path = `history[${index}]`;
-  if (!Array.isArray(entry) || entry.length !== 3) {
-    throw new ValidationError(path, "expected a [from, event, to] triple");
-  }
-  const [from, event, to] = entry as unknown[];
-  if (!isNegotiationEvent(event)) {
-    throw new ValidationError(`${path}[1]`, `unknown event ${JSON.stringify(event)}`);
-  }
-  return [knownState(from, `${path}[0]`), event, knownState(to, `${path}[2]`)];
+  const [problem] = entryProblems(entry, index);
+  if (problem !== undefined) throw new ValidationError(problem.path, problem.problem);
+  const [from, event, to] = entry as TransitionRecord;
+  return [from, event, to];
 }
 
 function pausedFrom(history: readonly TransitionRecord[]): NegotiationState | null {

@@ -59,3 +59,42 @@ export const TRANSITIONS: TransitionTable = {
   [State.REJECTED]: {},
   [State.STOPPED]: {},
 };
+
+/**
+ * Where `event` leads from `from`, by the machine's rules: {@link TRANSITIONS}, and `resume`
+ * from paused back to the state before the pause. `NegotiationStateMachine` moves by it, and
+ * `historyProblems` checks a recorded history by it, so the two never disagree.
+ *
+ * @param from - The state the event happens in.
+ * @param event - The event.
+ * @param prePauseState - The state before the pause while `from` is paused and that state is
+ *   known (see {@link prePauseStateAfter}), else `null`.
+ * @returns The state it leads to, or `undefined` when the machine refuses it (which includes
+ *   `resume` while the state before the pause is unknown).
+ * @internal
+ */
+export function transitionTarget(
+  from: NegotiationState,
+  event: NegotiationEvent,
+  prePauseState: NegotiationState | null,
+): NegotiationState | undefined {
+  if (event !== Event.RESUME) return TRANSITIONS[from][event];
+  return from === State.PAUSED && prePauseState !== null ? prePauseState : undefined;
+}
+
+/**
+ * The state to resume to after a move: the state paused from after a `pause`; after any
+ * other move, `null` (a pause is resumed at once or not at all: while paused, only `resume`
+ * and `stop` are valid).
+ *
+ * @param from - The state the move started from.
+ * @param event - The move's event.
+ * @returns The state before the pause, or `null`.
+ * @internal
+ */
+export function prePauseStateAfter(
+  from: NegotiationState,
+  event: NegotiationEvent,
+): NegotiationState | null {
+  return event === Event.PAUSE ? from : null;
+}

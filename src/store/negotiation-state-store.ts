@@ -1,70 +1,30 @@
 import { RowTooLargeError } from "../adapter/errors.js";
 import type { SqlExecutor, SqlValue, StorageAdapter } from "../adapter/storage-adapter.js";
-import {
-  type Campaign,
-  copyCampaign,
-  deserializeCampaign,
-  serializeCampaign,
-} from "../domain/campaign.js";
-import type { CampaignCPMTracker, CpmTrackerDict } from "../domain/campaign-cpm-tracker.js";
-import {
-  type NegotiationSnapshot,
-  NegotiationStateMachine,
-} from "../domain/negotiation-state-machine.js";
-import { TERMINAL_STATES } from "../domain/transitions.js";
-import { describeValue, isNegotiationError } from "../errors/negotiation-error.js";
+import { describeValue } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 import { StorageError } from "../persistence/errors.js";
-import { deserializeContext, serializeContext } from "./context-serializer.js";
-import { deserializeCpmTracker, serializeCpmTracker } from "./cpm-tracker-serializer.js";
-import { RestoreError, type RowFailure } from "./errors.js";
-import { type NegotiationStateRow, TABLE } from "./negotiation-state-table.js";
+import { RestoreError } from "./errors.js";
+import {
+  checkedRow,
+  largestColumn,
+  type NegotiationInput,
+  negotiationToRow,
+  type RestoredNegotiation,
+  rebuildRows,
+  rowToNegotiation,
+} from "./negotiation-row.js";
+import { NEGOTIATION_SQL as SQL, TERMINAL } from "./negotiation-state-sql.js";
+import {
+  NEGOTIATION_STATE_COLUMNS,
+  type NegotiationStateRow,
+  TABLE,
+} from "./negotiation-state-table.js";
 import { checkedThreadId } from "./thread-id.js";
+import { formatTimestamp } from "./timestamp.js";
 
-/** What {@link NegotiationStateStore.save} stores for one negotiation (one email thread). */
-export interface NegotiationInput {
-  /**
-   * The email thread; any non-empty, well-formed Unicode text, stored literally. Refused:
-   * a lone surrogate (UTF-8 cannot hold it) and a leading U+FEFF (sql.js drops it on reading).
-   */
-  readonly threadId: string;
-  /** The negotiation's state machine; its state and history are stored. */
-  readonly stateMachine: Pick<NegotiationStateMachine, "toSnapshot">;
-  /** Free-form JSON-safe data; `Big` values are stored as decimal strings. */
-  readonly context: Record<string, unknown>;
-  /** The campaign, parsed or as plain input; validated before anything is written. */
-  readonly campaign: Campaign | Record<string, unknown>;
-  /** The campaign's CPM tracker, or its `toDict()` form. */
-  readonly cpmTracker: CampaignCPMTracker | CpmTrackerDict;
-  /** How many rounds of negotiation have happened; a non-negative integer. */
-  readonly roundCount: number;
-}
-
-/**
- * A negotiation rebuilt from its row by {@link NegotiationStateStore.restoreActive}: domain
- * objects, ready to go on with and to save again.
- */
-export interface RestoredNegotiation {
-  /** The email thread, as stored. */
-  readonly threadId: string;
-  /** The state machine, rebuilt from the stored state and history without replaying events. */
-  readonly stateMachine: NegotiationStateMachine;
-  /**
-   * The context as stored: decimals come back as strings, and an integer JavaScript cannot
-   * hold exactly as a `bigint` (see {@link deserializeContext}).
-   */
-  readonly context: Record<string, unknown>;
-  /** The campaign, parsed (money as `Big`); a copy of its own, shared with no other negotiation. */
-  readonly campaign: Campaign;
-  /** The campaign's CPM tracker as it was saved with this negotiation. */
-  readonly cpmTracker: CampaignCPMTracker;
-  /** How many rounds of negotiation have happened. */
-  readonly roundCount: number;
-  /** When the negotiation was first saved, UTC `YYYY-MM-DDTHH:MM:SSZ`, as stored. */
-  readonly createdAt: string;
-  /** When it was last saved, in the same form. */
-  readonly updatedAt: string;
-}
+// The row contract's names, where the store's users (and the command line) found them.
+export type { NegotiationInput, RestoredNegotiation } from "./negotiation-row.js";
+export { restoreNegotiationRows } from "./negotiation-row.js";
 
 /** Options of {@link NegotiationStateStore}. */
 export interface NegotiationStateStoreOptions {
@@ -82,17 +42,26 @@ export interface NegotiationStateStoreOptions {
   readonly ownsAdapter?: boolean;
 }
 
-const COLUMNS =
-  "thread_id, state, round_count, context_json, campaign_json, cpm_tracker_json, history_json, created_at, updated_at";
-
-const UPSERT = `INSERT OR REPLACE INTO ${TABLE} (${COLUMNS})
-  VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT created_at FROM ${TABLE} WHERE thread_id = ?), ?), ?)`;
-
-const TERMINAL = /* @__PURE__ */ Array.from(TERMINAL_STATES);
-
-// Sorted in JavaScript: SQLite's sorter would copy every ~3 KB row to order them.
-const SELECT_ACTIVE = /* @__PURE__ */ (() => `SELECT ${COLUMNS} FROM ${TABLE}
-  WHERE state NOT IN (${TERMINAL.map(() => "?").join(", ")})`)();
+/**
+ * What the function of {@link NegotiationStateOperations.update} returns: what to do with the
+ * negotiation.
+ *
+ * - a negotiation to save, as `save` takes it; its `threadId` may be left out, and when
+ *   given must be the updated thread's;
+ * - `null` or `undefined` to leave the negotiation as it is (or absent);
+ * - `{ delete: true }` to delete it.
+ */
+export type NegotiationUpdate =
+  | (Omit<NegotiationInput, "threadId"> & {
+      /** The updated thread, when given; any other is refused. */
+      readonly threadId?: string;
+    })
+  | {
+      /** Deletes the negotiation. */
+      readonly delete: true;
+    }
+  | null
+  | undefined;
 
 /** What a store does, on its own or inside {@link NegotiationStateStore.transaction}. */
 export interface NegotiationStateOperations {
@@ -128,6 +97,102 @@ export interface NegotiationStateOperations {
    * // durable now: send the email
    */
   save(negotiation: NegotiationInput): Promise<void>;
+
+  /**
+   * Rebuilds one negotiation, in whatever state (finished ones included): a lookup of the
+   * thread in the table's primary key, never a scan.
+   *
+   * @param threadId - Its thread.
+   * @returns The negotiation as stored, or `null` when there is none on that thread.
+   * @throws `ValidationError` (code `INVALID_INPUT`, path `threadId`) for a thread id that
+   *   could not be stored; `RestoreError` (code `RESTORE_INCOMPLETE`) when its row cannot be
+   *   rebuilt: `restored` is empty and `failures` names each unreadable column, as
+   *   `restoreActive` does; `StorageError` (code `STORAGE_FAILED`) when the read fails.
+   * @example
+   * const negotiation = await store.load("<t1@mail>");
+   * if (negotiation?.stateMachine.state === "counter_received") {
+   *   // answer the influencer
+   * }
+   */
+  load(threadId: string): Promise<RestoredNegotiation | null>;
+
+  /**
+   * Reads every negotiation, in any state, oldest first (by `created_at`, then thread id).
+   *
+   * @returns Rows with exactly the table's columns, as stored (nothing is parsed).
+   * @throws `StorageError` (code `STORAGE_FAILED`) when the read fails.
+   */
+  loadAll(): Promise<NegotiationStateRow[]>;
+
+  /**
+   * Rebuilds every negotiation, in any state, oldest first, as `restoreActive` does for the
+   * unfinished ones: every row is tried, and none is dropped silently.
+   *
+   * @returns The negotiations as domain objects, when every row was rebuilt.
+   * @throws `RestoreError` (code `RESTORE_INCOMPLETE`) when one or more rows cannot be
+   *   rebuilt: `error.restored` holds every negotiation that was, oldest first, and
+   *   `error.failures` names each other row by `threadId`, `column` and `problem`.
+   *   `StorageError` (code `STORAGE_FAILED`) when the read fails.
+   */
+  restoreAll(): Promise<RestoredNegotiation[]>;
+
+  /**
+   * Reads, changes and writes one negotiation as one exclusive unit (DESIGN §3): `fn` gets
+   * the negotiation as stored, and what it returns is saved (as `save` does), left, or
+   * deleted, before any other call of the store runs. Two updates of one thread never
+   * interleave: the second sees what the first saved, so no transition is lost when two
+   * replies of one thread are handled at once. Inside a transaction, it is part of it.
+   *
+   * `fn` must only compute its answer from `current`: an engine that retries a transaction
+   * (a deadlock, a serialization failure) runs it again, with the row as it is then. It may
+   * change `current` (trigger its machine) and return it. It must not call the store: the
+   * store waits for the update, which would wait for the call.
+   *
+   * @param threadId - The thread.
+   * @param fn - Gets the negotiation as stored (`null` when there is none) and returns what
+   *   to do (see {@link NegotiationUpdate}); may return a promise of it.
+   * @returns The negotiation as stored afterwards (`null` when there is none), once the
+   *   change is durable.
+   * @throws What `fn` threw (nothing is written); `ValidationError` (path `threadId`) for a
+   *   thread id that could not be stored, or when `fn` returns another thread's; what `save`
+   *   throws for the negotiation `fn` returned (nothing is written); `RestoreError` when the
+   *   stored row cannot be rebuilt (`fn` is not called); `StorageError` when the change
+   *   cannot be made durable, or the store is read-only.
+   * @example
+   * // Two replies of one thread handled at once: each sees what the other saved.
+   * const after = await store.update("<t1@mail>", (current) => {
+   *   if (current === null) return null;
+   *   current.stateMachine.trigger("receive_reply");
+   *   return { ...current, roundCount: current.roundCount + 1 };
+   * });
+   */
+  update(
+    threadId: string,
+    fn: (current: RestoredNegotiation | null) => NegotiationUpdate | Promise<NegotiationUpdate>,
+  ): Promise<RestoredNegotiation | null>;
+
+  /**
+   * Writes one row as it is given, for tools that copy rows (from another database, from
+   * an export): its own `created_at` and `updated_at`, and its JSON columns' text exactly
+   * (a Python-written `"25.50"` stays `"25.50"`; nothing is serialized again). The row is
+   * checked first, as the store checks every row it restores, so a row written here
+   * restores; a row of that thread is replaced, whole. Properties other than the table's
+   * columns are ignored.
+   *
+   * @param row - The row, with the table's nine columns.
+   * @returns Whether it replaced a row of its thread, once it is durable.
+   * @throws `RestoreError` (code `RESTORE_INCOMPLETE`, a `ValidationError`) whose `failures`
+   *   name the row's thread and each column the store could not restore (`path`
+   *   `negotiation_state["thread-1"].history_json`): nothing is written. `ValidationError`
+   *   at `row` for a value that is not an object; `RowTooLargeError` as for `save`;
+   *   `StorageError` when the write cannot be made durable, or the store is read-only.
+   * @example
+   * // Copy every negotiation from one store into another, each row as it is.
+   * await target.transaction(async (tx) => {
+   *   for (const row of await source.loadAll()) await tx.putRow(row);
+   * });
+   */
+  putRow(row: NegotiationStateRow): Promise<boolean>;
 
   /**
    * Reads the negotiations that are not finished (not agreed, rejected or stopped), oldest
@@ -230,6 +295,43 @@ export class NegotiationStateStore implements NegotiationStateOperations {
     return this.#operations.restoreActive();
   }
 
+  /** {@inheritDoc NegotiationStateOperations.load} */
+  async load(threadId: string): Promise<RestoredNegotiation | null> {
+    this.#ensureOpen();
+    return this.#operations.load(threadId);
+  }
+
+  /** {@inheritDoc NegotiationStateOperations.loadAll} */
+  async loadAll(): Promise<NegotiationStateRow[]> {
+    this.#ensureOpen();
+    return this.#operations.loadAll();
+  }
+
+  /** {@inheritDoc NegotiationStateOperations.restoreAll} */
+  async restoreAll(): Promise<RestoredNegotiation[]> {
+    this.#ensureOpen();
+    return this.#operations.restoreAll();
+  }
+
+  /** {@inheritDoc NegotiationStateOperations.update} */
+  async update(
+    threadId: string,
+    fn: (current: RestoredNegotiation | null) => NegotiationUpdate | Promise<NegotiationUpdate>,
+  ): Promise<RestoredNegotiation | null> {
+    this.#ensureOpen();
+    // One adapter transaction: the read, fn and the write run before any other call.
+    return this.#adapter.transaction((tx) =>
+      operationsOn(tx, this.#clock, false).update(threadId, fn),
+    );
+  }
+
+  /** {@inheritDoc NegotiationStateOperations.putRow} */
+  async putRow(row: NegotiationStateRow): Promise<boolean> {
+    this.#ensureOpen();
+    // The check for an existing row and the write are one unit.
+    return this.#adapter.transaction((tx) => operationsOn(tx, this.#clock, false).putRow(row));
+  }
+
   /** {@inheritDoc NegotiationStateOperations.delete} */
   async delete(threadId: string): Promise<boolean> {
     this.#ensureOpen();
@@ -296,263 +398,104 @@ export class NegotiationStateStore implements NegotiationStateOperations {
   }
 }
 
-/** @param inTransaction - Whether `executor` is a transaction's, whose changes are journaled together. */
+/**
+ * The operations on one executor: the adapter, or a transaction's. `update` and `putRow`
+ * read before they write, so the store runs them in a transaction of their own.
+ *
+ * @param batched - Whether `executor` is a transaction's, whose changes are journaled
+ *   together (said when a row is too large).
+ */
 function operationsOn(
   executor: SqlExecutor,
   clock: () => Date,
-  inTransaction: boolean,
+  batched: boolean,
 ): NegotiationStateOperations {
-  const loadActive = async () =>
-    (
-      await executor.all<NegotiationStateRow & Record<string, SqlValue>>(SELECT_ACTIVE, TERMINAL)
-    ).sort(oldestFirst);
-  return {
+  const rows = async (sql: string, params?: readonly SqlValue[]) =>
+    (await executor.all<NegotiationStateRow & Record<string, SqlValue>>(sql, params)).sort(
+      oldestFirst,
+    );
+  const restored = (found: readonly NegotiationStateRow[]) => {
+    const { restored, failures } = rebuildRows(found);
+    if (failures.length > 0) throw new RestoreError(TABLE, restored, failures);
+    return restored;
+  };
+  const write = async (sql: string, params: readonly SqlValue[], row: NegotiationStateRow) => {
+    try {
+      await executor.run(sql, params);
+    } catch (error) {
+      if (!(error instanceof RowTooLargeError)) throw error;
+      // The adapter names a statement parameter; the row's own names say more.
+      throw new RowTooLargeError(
+        `${TABLE}[${JSON.stringify(row.thread_id)}].${largestColumn(row)}`,
+        batched ? "saving it, with its transaction's changes before it," : "saving it",
+        error.bytes,
+        error.limit,
+        error.location,
+      );
+    }
+  };
+  const operations: NegotiationStateOperations = {
     async save(negotiation) {
-      const now = formatTimestamp(clock());
-      const row = toRow(negotiation);
-      try {
-        await executor.run(UPSERT, [
-          row.thread_id,
-          row.state,
-          row.round_count,
-          row.context_json,
-          row.campaign_json,
-          row.cpm_tracker_json,
-          row.history_json,
-          row.thread_id,
-          now,
-          now,
-        ]);
-      } catch (error) {
-        if (!(error instanceof RowTooLargeError)) throw error;
-        // The adapter names a statement parameter; the row's own names say more.
-        throw new RowTooLargeError(
-          `${TABLE}[${JSON.stringify(row.thread_id)}].${largestColumn(row)}`,
-          inTransaction ? "saving it, with its transaction's changes before it," : "saving it",
-          error.bytes,
-          error.limit,
-          error.location,
+      const row = negotiationToRow(negotiation, formatTimestamp(clock()));
+      // The columns but the timestamps, then the thread again for the kept created_at.
+      const columns = NEGOTIATION_STATE_COLUMNS.slice(0, 7).map((column) => row[column]);
+      await write(SQL.upsert, [...columns, row.thread_id, row.created_at, row.updated_at], row);
+    },
+    loadActive: () => rows(SQL.selectActive, TERMINAL),
+    async restoreActive() {
+      return restored(await rows(SQL.selectActive, TERMINAL));
+    },
+    loadAll: () => rows(SQL.selectAll),
+    async restoreAll() {
+      return restored(await rows(SQL.selectAll));
+    },
+    async load(threadId) {
+      const [row] = await executor.all<NegotiationStateRow & Record<string, SqlValue>>(
+        SQL.selectOne,
+        [checkedThreadId(threadId)],
+      );
+      if (row === undefined) return null;
+      const rebuilt = rowToNegotiation(row);
+      if (Array.isArray(rebuilt)) throw new RestoreError(TABLE, [], rebuilt);
+      return rebuilt;
+    },
+    async update(threadId, fn) {
+      const thread = checkedThreadId(threadId);
+      const change = await fn(await operations.load(thread));
+      if (change === null || change === undefined) return operations.load(thread);
+      if ((change as { delete?: unknown }).delete === true) {
+        await executor.run(SQL.deleteOne, [thread]);
+        return null;
+      }
+      const negotiation = change as Exclude<NegotiationUpdate, { delete: true } | null | undefined>;
+      if (negotiation.threadId !== undefined && negotiation.threadId !== thread) {
+        throw new ValidationError(
+          "threadId",
+          `must be the updated thread ${JSON.stringify(thread)}, got ${describeValue(negotiation.threadId)}`,
         );
       }
+      await operations.save({ ...negotiation, threadId: thread });
+      return operations.load(thread);
     },
-    loadActive,
-    async restoreActive() {
-      const { restored, failures } = rebuildRows(await loadActive());
-      if (failures.length > 0) throw new RestoreError(TABLE, restored, failures);
-      return restored;
+    async putRow(given) {
+      const row = checkedRow(given);
+      const existing = await executor.all(SQL.selectExists, [row.thread_id]);
+      await write(
+        SQL.putRow,
+        NEGOTIATION_STATE_COLUMNS.map((column) => row[column]),
+        row,
+      );
+      return existing.length > 0;
     },
     async delete(threadId) {
-      const { changes } = await executor.run(`DELETE FROM ${TABLE} WHERE thread_id = ?`, [
-        checkedThreadId(threadId),
-      ]);
+      const { changes } = await executor.run(SQL.deleteOne, [checkedThreadId(threadId)]);
       return changes > 0;
     },
   };
-}
-
-function toRow(
-  negotiation: NegotiationInput,
-): Omit<NegotiationStateRow, "created_at" | "updated_at"> {
-  const snapshot = checkedSnapshot(negotiation.stateMachine);
-  return {
-    thread_id: checkedThreadId(negotiation.threadId),
-    state: snapshot.state,
-    round_count: checkedRoundCount(negotiation.roundCount),
-    context_json: serializeContext(negotiation.context),
-    campaign_json: serializeCampaign(negotiation.campaign),
-    cpm_tracker_json: JSON.stringify(serializeCpmTracker(negotiation.cpmTracker)),
-    history_json: JSON.stringify(snapshot.history),
-  };
-}
-
-/** The columns that can be large, the one most often largest first. */
-const TEXT_COLUMNS = [
-  "context_json",
-  "campaign_json",
-  "cpm_tracker_json",
-  "history_json",
-  "thread_id",
-] as const;
-
-function largestColumn(row: Omit<NegotiationStateRow, "created_at" | "updated_at">): string {
-  return TEXT_COLUMNS.reduce((largest, column) =>
-    row[column].length > row[largest].length ? column : largest,
-  );
-}
-
-function checkedRoundCount(roundCount: unknown): number {
-  if (!Number.isSafeInteger(roundCount) || (roundCount as number) < 0) {
-    throw new ValidationError(
-      "roundCount",
-      `must be a non-negative integer, got ${String(roundCount)}`,
-    );
-  }
-  return roundCount as number;
-}
-
-function checkedSnapshot(stateMachine: unknown): NegotiationSnapshot {
-  const machine = stateMachine as Partial<NegotiationStateMachine> | null;
-  if (typeof machine?.toSnapshot !== "function") {
-    throw new ValidationError("stateMachine", "must be a NegotiationStateMachine");
-  }
-  const { state, history, prePauseState } = machine.toSnapshot();
-  // Rebuilding checks every state and event name before they reach the table.
-  return NegotiationStateMachine.fromSnapshot(state, history, prePauseState).toSnapshot();
+  return operations;
 }
 
 function oldestFirst(a: NegotiationStateRow, b: NegotiationStateRow): number {
   if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
   return a.thread_id < b.thread_id ? -1 : a.thread_id > b.thread_id ? 1 : 0;
-}
-
-/**
- * Rebuilds negotiations from stored rows in any state, as `restoreActive` does for the
- * unfinished ones: for tools that read rows themselves (all rows, a chosen thread). Unlike
- * `restoreActive`, it stops at the first row that cannot be rebuilt, so it suits one row at
- * a time (`restoreNegotiationRows([row])`).
- *
- * @param rows - Rows of `negotiation_state`, as stored.
- * @returns One negotiation per row, in order.
- * @throws `ValidationError` naming the thread and column of the first row that cannot be
- *   read (`negotiation_state["thread-9"].campaign_json`), its first unreadable column in
- *   the order `state`, `history_json`, `context_json`, `campaign_json`, `cpm_tracker_json`;
- *   its `cause` is the underlying error.
- */
-export function restoreNegotiationRows(
-  rows: readonly NegotiationStateRow[],
-): RestoredNegotiation[] {
-  const campaigns: CampaignCache = new Map();
-  return rows.map((row) => {
-    const rebuilt = restoreRow(row, campaigns);
-    if (!Array.isArray(rebuilt)) return rebuilt;
-    const [first] = rebuilt as [RowFailure];
-    throw new ValidationError(
-      `${TABLE}[${JSON.stringify(first.threadId)}].${first.column}`,
-      first.problem,
-      { cause: first.cause },
-    );
-  });
-}
-
-/** Every row tried: the ones rebuilt, in order, and every unreadable column of the others. */
-function rebuildRows(rows: readonly NegotiationStateRow[]): {
-  restored: RestoredNegotiation[];
-  failures: RowFailure[];
-} {
-  const campaigns: CampaignCache = new Map();
-  const restored: RestoredNegotiation[] = [];
-  const failures: RowFailure[] = [];
-  for (const row of rows) {
-    const rebuilt = restoreRow(row, campaigns);
-    if (Array.isArray(rebuilt)) failures.push(...rebuilt);
-    else restored.push(rebuilt);
-  }
-  return { restored, failures };
-}
-
-/**
- * Campaigns already parsed in one call, by their JSON, or what their parse threw: the rows
- * of one campaign share one parse, and a copy costs far less than a parse.
- */
-type CampaignCache = Map<string, { readonly campaign: Campaign } | { readonly error: unknown }>;
-
-function parseCampaignOnce(json: string): { campaign: Campaign } | { error: unknown } {
-  try {
-    return { campaign: deserializeCampaign(json) };
-  } catch (error) {
-    return { error };
-  }
-}
-
-/**
- * @returns The negotiation, or every column of the row that could not be read (at least
- *   one), in column order.
- * @throws What is not a failure of the data (a bug), as it is.
- */
-function restoreRow(
-  row: NegotiationStateRow,
-  campaigns: CampaignCache,
-): RestoredNegotiation | RowFailure[] {
-  const failures: RowFailure[] = [];
-  const read = <T>(column: keyof NegotiationStateRow, parse: () => T): T | undefined => {
-    try {
-      return parse();
-    } catch (error) {
-      if (!isNegotiationError(error) && !(error instanceof SyntaxError)) throw error;
-      failures.push({
-        threadId: row.thread_id,
-        // fromSnapshot checks the state before the history: its error names which it was.
-        column: error instanceof ValidationError && error.path === "state" ? "state" : column,
-        problem: error.message,
-        cause: error,
-      });
-      return undefined;
-    }
-  };
-  const stateMachine = read("history_json", () =>
-    NegotiationStateMachine.fromSnapshot(
-      row.state as NegotiationSnapshot["state"],
-      JSON.parse(row.history_json),
-    ),
-  );
-  const context = read("context_json", () => deserializeContext(row.context_json));
-  const campaign = read("campaign_json", () => {
-    let parsed = campaigns.get(row.campaign_json);
-    if (parsed === undefined) {
-      parsed = parseCampaignOnce(row.campaign_json);
-      campaigns.set(row.campaign_json, parsed);
-    }
-    if ("error" in parsed) throw parsed.error;
-    // The parsed campaign stays in the cache; every negotiation gets a copy of its own.
-    return copyCampaign(parsed.campaign);
-  });
-  const cpmTracker = read("cpm_tracker_json", () =>
-    deserializeCpmTracker(JSON.parse(row.cpm_tracker_json)),
-  );
-  if (failures.length > 0) return failures;
-  return {
-    threadId: row.thread_id,
-    stateMachine: stateMachine as NegotiationStateMachine,
-    context: context as Record<string, unknown>,
-    campaign: campaign as Campaign,
-    cpmTracker: cpmTracker as CampaignCPMTracker,
-    roundCount: row.round_count,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-/**
- * UTC `YYYY-MM-DDTHH:MM:SSZ`, the timestamp form of the on-disk format.
- *
- * @param date - What the store's clock returned.
- * @throws `ValidationError` at path `clock` for anything but a valid `Date` in the years 0000
- *   to 9999 (`toISOString` would throw for an invalid one, and write `+010000-...` or
- *   `-000001-...` beyond them, which the format does not hold).
- */
-function formatTimestamp(date: unknown): string {
-  let time: number;
-  try {
-    time = Date.prototype.getTime.call(date);
-  } catch {
-    throw new ValidationError(
-      "clock",
-      `the store's clock returned ${describeValue(date)}, not a Date; nothing was written`,
-    );
-  }
-  if (Number.isNaN(time)) {
-    throw new ValidationError(
-      "clock",
-      "the store's clock returned an invalid Date; nothing was written",
-    );
-  }
-  const utc = new Date(time);
-  const year = utc.getUTCFullYear();
-  if (year < 0 || year > 9999) {
-    throw new ValidationError(
-      "clock",
-      `the store's clock returned ${utc.toISOString()}, in the year ${year}; a stored timestamp (YYYY-MM-DDTHH:MM:SSZ) holds the years 0000 to 9999; nothing was written`,
-    );
-  }
-  return `${utc.toISOString().slice(0, 19)}Z`;
 }

@@ -27,6 +27,23 @@ export const NEGOTIATION_STATE_DDL = [
   `CREATE INDEX IF NOT EXISTS idx_neg_state_state ON ${TABLE} (state)`,
 ] as const;
 
+/**
+ * The table's columns, in its order (DESIGN §4): the order a row's failures are reported in.
+ *
+ * @internal
+ */
+export const NEGOTIATION_STATE_COLUMNS = [
+  "thread_id",
+  "state",
+  "round_count",
+  "context_json",
+  "campaign_json",
+  "cpm_tracker_json",
+  "history_json",
+  "created_at",
+  "updated_at",
+] as const;
+
 /** One row of `negotiation_state`, exactly as stored (snake_case, JSON columns as text). */
 export interface NegotiationStateRow {
   /** The email thread; the primary key. */

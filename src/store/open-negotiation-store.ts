@@ -1,9 +1,15 @@
-import { openSqlJsAdapter, type SqlJsAdapterOptions } from "../adapter/sql-js-adapter.js";
+import {
+  openSqlJsAdapter,
+  type SqlJsAdapter,
+  type SqlJsAdapterOptions,
+} from "../adapter/sql-js-adapter.js";
+import { StorageError } from "../persistence/errors.js";
+import { NEGOTIATION_SQL } from "./negotiation-state-sql.js";
 import {
   NegotiationStateStore,
   type NegotiationStateStoreOptions,
 } from "./negotiation-state-store.js";
-import { initNegotiationStateTable } from "./negotiation-state-table.js";
+import { initNegotiationStateTable, TABLE } from "./negotiation-state-table.js";
 
 /** What {@link openNegotiationStore} needs: where the database lives, and store options. */
 export interface OpenNegotiationStoreOptions
@@ -14,9 +20,16 @@ export interface OpenNegotiationStoreOptions
  * Opens a `SqlJsAdapter` on a persistence target, creates the table if needed and returns
  * a store that owns the adapter: `store.close()` flushes and releases it.
  *
+ * On a read-only target (`filePersistence(path, { readOnly: true })`, whose `readOnly` is
+ * `true`) nothing is created: the table must exist. Such a store reads (`load`,
+ * `restoreActive`, ...) and refuses every change (`save`, `update`, `putRow`, `delete`,
+ * `transaction`) with the adapter's `StorageError` saying the database is open read-only.
+ *
  * @param options - `persistence` (required), `sqlJs` WASM overrides, `clock`.
  * @returns The open store.
  * @throws As `openSqlJsAdapter` does: locked, corrupt or unreadable databases are refused.
+ *   On a read-only target, a `StorageError` (code `STORAGE_FAILED`, `location` set) naming
+ *   the database when it has no `negotiation_state` table.
  * @example
  * import { openNegotiationStore } from "negotiation-state";
  * import { filePersistence } from "negotiation-state/file";
@@ -30,7 +43,8 @@ export async function openNegotiationStore(
 ): Promise<NegotiationStateStore> {
   const adapter = await openSqlJsAdapter(options);
   try {
-    await initNegotiationStateTable(adapter);
+    if (options.persistence.readOnly) await requireTable(adapter);
+    else await initNegotiationStateTable(adapter);
   } catch (error) {
     await adapter.close();
     throw error;
@@ -38,5 +52,16 @@ export async function openNegotiationStore(
   return new NegotiationStateStore(adapter, {
     ...(options.clock && { clock: options.clock }),
     ownsAdapter: true,
+  });
+}
+
+/** A read-only database cannot be given the table: it must have it. */
+async function requireTable(adapter: SqlJsAdapter): Promise<void> {
+  const found = await adapter.all(NEGOTIATION_SQL.selectTable, [TABLE]);
+  if (found.length > 0) return;
+  const detail = `there is no ${TABLE} table in it, and a read-only store cannot create one`;
+  throw new StorageError(`Cannot open ${adapter.location} as a negotiation store: ${detail}`, {
+    location: adapter.location,
+    detail,
   });
 }

@@ -176,6 +176,124 @@ export function defineConformanceSuite(
       }
     });
 
+    test("load gives one negotiation in any state by its thread, or null", async (place) => {
+      const store = await open(place);
+      const agreed = negotiation(api, "agreed", ["send_offer", "receive_reply", "accept"]);
+      await store.save(agreed);
+      await store.save(negotiation(api, "open"));
+      const loaded = await store.load("agreed");
+      assertTrue(loaded !== null, "a finished negotiation is loaded");
+      const { createdAt, updatedAt, ...saved } = portrait(api, loaded as Api.RestoredNegotiation);
+      assertEqual(saved, expected(api, agreed), "loaded");
+      assertTrue(createdAt === updatedAt && !Number.isNaN(Date.parse(createdAt)), "timestamps");
+      assertEqual(await store.load("missing"), null, "a thread with no negotiation");
+      await assertRejects(store.load(""), "INVALID_INPUT", "threadId", "an empty thread id");
+      await store.close();
+    });
+
+    test("update reads, changes and writes one thread as one unit: 50 at once lose nothing", async (place) => {
+      const store = await open(place);
+      await store.save(negotiation(api, "hot", ["send_offer"], { roundCount: 0 }));
+      await Promise.all(range(50).map(() => store.update("hot", step)));
+      const hot = await store.load("hot");
+      assertEqual(hot?.stateMachine.history.length, 51, "history entries after 50 updates");
+      assertEqual(hot?.roundCount, 50, "round count after 50 updates");
+      let thrown: unknown;
+      await store
+        .update("hot", (current) => {
+          step(current);
+          throw new Error("fn failed");
+        })
+        .catch((error: unknown) => {
+          thrown = error;
+        });
+      assertEqual(
+        (thrown as Error | undefined)?.message,
+        "fn failed",
+        "update rejects with fn's error",
+      );
+      assertEqual(
+        (await store.update("hot", () => null))?.roundCount,
+        50,
+        "null leaves it as stored",
+      );
+      const created = await store.update("cold", (current) => {
+        assertEqual(current, null, "a thread with no negotiation");
+        const { threadId: _, ...input } = negotiation(api, "cold");
+        return input;
+      });
+      assertEqual(created?.stateMachine.state, "awaiting_reply", "created by update");
+      assertEqual(await store.update("cold", () => ({ delete: true })), null, "deleted by update");
+      const before = portrait(api, (await store.load("hot")) as Api.RestoredNegotiation);
+      await store.close();
+
+      const reopened = await open(place);
+      const after = await reopened.load("hot");
+      assertEqual(after && portrait(api, after), before, "updated negotiation after reopen");
+      assertEqual(await reopened.load("cold"), null, "deleted negotiation after reopen");
+      await reopened.close();
+    });
+
+    test("loadAll and restoreAll give every negotiation, finished ones too, oldest first", async (place) => {
+      const store = await open(place);
+      await store.putRow(pythonRow("b-open", "2026-02-19T18:16:12Z"));
+      await store.putRow(
+        pythonRow("c-agreed", "2026-02-19T18:10:00Z", {
+          state: "agreed",
+          history_json:
+            '[["initial_offer", "send_offer", "awaiting_reply"], ["awaiting_reply", "receive_reply", "counter_received"], ["counter_received", "accept", "agreed"]]',
+        }),
+      );
+      await store.putRow(pythonRow("a-open", "2026-02-19T18:16:12Z"));
+      assertEqual(
+        (await store.loadAll()).map((row) => row.thread_id),
+        ["c-agreed", "a-open", "b-open"],
+        "rows, oldest first",
+      );
+      assertEqual(
+        (await store.restoreAll()).map((n) => [n.threadId, n.stateMachine.state]),
+        [
+          ["c-agreed", "agreed"],
+          ["a-open", "awaiting_reply"],
+          ["b-open", "awaiting_reply"],
+        ],
+        "every negotiation rebuilt",
+      );
+      assertEqual((await store.restoreActive()).length, 2, "the unfinished ones");
+      await store.close();
+    });
+
+    test("putRow writes a row as given, and refuses one the store could not restore", async (place) => {
+      const store = await open(place);
+      const row = pythonRow("<py-1@mail>", "2026-02-19T18:16:12Z");
+      assertEqual(await store.putRow(row), false, "a new row");
+      assertEqual(await store.loadAll(), [row], "the row, every column as given");
+      const later = { ...row, round_count: 2, updated_at: "2026-02-20T08:00:00Z" };
+      assertEqual(await store.putRow(later), true, "a replaced row");
+      await assertRejects(
+        store.putRow({ ...row, history_json: '[["initial_offer", "accept", "agreed"]]' }),
+        "RESTORE_INCOMPLETE",
+        'negotiation_state["<py-1@mail>"].history_json',
+        "a history the machine could not have recorded",
+      );
+      await assertRejects(
+        store.transaction(async (tx) => {
+          await tx.putRow(pythonRow("in-batch", "2026-02-19T18:16:12Z"));
+          await tx.putRow({ ...row, created_at: "yesterday" });
+        }),
+        "RESTORE_INCOMPLETE",
+        "created_at",
+        "a bad timestamp inside a transaction",
+      );
+      await store.close();
+
+      const reopened = await open(place);
+      assertEqual(await reopened.loadAll(), [later], "after reopen: the row as last put");
+      const restored = await reopened.load(row.thread_id);
+      assertEqual(restored?.context, { next_cpm: "25.50" }, "its context, decimals as written");
+      await reopened.close();
+    });
+
     if (target.durable) {
       test("a crash keeps every acknowledged save, and the survivor goes on", async (place) => {
         const store = await open(place);
@@ -241,6 +359,35 @@ function negotiation(
     campaign: api.parseCampaign(campaignInput),
     cpmTracker,
     roundCount: events.length,
+    ...overrides,
+  };
+}
+
+/** Moves a negotiation on by one event and one round: what an update of a reply does. */
+function step(current: Api.RestoredNegotiation | null): Api.NegotiationUpdate {
+  if (current === null) throw new Error("no negotiation to update");
+  const { state } = current.stateMachine;
+  current.stateMachine.trigger(state === "counter_received" ? "send_counter" : "receive_reply");
+  return { ...current, roundCount: current.roundCount + 1 };
+}
+
+/** A row as the Python service writes one (`json.dumps` spacing, `"25.50"` with its zero). */
+function pythonRow(
+  threadId: string,
+  createdAt: string,
+  overrides: Partial<Api.NegotiationStateRow> = {},
+): Api.NegotiationStateRow {
+  return {
+    thread_id: threadId,
+    state: "awaiting_reply",
+    round_count: 1,
+    context_json: '{"next_cpm": "25.50"}',
+    campaign_json: JSON.stringify(campaignInput),
+    cpm_tracker_json:
+      '{"campaign_id": "spring-launch", "target_min_cpm": "20", "target_max_cpm": "30", "total_influencers": 5, "agreements": [{"cpm": "25.50", "engagement_rate": 4.2}]}',
+    history_json: '[["initial_offer", "send_offer", "awaiting_reply"]]',
+    created_at: createdAt,
+    updated_at: createdAt,
     ...overrides,
   };
 }
