@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
+import type { NegotiationEvent } from "../../src/domain/vocabulary.js";
 import { CHROMIUM_ARGS, chromiumPath } from "../support/chromium.js";
 
 // The Manifest V3 example of examples/chrome-extension, built and loaded unpacked into a
@@ -52,30 +54,18 @@ const cpmTracker = {
 };
 // Sent as JSON, the way a page or content script would: the machine as its snapshot.
 const savedNegotiations = [
-  {
-    threadId: "<autumn-1@mail.example>",
-    state: "counter_received",
-    history: [
-      ["initial_offer", "send_offer", "awaiting_reply"],
-      ["awaiting_reply", "receive_reply", "counter_received"],
-    ],
-    context: { influencer_name: "Dana Reyes", engagement_rate: 5.6, ask: "29" },
-    campaign,
-    cpmTracker,
-    roundCount: 1,
-  },
-  {
-    threadId: "<autumn-2@mail.example>",
-    state: "paused",
-    history: [
-      ["initial_offer", "send_offer", "awaiting_reply"],
-      ["awaiting_reply", "pause", "paused"],
-    ],
-    context: { influencer_name: "Eli Brandt", engagement_rate: 2.5, next_cpm: "18.00" },
-    campaign,
-    cpmTracker,
-    roundCount: 0,
-  },
+  sentNegotiation(
+    "<autumn-1@mail.example>",
+    ["send_offer", "receive_reply"],
+    { influencer_name: "Dana Reyes", engagement_rate: 5.6, ask: "29" },
+    1,
+  ),
+  sentNegotiation(
+    "<autumn-2@mail.example>",
+    ["send_offer", "pause"],
+    { influencer_name: "Eli Brandt", engagement_rate: 2.5, next_cpm: "18.00" },
+    0,
+  ),
 ];
 
 interface Status {
@@ -190,6 +180,19 @@ describe("the Chrome extension example", { timeout: TIMEOUT }, () => {
     expect(await shownOnPage(browser.page)).toEqual(after);
   });
 });
+
+/** A negotiation of the autumn-drop campaign as a message carries it, after `events`. */
+function sentNegotiation(
+  threadId: string,
+  events: readonly NegotiationEvent[],
+  context: Record<string, unknown>,
+  roundCount: number,
+): Record<string, unknown> {
+  const machine = new NegotiationStateMachine();
+  for (const event of events) machine.trigger(event);
+  const { state, history } = machine.toSnapshot();
+  return { threadId, state, history, context, campaign, cpmTracker, roundCount };
+}
 
 function summary(threadId: string, state: string, round: string, maxAllowedCpm: string): Summary {
   return { threadId, state, round, maxAllowedCpm };

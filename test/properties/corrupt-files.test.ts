@@ -19,6 +19,7 @@ import { filePersistence } from "../../src/persistence/file-persistence.js";
 import { decodeJournal, encodeJournalEntries } from "../../src/persistence/journal-codec.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { negotiation } from "../support/negotiations.js";
+import { noise } from "../support/seeded-random.mjs";
 import { checkProperty, timeoutFor, watchUncaught } from "./support.js";
 
 // A default that grows with FC_RUNS, for the tests that do not set their own.
@@ -168,19 +169,6 @@ async function withoutUncaught(run: () => Promise<unknown>): Promise<void> {
     watch.stop();
   }
   expect(watch.seen).toEqual([]);
-}
-
-/** `length` pseudo-random bytes from `seed` (xorshift32): big garbage, cheaply. */
-function noise(seed: number, length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let state = seed | 0 || 1;
-  for (let index = 0; index < length; index++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    bytes[index] = state & 0xff;
-  }
-  return bytes;
 }
 
 const garbage = (maxLength: number) => fc.uint8Array({ minLength: 1, maxLength });

@@ -23,7 +23,7 @@ import {
   randomChoice,
 } from "../support/crash-states.js";
 import { negotiation, steppingClock } from "../support/negotiations.js";
-import { seededRandom } from "../support/seeded-random.js";
+import { seededRandom } from "../support/seeded-random.mjs";
 
 /*
  * The workloads of the crash-state model (test/reliability/crash-states.test.ts), recorded

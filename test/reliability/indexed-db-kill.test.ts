@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
-import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import type { SqlRow } from "../../src/adapter/storage-adapter.js";
 import {
@@ -15,15 +14,12 @@ import {
   NegotiationStateStore,
   openSqlJsAdapter,
 } from "../../src/index.js";
+import { bundlePage } from "../support/bundled-page.js";
 import { type ChromiumProcess, launchChromium } from "../support/chromium-process.js";
-import {
-  type KillStep,
-  negotiationInput,
-  ROUND_STEPS,
-  roundSteps,
-} from "../support/indexed-db-kill-workload.js";
+import { type KillStep, ROUND_STEPS, roundSteps } from "../support/indexed-db-kill-workload.js";
+import { randomNegotiation } from "../support/random-negotiation.mjs";
 import { serveWithReports } from "../support/report-server.js";
-import { seededRandom } from "../support/seeded-random.js";
+import { integerIn, seededRandom } from "../support/seeded-random.mjs";
 
 /*
  * DESIGN §6 in a browser: a save acknowledged by IndexedDB (strict durability) survives
@@ -297,7 +293,7 @@ class ReferenceRows {
     if (known !== undefined) return known;
     const { store, read } = await this.#store;
     await store.save(
-      negotiationInput({ NegotiationStateMachine, CampaignCPMTracker }, threadId, version),
+      randomNegotiation({ NegotiationStateMachine, CampaignCPMTracker }, threadId, version),
     );
     const [row] = await read(threadId);
     await store.delete(threadId);
@@ -351,30 +347,15 @@ async function readFound(
   return found;
 }
 
-async function buildSite(folder: string): Promise<void> {
-  await build({
-    entryPoints: [PAGE],
-    bundle: true,
-    format: "esm",
-    outfile: join(folder, "page.js"),
-    logLevel: "silent",
-  });
-  await copyFile("dist/sql-wasm.wasm", join(folder, "sql-wasm.wasm"));
-  await writeFile(
-    join(folder, "index.html"),
-    '<!doctype html><link rel="icon" href="data:,"><script type="module" src="./page.js"></script>',
-  );
-}
-
 async function runKillRounds(): Promise<Figures> {
   const folder = await mkdtemp(join(tmpdir(), "negotiation-state-idb-kill-"));
   const site = join(folder, "site");
-  await buildSite(site);
+  await bundlePage(PAGE, site);
   const reports = new Reports();
   const server = await serveWithReports(site, (report) => reports.take(report as Report));
   const reference = new ReferenceRows();
   const random = seededRandom(SEED * 7919 + 1);
-  const integer = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
+  const integer = (min: number, max: number) => integerIn(random, min, max);
   const figures: Figures = {
     rounds: 0,
     kills: 0,

@@ -1,10 +1,10 @@
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundlePage } from "../support/bundled-page.js";
 import { CHROMIUM_ARGS, chromiumPath } from "../support/chromium.js";
 import { type StaticServer, serveFolder } from "../support/static-server.js";
 
@@ -28,18 +28,7 @@ let port: string;
 
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), "negotiation-state-insecure-"));
-  await build({
-    entryPoints: [PAGE],
-    bundle: true,
-    format: "esm",
-    outfile: join(folder, "writer-page.js"),
-    logLevel: "silent",
-  });
-  await copyFile("dist/sql-wasm.wasm", join(folder, "sql-wasm.wasm"));
-  await writeFile(
-    join(folder, "index.html"),
-    '<!doctype html><link rel="icon" href="data:,"><script type="module" src="./writer-page.js"></script>',
-  );
+  await bundlePage(PAGE, folder);
   server = await serveFolder(folder);
   port = new URL(server.url).port;
   browser = await chromium.launch({

@@ -10,6 +10,7 @@ import {
   openNegotiationStore,
 } from "negotiation-state";
 import { filePersistence } from "negotiation-state/file";
+import { negotiationInput } from "../support/negotiation-fixture.mjs";
 
 const [databasePath, lockTimeout, ...threadIds] = process.argv.slice(2);
 let store;
@@ -23,23 +24,11 @@ try {
   process.exit(3);
 }
 for (const threadId of threadIds) {
-  const stateMachine = new NegotiationStateMachine();
-  stateMachine.trigger("send_offer");
-  await store.save({
-    threadId,
-    stateMachine,
-    context: { saved_by: process.pid },
-    campaign: {
-      campaign_id: "camp-001",
-      client_name: "Acme Corp",
-      target_deliverables: "2 Instagram Reels",
-      budget: "10000",
-      cpm_range: { min_cpm: "20", max_cpm: "30" },
-      created_at: "2026-01-15T12:00:00Z",
-    },
-    cpmTracker: new CampaignCPMTracker("camp-001", "20", "30", 5),
-    roundCount: 0,
-  });
+  await store.save(
+    negotiationInput({ NegotiationStateMachine, CampaignCPMTracker }, threadId, {
+      context: { saved_by: process.pid },
+    }),
+  );
 }
 console.log(`holding ${process.pid}`);
 for await (const line of createInterface({ input: process.stdin })) {

@@ -1,23 +1,21 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { chromium, type Page } from "playwright-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { filePersistence } from "../../src/file.js";
 import { isNegotiationError, openNegotiationStore } from "../../src/index.js";
+import { bundlePage } from "../support/bundled-page.js";
 import { CHROMIUM_ARGS, chromiumPath } from "../support/chromium.js";
+import { type LockHolderProcess, startLockHolder } from "../support/lock-holder-process.js";
 import { serveFolder } from "../support/static-server.js";
 
-const LOCK_HOLDER = fileURLToPath(new URL("./lock-holder.mjs", import.meta.url));
 const TAB_PAGE = fileURLToPath(new URL("./tab-page.js", import.meta.url));
 
 let folder: string;
 let file: string;
-const holders: Holder[] = [];
+const holders: LockHolderProcess[] = [];
 
 beforeEach(async () => {
   folder = await mkdtemp(join(tmpdir(), "negotiation-state-locks-"));
@@ -29,27 +27,8 @@ afterEach(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-/** A child process running lock-holder.mjs, read line by line. */
-interface Holder {
-  readonly child: ChildProcessWithoutNullStreams;
-  /** Resolves with the next line it prints. */
-  nextLine(): Promise<string>;
-  /** Sends a command on its stdin. */
-  send(command: "close"): void;
-}
-
-function startHolder(lockTimeout: number, ...threadIds: string[]): Holder {
-  const child = spawn(process.execPath, [LOCK_HOLDER, file, String(lockTimeout), ...threadIds]);
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const holder: Holder = {
-    child,
-    async nextLine() {
-      const { value, done } = await lines.next();
-      if (done) throw new Error(`process ${child.pid} ended without printing a line`);
-      return value;
-    },
-    send: (command) => child.stdin.write(`${command}\n`),
-  };
+function startHolder(lockTimeout: number, ...threadIds: string[]): LockHolderProcess {
+  const holder = startLockHolder(file, lockTimeout, threadIds);
   holders.push(holder);
   return holder;
 }
@@ -77,7 +56,7 @@ describe("two processes on one file", () => {
     );
     expect(isNegotiationError(refused, "DATABASE_LOCKED")).toBe(true);
 
-    first.send("close");
+    first.close();
     expect(await first.nextLine()).toBe("closed");
     expect(await threadsInFile()).toEqual(["a-1"]);
   });
@@ -88,10 +67,10 @@ describe("two processes on one file", () => {
     const second = startHolder(10_000, "b-1");
     const secondLine = second.nextLine();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    first.send("close");
+    first.close();
     expect(await first.nextLine()).toBe("closed");
     expect(await secondLine).toBe(`holding ${second.child.pid}`);
-    second.send("close");
+    second.close();
     expect(await second.nextLine()).toBe("closed");
     expect(await threadsInFile()).toEqual(["a-1", "a-2", "b-1"]);
   });
@@ -104,7 +83,7 @@ describe("two processes on one file", () => {
 
     const next = startHolder(0, "b-1");
     expect(await next.nextLine()).toBe(`holding ${next.child.pid}`);
-    next.send("close");
+    next.close();
     expect(await next.nextLine()).toBe("closed");
     expect(await threadsInFile()).toEqual(["a-1", "a-2", "b-1"]);
   });
@@ -121,10 +100,10 @@ describe("two processes on one file", () => {
       const lines = await Promise.all(racers.map((racer) => racer.nextLine()));
       const winners = racers.filter((_, index) => lines[index]?.startsWith("holding"));
       expect(winners, lines.join(" | ")).toHaveLength(1);
-      const winner = winners[0] as Holder;
+      const winner = winners[0] as LockHolderProcess;
       const loserLine = lines.find((line) => line.startsWith("refused")) ?? "";
       expect(loserLine).toContain(`held by process ${winner.child.pid}`);
-      winner.send("close");
+      winner.close();
       expect(await winner.nextLine()).toBe("closed");
       await rm(`${file}.lock`, { force: true });
     }
@@ -134,18 +113,7 @@ describe("two processes on one file", () => {
 describe("two browser tabs on one IndexedDB name", () => {
   it("refuses the second tab, lets it wait, and hands over when the first tab closes", async () => {
     const site = join(folder, "site");
-    await build({
-      entryPoints: [TAB_PAGE],
-      bundle: true,
-      format: "esm",
-      outfile: join(site, "tab-page.js"),
-      logLevel: "silent",
-    });
-    await copyFile("dist/sql-wasm.wasm", join(site, "sql-wasm.wasm"));
-    await writeFile(
-      join(site, "index.html"),
-      '<!doctype html><link rel="icon" href="data:,"><script type="module" src="./tab-page.js"></script>',
-    );
+    await bundlePage(TAB_PAGE, site);
     const server = await serveFolder(site);
     const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
     try {

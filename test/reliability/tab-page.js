@@ -6,6 +6,7 @@ import {
   openNegotiationStore,
 } from "negotiation-state";
 import { indexedDbPersistence } from "negotiation-state/indexeddb";
+import { negotiationInput } from "../support/negotiation-fixture.mjs";
 
 let store;
 
@@ -21,23 +22,7 @@ window.tab = {
     }
   },
   async save(threadId) {
-    const stateMachine = new NegotiationStateMachine();
-    stateMachine.trigger("send_offer");
-    await store.save({
-      threadId,
-      stateMachine,
-      context: {},
-      campaign: {
-        campaign_id: "camp-001",
-        client_name: "Acme Corp",
-        target_deliverables: "2 Instagram Reels",
-        budget: "10000",
-        cpm_range: { min_cpm: "20", max_cpm: "30" },
-        created_at: "2026-01-15T12:00:00Z",
-      },
-      cpmTracker: new CampaignCPMTracker("camp-001", "20", "30", 5),
-      roundCount: 0,
-    });
+    await store.save(negotiationInput({ NegotiationStateMachine, CampaignCPMTracker }, threadId));
   },
   async threads() {
     return (await store.loadActive()).map((row) => row.thread_id);

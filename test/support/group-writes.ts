@@ -4,6 +4,7 @@ import { filePersistence, JOURNAL_SUFFIX } from "../../src/persistence/file-pers
 import { type FileSystem, nodeFileSystem } from "../../src/persistence/file-system.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { negotiation } from "./negotiations.js";
+import { noise } from "./seeded-random.mjs";
 
 /** One write the file target made to its journal: where, and the bytes. */
 export interface JournalWrite {
@@ -135,19 +136,6 @@ export function tornJournal(
     torn.set(garbage ? noise(start + 1, end - start) : new Uint8Array(end - start), start);
   });
   return torn;
-}
-
-/** `length` pseudo-random bytes from `seed` (xorshift32). */
-export function noise(seed: number, length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let state = seed | 0 || 1;
-  for (let index = 0; index < length; index++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    bytes[index] = state & 0xff;
-  }
-  return bytes;
 }
 
 /**

@@ -11,12 +11,8 @@ import {
   openSqlJsAdapter,
 } from "negotiation-state";
 import { indexedDbPersistence } from "negotiation-state/indexeddb";
-import {
-  KILL_DATABASE,
-  negotiationInput,
-  ROUND_STEPS,
-  roundSteps,
-} from "./indexed-db-kill-workload.ts";
+import { KILL_DATABASE, ROUND_STEPS, roundSteps } from "./indexed-db-kill-workload.ts";
+import { randomNegotiation } from "./random-negotiation.mjs";
 
 const CLASSES = { NegotiationStateMachine, CampaignCPMTracker };
 
@@ -37,14 +33,14 @@ function perform(store, unit) {
   if (unit.transaction) {
     return store.transaction(async (tx) => {
       for (const { op, threadId, version } of unit.ops) {
-        if (op === "save") await tx.save(negotiationInput(CLASSES, threadId, version));
+        if (op === "save") await tx.save(randomNegotiation(CLASSES, threadId, version));
         else await tx.delete(threadId);
       }
     });
   }
   const [{ op, threadId, version }] = unit.ops;
   return op === "save"
-    ? store.save(negotiationInput(CLASSES, threadId, version))
+    ? store.save(randomNegotiation(CLASSES, threadId, version))
     : store.delete(threadId);
 }
 

@@ -2,19 +2,9 @@ import { CampaignCPMTracker, type CpmTrackerDict } from "../../src/domain/campai
 import { NegotiationStateMachine } from "../../src/domain/negotiation-state-machine.js";
 import type { NegotiationEvent } from "../../src/domain/vocabulary.js";
 import type { NegotiationInput } from "../../src/store/negotiation-state-store.js";
+import { negotiationInput } from "./negotiation-fixture.mjs";
 
-/** A valid campaign as plain input, as an agent would receive it. */
-export function campaignInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    campaign_id: "camp-001",
-    client_name: "Acme Corp",
-    target_deliverables: "2 Instagram Reels",
-    budget: "10000",
-    cpm_range: { min_cpm: "20", max_cpm: "30" },
-    created_at: "2026-01-15T12:00:00Z",
-    ...overrides,
-  };
-}
+export { campaignInput } from "./negotiation-fixture.mjs";
 
 /** A negotiation on `threadId` that went through `events` from initial_offer. */
 export function negotiation(
@@ -22,17 +12,13 @@ export function negotiation(
   events: readonly NegotiationEvent[] = ["send_offer"],
   overrides: Partial<NegotiationInput> = {},
 ): NegotiationInput {
-  const stateMachine = new NegotiationStateMachine();
-  for (const event of events) stateMachine.trigger(event);
-  const cpmTracker = new CampaignCPMTracker("camp-001", "20", "30", 5);
-  cpmTracker.recordAgreement("25.50", 4.2);
   return {
-    threadId,
-    stateMachine,
-    context: { influencer_name: `Influencer of ${threadId}`, next_cpm: "25.50", tags: ["reel"] },
-    campaign: campaignInput(),
-    cpmTracker,
-    roundCount: events.length,
+    ...negotiationInput({ NegotiationStateMachine, CampaignCPMTracker }, threadId, {
+      events,
+      context: { influencer_name: `Influencer of ${threadId}`, next_cpm: "25.50", tags: ["reel"] },
+      roundCount: events.length,
+      agreements: [["25.50", 4.2]],
+    }),
     ...overrides,
   };
 }

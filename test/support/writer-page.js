@@ -9,6 +9,7 @@ import {
   openNegotiationStore,
 } from "negotiation-state";
 import { indexedDbPersistence } from "negotiation-state/indexeddb";
+import { negotiationInput } from "./negotiation-fixture.mjs";
 
 const NAME = "writers";
 let store;
@@ -35,23 +36,11 @@ const calls = {
     }
   },
   async save(threadId) {
-    const stateMachine = new NegotiationStateMachine();
-    stateMachine.trigger("send_offer");
-    await store.save({
-      threadId,
-      stateMachine,
-      context: { from: self.location.origin },
-      campaign: {
-        campaign_id: "camp-001",
-        client_name: "Acme Corp",
-        target_deliverables: "2 Instagram Reels",
-        budget: "10000",
-        cpm_range: { min_cpm: "20", max_cpm: "30" },
-        created_at: "2026-01-15T12:00:00Z",
-      },
-      cpmTracker: new CampaignCPMTracker("camp-001", "20", "30", 5),
-      roundCount: 0,
-    });
+    await store.save(
+      negotiationInput({ NegotiationStateMachine, CampaignCPMTracker }, threadId, {
+        context: { from: self.location.origin },
+      }),
+    );
     return "saved";
   },
   /** The IndexedDB databases of this origin, by name: what opening left behind. */

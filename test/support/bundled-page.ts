@@ -1,0 +1,28 @@
+import { copyFile, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { build } from "esbuild";
+
+/**
+ * Makes `folder` a site whose page runs `entry` against the built package, as a browser
+ * test serves it: `entry` bundled by esbuild (the package imported by name resolves to
+ * dist/), the package's WASM beside it, and an `index.html` that loads the bundle as a module.
+ *
+ * @param entry - The page's script (JavaScript or TypeScript).
+ * @param folder - Created if missing.
+ * @throws esbuild's error when the script does not bundle; an fs error when dist/ is not built.
+ */
+export async function bundlePage(entry: string, folder: string): Promise<void> {
+  const script = basename(entry).replace(/\.[cm]?[jt]s$/, ".js");
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    outfile: join(folder, script),
+    logLevel: "silent",
+  });
+  await copyFile("dist/sql-wasm.wasm", join(folder, "sql-wasm.wasm"));
+  await writeFile(
+    join(folder, "index.html"),
+    `<!doctype html><link rel="icon" href="data:,"><script type="module" src="./${script}"></script>`,
+  );
+}
