@@ -117,6 +117,18 @@ export interface NegotiationStateOperations {
   load(threadId: string): Promise<RestoredNegotiation | null>;
 
   /**
+   * Reads one negotiation's row as stored, in whatever state: a lookup of the thread in the
+   * table's primary key, never a scan. For tools that show or copy the stored text itself
+   * (`"25.50"` as the Python service wrote it); nothing is parsed or checked.
+   *
+   * @param threadId - Its thread.
+   * @returns The row with exactly the table's columns, or `null` when there is none.
+   * @throws `ValidationError` (code `INVALID_INPUT`, path `threadId`) for a thread id that
+   *   could not be stored; `StorageError` (code `STORAGE_FAILED`) when the read fails.
+   */
+  loadRow(threadId: string): Promise<NegotiationStateRow | null>;
+
+  /**
    * Reads every negotiation, in any state, oldest first (by `created_at`, then thread id).
    *
    * @returns Rows with exactly the table's columns, as stored (nothing is parsed).
@@ -301,6 +313,12 @@ export class NegotiationStateStore implements NegotiationStateOperations {
     return this.#operations.load(threadId);
   }
 
+  /** {@inheritDoc NegotiationStateOperations.loadRow} */
+  async loadRow(threadId: string): Promise<NegotiationStateRow | null> {
+    this.#ensureOpen();
+    return this.#operations.loadRow(threadId);
+  }
+
   /** {@inheritDoc NegotiationStateOperations.loadAll} */
   async loadAll(): Promise<NegotiationStateRow[]> {
     this.#ensureOpen();
@@ -449,12 +467,16 @@ function operationsOn(
     async restoreAll() {
       return restored(await rows(SQL.selectAll));
     },
-    async load(threadId) {
+    async loadRow(threadId) {
       const [row] = await executor.all<NegotiationStateRow & Record<string, SqlValue>>(
         SQL.selectOne,
         [checkedThreadId(threadId)],
       );
-      if (row === undefined) return null;
+      return row ?? null;
+    },
+    async load(threadId) {
+      const row = await operations.loadRow(threadId);
+      if (row === null) return null;
       const rebuilt = rowToNegotiation(row);
       if (Array.isArray(rebuilt)) throw new RestoreError(TABLE, [], rebuilt);
       return rebuilt;

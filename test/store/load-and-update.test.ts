@@ -286,3 +286,24 @@ describe("NegotiationStateStore.update", () => {
     await adapter.close();
   });
 });
+
+describe("loadRow", () => {
+  it("reads one row as stored, in any state, unparsed; null for an unknown thread", async () => {
+    const { adapter, store } = await openStore();
+    await store.save(negotiation("thread-1"));
+    await store.save(negotiation("thread-2"));
+    // Text as another writer left it: loadRow gives it back as it is, even where it is not
+    // a valid campaign.
+    await breakCampaign(adapter, "thread-2");
+    const [stored] = await adapter.all("SELECT * FROM negotiation_state WHERE thread_id = ?", [
+      "thread-2",
+    ]);
+    expect(await store.loadRow("thread-2")).toEqual(stored);
+    expect(Object.keys((await store.loadRow("thread-1")) ?? {})).toEqual([
+      ...NEGOTIATION_STATE_COLUMNS,
+    ]);
+    expect(await store.loadRow("thread-3")).toBeNull();
+    await expect(store.loadRow("")).rejects.toBeInstanceOf(ValidationError);
+    await adapter.close();
+  });
+});
