@@ -1,70 +1,67 @@
-import { errorMessage } from "../errors/negotiation-error.js";
-import {
-  type RestoredNegotiation,
-  restoreNegotiationRows,
+import { RestoreError } from "../store/errors.js";
+import type {
+  NegotiationStateStore,
+  RestoredNegotiation,
 } from "../store/negotiation-state-store.js";
-import type { NegotiationStateRow } from "../store/negotiation-state-table.js";
 import type { CliContext } from "./cli-context.js";
-import { openForReading, readAllRows, readRow } from "./database.js";
+import { withReadOnlyStore } from "./read-only-store.js";
 import { printable } from "./terminal.js";
-
-/** A stored row and the negotiation rebuilt from it. */
-export interface LoadedNegotiation {
-  readonly row: NegotiationStateRow;
-  readonly negotiation: RestoredNegotiation;
-}
+import { failureLines } from "./wire-refusal.js";
 
 /**
- * Reads every negotiation of a database, read-only. A row that cannot be rebuilt is
- * reported on standard error (naming its thread and column) and sets the exit status to 1;
- * the others are returned.
+ * Reads every negotiation of a database, read-only, with one `restoreAll` (every row tried,
+ * the campaigns of many rows parsed once). Each field of a row that cannot be rebuilt is
+ * reported on standard error (`skipped: negotiation_state["thread-9"].campaign_json.budget:
+ * is required`) and sets the exit status to 1; the others are returned.
  *
  * @param context - The command's context.
  * @param path - The database file.
  * @returns The negotiations, oldest first.
+ * @throws As {@link withReadOnlyStore} does.
  */
-export async function loadNegotiations(
+export function loadNegotiations(
   context: CliContext,
   path: string,
-): Promise<LoadedNegotiation[]> {
-  const adapter = await openForReading(path);
-  try {
-    const loaded: LoadedNegotiation[] = [];
-    for (const row of await readAllRows(adapter)) {
-      try {
-        const [negotiation] = restoreNegotiationRows([row]);
-        loaded.push({ row, negotiation: negotiation as RestoredNegotiation });
-      } catch (error) {
-        context.err(`${context.errorColors.yellow("skipped:")} ${printable(errorMessage(error))}`);
-        context.fail();
+): Promise<RestoredNegotiation[]> {
+  return withReadOnlyStore(path, async (store) => {
+    try {
+      return await store.restoreAll();
+    } catch (error) {
+      if (!(error instanceof RestoreError)) throw error;
+      for (const line of failureLines(error.failures)) {
+        context.err(`${context.errorColors.yellow("skipped:")} ${printable(line)}`);
       }
+      context.fail();
+      return error.restored as RestoredNegotiation[];
     }
-    return loaded;
-  } finally {
-    await adapter.close();
-  }
+  });
 }
 
 /**
- * Reads one negotiation by thread, read-only. Only its row is rebuilt, so a damaged row
- * elsewhere in the database does not stand in the way.
+ * Reads one negotiation by thread (`load`: an indexed lookup, so a damaged row elsewhere in
+ * the database does not stand in the way).
  *
- * @param path - The database file.
+ * @param store - A store of the database.
+ * @param path - The database file, to name it.
  * @param threadId - The negotiation's thread.
  * @returns The negotiation.
- * @throws When there is none on that thread, or its row cannot be rebuilt (naming the
- *   column).
+ * @throws When there is none on that thread, or its row cannot be rebuilt (naming each
+ *   refused field: `negotiation_state["thread-9"].campaign_json.budget: is required`).
  */
-export async function loadNegotiation(path: string, threadId: string): Promise<LoadedNegotiation> {
-  const adapter = await openForReading(path);
+export async function loadNegotiation(
+  store: NegotiationStateStore,
+  path: string,
+  threadId: string,
+): Promise<RestoredNegotiation> {
+  let negotiation: RestoredNegotiation | null;
   try {
-    const row = await readRow(adapter, threadId);
-    if (row === undefined) {
-      throw new Error(`There is no negotiation on thread ${JSON.stringify(threadId)} in ${path}`);
-    }
-    const [negotiation] = restoreNegotiationRows([row]);
-    return { row, negotiation: negotiation as RestoredNegotiation };
-  } finally {
-    await adapter.close();
+    negotiation = await store.load(threadId);
+  } catch (error) {
+    if (!(error instanceof RestoreError)) throw error;
+    throw new Error(failureLines(error.failures).join("; "), { cause: error });
   }
+  if (negotiation === null) {
+    throw new Error(`There is no negotiation on thread ${JSON.stringify(threadId)} in ${path}`);
+  }
+  return negotiation;
 }

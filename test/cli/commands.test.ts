@@ -1,28 +1,14 @@
-import {
-  type ChildProcessWithoutNullStreams,
-  execFile,
-  execFileSync,
-  spawn,
-} from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  appendFile,
-  chmod,
-  copyFile,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rm,
-  writeFile,
-} from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { appendFile, copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { paletteFor, printable } from "../../src/cli/terminal.js";
+import { LIST_HEADERS } from "../../src/cli/commands/list.js";
+import { CAMPAIGN_HEADERS } from "../../src/cli/commands/stats.js";
+import { WIRE_FIELDS } from "../../src/cli/wire-format.js";
 import { filePersistence } from "../../src/file.js";
 import {
   type CpmTrackerDict,
@@ -30,17 +16,24 @@ import {
   formatMoney,
   initNegotiationStateTable,
   type NegotiationStateStore,
-  openNegotiationStore,
   openSqlJsAdapter,
   NegotiationStateStore as Store,
 } from "../../src/index.js";
 import { decodeJournal } from "../../src/persistence/journal-codec.js";
+import type { NegotiationInput } from "../../src/store/negotiation-state-store.js";
 import { negotiation, steppingClock } from "../support/negotiations.js";
 import { runCli } from "./run-cli.js";
+import {
+  cells,
+  copyWithJournal,
+  folderWithFixture,
+  LockHolders,
+  storeWithJournal,
+  threadsOfJson,
+  threadsOfTable,
+} from "./support.js";
 
-const FIXTURE = fileURLToPath(new URL("../fixtures/python-service.db", import.meta.url));
 const SAVE_AND_DIE = fileURLToPath(new URL("../support/save-and-die.mjs", import.meta.url));
-const LOCK_HOLDER = fileURLToPath(new URL("../reliability/lock-holder.mjs", import.meta.url));
 
 /** The fixture's negotiations, in the CLI's order: most recently updated first. */
 const EVERY_THREAD = [
@@ -66,10 +59,7 @@ let folder: string;
 let pythonDb: string;
 
 beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), "negotiation-state-cli-"));
-  pythonDb = join(folder, "python-service.db");
-  await copyFile(FIXTURE, pythonDb);
-  await chmod(pythonDb, 0o644);
+  ({ folder, pythonDb } = await folderWithFixture("negotiation-state-cli-"));
 });
 
 afterAll(() => rm(folder, { recursive: true, force: true }));
@@ -122,38 +112,12 @@ print(json.dumps(rows))
   return JSON.parse(execFileSync("python3", ["-c", script, file]).toString());
 }
 
-/** The cells of a table line (cells are separated by two spaces or more). */
-function cells(line: string): string[] {
-  return line.split(/ {2,}/);
-}
-
-/** The thread column of a table, below its header and rule. */
-function threadsOfTable(stdout: string): string[] {
-  return stdout
-    .trimEnd()
-    .split("\n")
-    .slice(2)
-    .map((line) => cells(line)[0] as string);
-}
-
-function threadsOfJson(stdout: string): string[] {
-  return (JSON.parse(stdout) as { thread_id: string }[]).map((each) => each.thread_id);
-}
-
 describe("on the Python service's database", () => {
   it("list shows the unfinished negotiations as a table: thread, state, round, campaign, next and max allowed CPM, update", async () => {
     const { status, stdout, stderr } = await runCli(["list", pythonDb]);
     expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
     const lines = stdout.trimEnd().split("\n");
-    expect(cells(lines[0] as string)).toEqual([
-      "thread",
-      "state",
-      "round",
-      "campaign",
-      "next CPM",
-      "max allowed CPM",
-      "updated",
-    ]);
+    expect(cells(lines[0] as string)).toEqual(LIST_HEADERS);
     expect(lines[1]).toMatch(/^-+( {2}-+){6}$/);
     expect(threadsOfTable(stdout)).toEqual(UNFINISHED);
     const row = (thread: string) => cells(lines[2 + UNFINISHED.indexOf(thread)] as string);
@@ -296,17 +260,7 @@ describe("on the Python service's database", () => {
         const { status, stdout, stderr } = await runCli(["show", "--json", pythonDb, thread]);
         expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
         const shown = JSON.parse(stdout) as WireRow;
-        expect(Object.keys(shown)).toEqual([
-          "thread_id",
-          "state",
-          "round_count",
-          "context_json",
-          "campaign_json",
-          "cpm_tracker_json",
-          "history_json",
-          "created_at",
-          "updated_at",
-        ]);
+        expect(Object.keys(shown)).toEqual(WIRE_FIELDS);
         expect(shown).toEqual(rows[thread]);
       }),
     );
@@ -357,17 +311,8 @@ describe("on the Python service's database", () => {
       EVERY_THREAD.map((thread) => thread.slice("thread-".length)).sort(),
     );
     expect(stateRows.every(([, count]) => count === "1")).toBe(true);
-    const campaignHeaders = [
-      "campaign",
-      "negotiations",
-      "agreements",
-      "average CPM",
-      "target CPM",
-      "against target",
-      "remaining",
-    ];
-    expect(cells(lines.at(-4) as string)).toEqual(campaignHeaders);
-    expect(cells(lines.at(-3) as string)).toHaveLength(campaignHeaders.length);
+    expect(cells(lines.at(-4) as string)).toEqual(CAMPAIGN_HEADERS);
+    expect(cells(lines.at(-3) as string)).toHaveLength(CAMPAIGN_HEADERS.length);
     const campaigns = lines.slice(-2).map(cells);
     expect(campaigns).toEqual([
       ["camp-002", "5", "0", "-", "$18.50-$27.25", "-", "3"],
@@ -488,60 +433,6 @@ describe("on the Python service's database", () => {
   });
 });
 
-describe("--help", () => {
-  const commands: Record<string, { usage: RegExp; mentions: string[] }> = {
-    list: {
-      usage: /^Usage: negotiation-state list \[options\] <database>$/m,
-      mentions: ["--all", "--state <state...>", "--campaign <campaign_id>", "--json"],
-    },
-    show: {
-      usage: /^Usage: negotiation-state show \[options\] <database> <thread>$/m,
-      mentions: ["--json"],
-    },
-    history: {
-      usage: /^Usage: negotiation-state history \[options\] <database> <thread>$/m,
-      mentions: ["--json"],
-    },
-    stats: {
-      usage: /^Usage: negotiation-state stats \[options\] <database>$/m,
-      mentions: ["--json"],
-    },
-    export: {
-      usage: /^Usage: negotiation-state export \[options\] <database>$/m,
-      mentions: ["--out"],
-    },
-    import: {
-      usage: /^Usage: negotiation-state import \[options\] <database> <[^>]+>$/m,
-      mentions: [],
-    },
-    verify: { usage: /^Usage: negotiation-state verify \[options\] <database>$/m, mentions: [] },
-    checkpoint: {
-      usage: /^Usage: negotiation-state checkpoint \[options\] <database>$/m,
-      mentions: ["--wait <ms>"],
-    },
-  };
-
-  it("of the program exits 0 and lists every command", async () => {
-    const { status, stdout, stderr } = await runCli(["--help"]);
-    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
-    expect(stdout).toMatch(/^Usage: negotiation-state \[options\] \[command\]$/m);
-    for (const command of Object.keys(commands)) {
-      expect(stdout).toMatch(new RegExp(`^  ${command} \\[options\\] <database>`, "m"));
-    }
-  });
-
-  for (const [command, { usage, mentions }] of Object.entries(commands)) {
-    it(`of ${command} exits 0 and names its arguments and options`, async () => {
-      const { status, stdout, stderr } = await runCli([command, "--help"]);
-      expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
-      expect(stdout).toMatch(usage);
-      expect(stdout).toMatch(/^Arguments:\n {2}database +\S/m);
-      expect(stdout).toContain("Options:\n");
-      for (const option of [...mentions, "-h, --help"]) expect(stdout).toContain(option);
-    });
-  }
-});
-
 describe("a journaled file", () => {
   let store: NegotiationStateStore | undefined;
 
@@ -553,16 +444,17 @@ describe("a journaled file", () => {
   it("list sees the saves only in the journal of a writer open in another process, takes no lock and changes no file", async () => {
     const dir = await newFolder("open-writer");
     const file = join(dir, "negotiations.db");
-    const clock = steppingClock("2026-03-01T09:00:00Z", 60);
-    const first = await openNegotiationStore({ persistence: filePersistence(file), clock });
-    await first.save(negotiation("thread-a"));
-    await first.save(negotiation("thread-b", ["send_offer", "receive_reply"]));
-    await first.close();
-    // Reopened: these saves are acknowledged, in the journal, and not in the .db file.
-    store = await openNegotiationStore({ persistence: filePersistence(file), clock });
-    await store.save(negotiation("thread-a", ["send_offer", "receive_reply", "send_counter"]));
-    await store.save(negotiation("thread-c", ["send_offer", "receive_reply", "accept"]));
-    await store.save(negotiation("thread-d", ["send_offer", "timeout"]));
+    // Reopened: the last three saves are acknowledged, in the journal, and not in the .db file.
+    store = await storeWithJournal(
+      file,
+      [negotiation("thread-a"), negotiation("thread-b", ["send_offer", "receive_reply"])],
+      [
+        negotiation("thread-a", ["send_offer", "receive_reply", "send_counter"]),
+        negotiation("thread-c", ["send_offer", "receive_reply", "accept"]),
+        negotiation("thread-d", ["send_offer", "timeout"]),
+      ],
+      steppingClock("2026-03-01T09:00:00Z", 60),
+    );
     const inDbFileAlone = pythonRows(file);
     expect(Object.keys(inDbFileAlone).sort()).toEqual(["thread-a", "thread-b"]);
     expect(inDbFileAlone["thread-a"]?.state).toBe("awaiting_reply");
@@ -628,53 +520,41 @@ describe("a journaled file", () => {
   });
 });
 
-/** A process holding a database's writer lock (test/reliability/lock-holder.mjs). */
-interface Holder {
-  readonly child: ChildProcessWithoutNullStreams;
-  nextLine(): Promise<string>;
-  close(): void;
-}
-
-function startHolder(file: string, ...threadIds: string[]): Holder {
-  const child = spawn(process.execPath, [LOCK_HOLDER, file, "0", ...threadIds]);
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  return {
-    child,
-    async nextLine() {
-      const { value, done } = await lines.next();
-      if (done) throw new Error(`process ${child.pid} ended without printing a line`);
-      return value;
-    },
-    close: () => child.stdin.write("close\n"),
-  };
-}
-
 describe("checkpoint", () => {
-  const holders: Holder[] = [];
+  const holders = new LockHolders();
 
-  afterEach(() => {
-    for (const holder of holders.splice(0)) holder.child.kill("SIGKILL");
-  });
+  afterEach(() => holders.killAll());
 
-  it("folds the journal of a crashed writer into the database file, which Python then reads whole", async () => {
-    const live = await newFolder("crash-source");
-    const crashed = await newFolder("crash-copy");
-    const liveFile = join(live, "negotiations.db");
-    const file = join(crashed, "negotiations.db");
-    const first = await openNegotiationStore({ persistence: filePersistence(liveFile) });
-    await first.save(negotiation("thread-1"));
-    await first.close();
-    const store = await openNegotiationStore({ persistence: filePersistence(liveFile) });
+  /**
+   * What a crash (a power cut) leaves of a writer: a database file of one save, and a
+   * journal of `journaled`, copied without a clean close.
+   */
+  async function crashedCopy(
+    name: string,
+    journaled: readonly NegotiationInput[] = [
+      negotiation("thread-1", ["send_offer", "receive_reply"]),
+      negotiation("thread-2"),
+      negotiation("thread-3"),
+    ],
+  ): Promise<string> {
+    const live = join(await newFolder(`${name}-source`), "negotiations.db");
+    const file = join(await newFolder(name), "negotiations.db");
+    const store = await storeWithJournal(live, [negotiation("thread-1")], journaled);
     try {
-      await store.save(negotiation("thread-1", ["send_offer", "receive_reply"]));
-      await store.save(negotiation("thread-2", ["send_offer", "receive_reply", "accept"]));
-      await store.save(negotiation("thread-3"));
-      // What a power cut leaves: the database file and the journal, no clean close.
-      await copyFile(liveFile, file);
-      await copyFile(`${liveFile}.ns-journal`, `${file}.ns-journal`);
+      await copyWithJournal(live, file);
     } finally {
       await store.close();
     }
+    return file;
+  }
+
+  it("folds the journal of a crashed writer into the database file, which Python then reads whole", async () => {
+    const file = await crashedCopy("crash", [
+      negotiation("thread-1", ["send_offer", "receive_reply"]),
+      negotiation("thread-2", ["send_offer", "receive_reply", "accept"]),
+      negotiation("thread-3"),
+    ]);
+    const crashed = dirname(file);
     expect(Object.keys(pythonRows(file))).toEqual(["thread-1"]);
     const records = decodeJournal(await readFile(`${file}.ns-journal`), file).entries.length;
     expect(records).toBeGreaterThanOrEqual(3);
@@ -701,9 +581,7 @@ describe("checkpoint", () => {
   it("is refused while another process holds the lock, naming it, and changes nothing", async () => {
     const dir = await newFolder("held");
     const file = join(dir, "negotiations.db");
-    const holder = startHolder(file, "thread-held");
-    holders.push(holder);
-    expect(await holder.nextLine()).toBe(`holding ${holder.child.pid}`);
+    const holder = await holders.hold(file, ["thread-held"]);
     const before = await filesIn(dir);
 
     const { status, stdout, stderr } = await runCli(["checkpoint", file]);
@@ -717,9 +595,7 @@ describe("checkpoint", () => {
   it("--wait takes the lock when its holder closes in time", async () => {
     const dir = await newFolder("held-then-closed");
     const file = join(dir, "negotiations.db");
-    const holder = startHolder(file, "thread-held");
-    holders.push(holder);
-    expect(await holder.nextLine()).toBe(`holding ${holder.child.pid}`);
+    const holder = await holders.hold(file, ["thread-held"]);
 
     let settled = false;
     const checkpoint = runCli(["checkpoint", "--wait", "15000", file]).finally(() => {
@@ -738,26 +614,6 @@ describe("checkpoint", () => {
     expect(await readdir(dir)).toEqual(["negotiations.db"]);
     expect(Object.keys(pythonRows(file))).toEqual(["thread-held"]);
   });
-
-  /** What a crash leaves of a writer: a database file (one save) and a journal of three more. */
-  async function crashedCopy(name: string): Promise<string> {
-    const live = join(await newFolder(`${name}-source`), "negotiations.db");
-    const file = join(await newFolder(name), "negotiations.db");
-    const first = await openNegotiationStore({ persistence: filePersistence(live) });
-    await first.save(negotiation("thread-1"));
-    await first.close();
-    const store = await openNegotiationStore({ persistence: filePersistence(live) });
-    try {
-      await store.save(negotiation("thread-1", ["send_offer", "receive_reply"]));
-      await store.save(negotiation("thread-2"));
-      await store.save(negotiation("thread-3"));
-      await copyFile(live, file);
-      await copyFile(`${live}.ns-journal`, `${file}.ns-journal`);
-    } finally {
-      await store.close();
-    }
-    return file;
-  }
 
   const records = async (journal: string) =>
     decodeJournal(await readFile(journal), journal).entries.length;
@@ -886,49 +742,6 @@ connection.close()
   });
 });
 
-describe("colours", () => {
-  it("are written with FORCE_COLOR, and never into a pipe without it", async () => {
-    const forced = await runCli(["list", "--all", pythonDb], { env: { FORCE_COLOR: "1" } });
-    expect(forced.stdout).toContain(`${ESC}[1mthread${ESC}[22m`);
-    expect(forced.stdout).toContain(`${ESC}[32magreed${ESC}[39m`);
-    expect(forced.stdout).toContain(`${ESC}[31mrejected${ESC}[39m`);
-    const forcedError = await runCli(["show", pythonDb, "nobody"], { env: { FORCE_COLOR: "1" } });
-    expect(forcedError.stderr).toContain(`${ESC}[31merror:${ESC}[39m`);
-
-    for (const env of [{}, { NO_COLOR: "1" }, { FORCE_COLOR: "0" }]) {
-      const plain = await runCli(["list", "--all", pythonDb], { env });
-      expect(plain.status).toBe(0);
-      expect(plain.stdout).not.toContain(ESC);
-      const error = await runCli(["show", pythonDb, "nobody"], { env });
-      expect(error.stderr).not.toContain(ESC);
-    }
-  });
-
-  it("paletteFor colours a terminal, unless NO_COLOR is set; FORCE_COLOR decides alone when set", () => {
-    const terminal = { write: () => true, isTTY: true };
-    const pipe = { write: () => true };
-    const green = `${ESC}[32mok${ESC}[39m`;
-    expect(paletteFor(terminal, {}).green("ok")).toBe(green);
-    expect(paletteFor(terminal, { NO_COLOR: "1" }).green("ok")).toBe("ok");
-    // no-color.org: an empty NO_COLOR does not count.
-    expect(paletteFor(terminal, { NO_COLOR: "" }).green("ok")).toBe(green);
-    expect(paletteFor(pipe, {}).green("ok")).toBe("ok");
-    expect(paletteFor({ ...pipe, isTTY: false }, {}).bold("ok")).toBe("ok");
-    expect(paletteFor(pipe, { FORCE_COLOR: "1" }).green("ok")).toBe(green);
-    expect(paletteFor(pipe, { FORCE_COLOR: "" }).green("ok")).toBe(green);
-    expect(paletteFor(terminal, { FORCE_COLOR: "1", NO_COLOR: "1" }).green("ok")).toBe(green);
-    expect(paletteFor(terminal, { FORCE_COLOR: "0" }).green("ok")).toBe("ok");
-    expect(paletteFor(terminal, { FORCE_COLOR: "false" }).green("ok")).toBe("ok");
-  });
-
-  it("printable shows control characters from a database as escapes", () => {
-    expect(printable("thread\u001b[2J\r\n\u0007\u009b1m end")).toBe(
-      "thread\\u001b[2J\\u000d\\u000a\\u0007\\u009b1m end",
-    );
-    expect(printable("Zoë Ñandú 🌸 — ok")).toBe("Zoë Ñandú 🌸 — ok");
-  });
-});
-
 describe("a database with a bad row", () => {
   let file: string;
 
@@ -1013,21 +826,26 @@ describe("a database with a bad row", () => {
 
 describe("under Deno and Bun", () => {
   // Deno with the permissions the README gives a reader: --allow-read --allow-write only.
-  it("list --json, stats, an error, help and a usage error print what they print under Node", async () => {
+  it("list --json, stats, an error, a usage error and --version print what they print under Node; --help exits 0", async () => {
     const runs = [
       ["list", "--all", "--json", pythonDb],
       ["stats", "--json", pythonDb],
       ["show", pythonDb, "thread-nobody"],
-      ["--help"],
-      ["list", "--help"],
       ["frobnicate"],
       ["--version"],
     ];
     const node = await Promise.all(runs.map((args) => runCli(args)));
-    expect(node.map(({ status }) => status)).toEqual([0, 0, 1, 0, 0, 2, 0]);
+    expect(node.map(({ status }) => status)).toEqual([0, 0, 1, 2, 0]);
     for (const runtime of ["deno", "bun"] as const) {
       const other = await Promise.all(runs.map((args) => runCli(args, { runtime })));
       expect({ runtime, results: other }).toEqual({ runtime, results: node });
+      // Commander lays the help out; that it runs in this runtime is ours (no environment read).
+      const help = await runCli(["--help"], { runtime });
+      expect({ runtime, status: help.status, stderr: help.stderr }).toEqual({
+        runtime,
+        status: 0,
+        stderr: "",
+      });
     }
   }, 20_000);
 });

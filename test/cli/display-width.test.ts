@@ -4,12 +4,14 @@ import { displayWidth, truncateToWidth } from "../../src/cli/display-width.js";
 
 const ESC = "\u001b";
 
+/** Expects each text to take its number of columns. */
+function expectWidths(widths: Readonly<Record<string, number>>): void {
+  for (const [text, width] of Object.entries(widths)) expect(displayWidth(text), text).toBe(width);
+}
+
 describe("displayWidth", () => {
   it("counts East Asian wide and fullwidth characters as 2 columns", () => {
-    expect(displayWidth("交渉")).toBe(4);
-    expect(displayWidth("thread-交渉-7")).toBe(13);
-    expect(displayWidth("ＡＢ")).toBe(4);
-    expect(displayWidth("カタカナ")).toBe(8);
+    expectWidths({ 交渉: 4, "thread-交渉-7": 13, ＡＢ: 4, カタカナ: 8 });
   });
 
   it("counts Hangul as 2 columns, precomposed or as conjoining jamo", () => {
@@ -20,19 +22,19 @@ describe("displayWidth", () => {
   });
 
   it("counts an emoji as 2 columns, with its skin tone, as a ZWJ family, as a flag, or made one by VS16", () => {
-    expect(displayWidth("👍")).toBe(2);
-    expect(displayWidth("👍🏽")).toBe(2);
-    expect(displayWidth("👨‍👩‍👧")).toBe(2);
-    expect(displayWidth("🇯🇵🇫🇷")).toBe(4);
-    expect(displayWidth("❤️")).toBe(2);
-    expect(displayWidth("1️⃣")).toBe(2);
-    expect(displayWidth("Zoë Ñandú 🌸")).toBe(12);
+    expectWidths({
+      "👍": 2,
+      "👍🏽": 2,
+      "👨‍👩‍👧": 2,
+      "🇯🇵🇫🇷": 4,
+      "❤️": 2,
+      "1️⃣": 2,
+      "Zoë Ñandú 🌸": 12,
+    });
   });
 
   it("counts a text-style symbol without VS16, or a lone regional indicator, as 1 column", () => {
-    expect(displayWidth("❤")).toBe(1);
-    expect(displayWidth("☺")).toBe(1);
-    expect(displayWidth("🇯")).toBe(1);
+    expectWidths({ "❤": 1, "☺": 1, "🇯": 1 });
   });
 
   it("counts combining marks, joiners and variation selectors as 0", () => {

@@ -11,7 +11,7 @@ import { filePersistence } from "../../src/file.js";
 import { openNegotiationStore } from "../../src/index.js";
 import { campaignInput, negotiation } from "../support/negotiations.js";
 import { runCli } from "./run-cli.js";
-import { cellStarts } from "./table-layout.js";
+import { cellStarts, tableRows, threadsOfJson } from "./support.js";
 
 let folder: string;
 /** Five negotiations, saved at set times (two at once), with next_cpm amounts to format. */
@@ -83,19 +83,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => rm(folder, { recursive: true, force: true }));
-
-function threadsOfJson(stdout: string): string[] {
-  return (JSON.parse(stdout) as { thread_id: string }[]).map((each) => each.thread_id);
-}
-
-/** The rows of a table: below its header and rule, cells split at two spaces or more. */
-function tableRows(stdout: string): string[][] {
-  return stdout
-    .trimEnd()
-    .split("\n")
-    .slice(2)
-    .map((line) => line.split(/ {2,}/));
-}
 
 describe("list", () => {
   it("shows money to the cent, rounded half-even, as Python's Decimal formats it with .2f", async () => {
@@ -189,14 +176,6 @@ describe("list", () => {
       expect(stderr).toContain("It must be a whole number, 1 or more.");
       expect(stderr).toContain("usage: negotiation-state list [options] <database>");
     }
-  });
-
-  it("documents --sort and --limit in its help", async () => {
-    const { status, stdout } = await runCli(["list", "--help"]);
-    expect(status).toBe(0);
-    expect(stdout).toContain("--sort <order>");
-    expect(stdout).toContain("-n, --limit <n>");
-    expect(stdout).toContain("Most recently updated first");
   });
 });
 

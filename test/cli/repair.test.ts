@@ -2,18 +2,15 @@
  * `negotiation-state repair` and `verify` on journals a power loss or damage left, through
  * the real built binary on real files.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CorruptDatabaseError } from "../../src/persistence/errors.js";
-import { filePersistence, JOURNAL_SUFFIX } from "../../src/persistence/file-persistence.js";
+import { JOURNAL_SUFFIX } from "../../src/persistence/file-persistence.js";
 import { decodeJournal, encodeJournalEntries } from "../../src/persistence/journal-codec.js";
-import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import {
+  contentsOf,
   type GroupedSaves,
   lastGroupWrite,
   pagesOf,
@@ -23,12 +20,11 @@ import {
   tornJournal,
 } from "../support/group-writes.js";
 import { runCli } from "./run-cli.js";
-
-const LOCK_HOLDER = fileURLToPath(new URL("../reliability/lock-holder.mjs", import.meta.url));
+import { LockHolders } from "./support.js";
 
 let folder: string;
 let places = 0;
-const holders: ChildProcessWithoutNullStreams[] = [];
+const holders = new LockHolders();
 
 /**
  * One workload for every test: a0, a1 saved alone, b0..b3 together (group writes of
@@ -53,7 +49,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const holder of holders.splice(0)) holder.kill("SIGKILL");
+  holders.killAll();
   await rm(folder, { recursive: true, force: true });
 });
 
@@ -84,16 +80,6 @@ async function filesIn(path: string): Promise<Map<string, Buffer>> {
     files.set(name, await readFile(join(path, name)));
   }
   return files;
-}
-
-async function contentsOf(path: string): Promise<Map<string, Record<string, unknown>>> {
-  const store = await openNegotiationStore({ persistence: filePersistence(path) });
-  try {
-    const restored = await store.restoreActive();
-    return new Map(restored.map((negotiation) => [negotiation.threadId, negotiation.context]));
-  } finally {
-    await store.close();
-  }
 }
 
 /** "4 to 6, 9" as [4, 5, 6, 9]. */
@@ -206,12 +192,12 @@ describe("repair", () => {
   it("is refused while a writer holds the lock, and changes nothing", async () => {
     const database = join(folder, "held", "n.db");
     await mkdir(join(folder, "held"));
-    const holder = await holdLock(database);
+    const holder = await holders.hold(database);
     const before = await filesIn(join(folder, "held"));
     const run = await runCli(["repair", database]);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/is locked/);
-    expect(run.stderr).toContain(`held by process ${holder.pid}`);
+    expect(run.stderr).toContain(`held by process ${holder.child.pid}`);
     expect(run.stdout).toBe("");
     expect(await filesIn(join(folder, "held"))).toEqual(before);
   });
@@ -223,14 +209,6 @@ describe("repair", () => {
       `Cannot repair ${join(folder, "nothing.db")}: there is no database there`,
     );
     expect(await readdir(folder)).toEqual([]);
-  });
-
-  it("is documented in --help", async () => {
-    const help = await runCli(["--help"]);
-    expect(help.stdout).toMatch(/repair <database> +cut a damaged journal/);
-    const own = await runCli(["repair", "--help"]);
-    expect(own.status).toBe(0);
-    expect(own.stdout).toContain(`<database>${JOURNAL_SUFFIX}.damaged-<UTC time>`);
   });
 });
 
@@ -267,15 +245,3 @@ describe("a power loss during the last group write, seen by verify and repair", 
     expect(await filesIn(join(database, ".."))).toEqual(before);
   });
 });
-
-/** Starts lock-holder.mjs on `database` (saving `held-by-agent`), once it holds the lock. */
-async function holdLock(database: string): Promise<ChildProcessWithoutNullStreams> {
-  const child = spawn(process.execPath, [LOCK_HOLDER, database, "0", "held-by-agent"]);
-  holders.push(child);
-  const [line] = await createInterface({ input: child.stdout })
-    [Symbol.asyncIterator]()
-    .next()
-    .then(({ value }) => [value as string | undefined]);
-  expect(line).toBe(`holding ${child.pid}`);
-  return child;
-}

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CAMPAIGN_HEADERS } from "../../src/cli/commands/stats.js";
 import { filePersistence } from "../../src/file.js";
 import {
   initNegotiationStateTable,
@@ -71,15 +72,8 @@ describe("stats", () => {
     const { stdout } = await runCli(["stats", await databaseOf("headers.db", ["t-1", "t-2"])]);
     const [byState, byCampaign] = tables(stdout);
     expect(byState?.[0]).toEqual(["state", "count"]);
-    expect(byCampaign?.[0]).toEqual([
-      "campaign",
-      "negotiations",
-      "agreements",
-      "average CPM",
-      "target CPM",
-      "against target",
-      "remaining",
-    ]);
+    expect(byCampaign?.[0]).toEqual(CAMPAIGN_HEADERS);
+    expect(byCampaign?.[0]).toContain("against target");
     for (const table of [byState, byCampaign]) {
       const [header, rule, ...rows] = table ?? [];
       expect(header?.every((cell) => cell !== "")).toBe(true);

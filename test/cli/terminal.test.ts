@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { rm } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { displayWidth } from "../../src/cli/display-width.js";
-import { paletteFor, renderTable } from "../../src/cli/terminal.js";
-import { cellStarts } from "./table-layout.js";
+import { paletteFor, printable, renderTable } from "../../src/cli/terminal.js";
+import { runCli } from "./run-cli.js";
+import { cellStarts, folderWithFixture } from "./support.js";
 
 const ESC = "\u001b";
 const STYLE = new RegExp(`${ESC}\\[\\d+m`, "g");
@@ -80,6 +82,63 @@ describe("renderTable", () => {
     for (const line of tiny) {
       expect(displayWidth(line)).toBeLessThanOrEqual(20);
       expect(line.endsWith("…")).toBe(true);
+    }
+  });
+});
+
+describe("paletteFor", () => {
+  it("colours a terminal, unless NO_COLOR is set; FORCE_COLOR decides alone when set", () => {
+    const terminal = { write: () => true, isTTY: true };
+    const pipe = { write: () => true };
+    const green = `${ESC}[32mok${ESC}[39m`;
+    expect(paletteFor(terminal, {}).green("ok")).toBe(green);
+    expect(paletteFor(terminal, { NO_COLOR: "1" }).green("ok")).toBe("ok");
+    // no-color.org: an empty NO_COLOR does not count.
+    expect(paletteFor(terminal, { NO_COLOR: "" }).green("ok")).toBe(green);
+    expect(paletteFor(pipe, {}).green("ok")).toBe("ok");
+    expect(paletteFor({ ...pipe, isTTY: false }, {}).bold("ok")).toBe("ok");
+    expect(paletteFor(pipe, { FORCE_COLOR: "1" }).green("ok")).toBe(green);
+    expect(paletteFor(pipe, { FORCE_COLOR: "" }).green("ok")).toBe(green);
+    expect(paletteFor(terminal, { FORCE_COLOR: "1", NO_COLOR: "1" }).green("ok")).toBe(green);
+    expect(paletteFor(terminal, { FORCE_COLOR: "0" }).green("ok")).toBe("ok");
+    expect(paletteFor(terminal, { FORCE_COLOR: "false" }).green("ok")).toBe("ok");
+  });
+});
+
+describe("printable", () => {
+  it("shows control characters from a database as escapes", () => {
+    expect(printable("thread\u001b[2J\r\n\u0007\u009b1m end")).toBe(
+      "thread\\u001b[2J\\u000d\\u000a\\u0007\\u009b1m end",
+    );
+    expect(printable("Zoë Ñandú 🌸 — ok")).toBe("Zoë Ñandú 🌸 — ok");
+  });
+});
+
+describe("colours of the command line", () => {
+  let folder: string;
+  /** A copy of the Python service's database. */
+  let pythonDb: string;
+
+  beforeAll(async () => {
+    ({ folder, pythonDb } = await folderWithFixture("negotiation-state-colours-"));
+  });
+
+  afterAll(() => rm(folder, { recursive: true, force: true }));
+
+  it("are written with FORCE_COLOR, and never into a pipe without it", async () => {
+    const forced = await runCli(["list", "--all", pythonDb], { env: { FORCE_COLOR: "1" } });
+    expect(forced.stdout).toContain(`${ESC}[1mthread${ESC}[22m`);
+    expect(forced.stdout).toContain(`${ESC}[32magreed${ESC}[39m`);
+    expect(forced.stdout).toContain(`${ESC}[31mrejected${ESC}[39m`);
+    const forcedError = await runCli(["show", pythonDb, "nobody"], { env: { FORCE_COLOR: "1" } });
+    expect(forcedError.stderr).toContain(`${ESC}[31merror:${ESC}[39m`);
+
+    for (const env of [{}, { NO_COLOR: "1" }, { FORCE_COLOR: "0" }]) {
+      const plain = await runCli(["list", "--all", pythonDb], { env });
+      expect(plain.status).toBe(0);
+      expect(plain.stdout).not.toContain(ESC);
+      const error = await runCli(["show", pythonDb, "nobody"], { env });
+      expect(error.stderr).not.toContain(ESC);
     }
   });
 });

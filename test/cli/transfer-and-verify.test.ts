@@ -1,71 +1,38 @@
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from "node:child_process";
-import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
-import { runCli } from "../../src/cli/run-cli.js";
+import { runCli as runInProcess } from "../../src/cli/run-cli.js";
 import { WIRE_FIELDS } from "../../src/cli/wire-format.js";
 import { filePersistence } from "../../src/persistence/file-persistence.js";
 import { decodeJournal, encodeJournalEntries } from "../../src/persistence/journal-codec.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { negotiation, steppingClock } from "../support/negotiations.js";
-
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
-const BIN = fileURLToPath(new URL("../../node_modules/.bin/", import.meta.url));
-const FIXTURE = fileURLToPath(new URL("../fixtures/python-service.db", import.meta.url));
-const LOCK_HOLDER = fileURLToPath(new URL("../reliability/lock-holder.mjs", import.meta.url));
+import { CLI, type CliResult, type CliRuntime, runCli } from "./run-cli.js";
+import { copyOfFixture, copyWithJournal, LockHolders, storeWithJournal } from "./support.js";
 
 let folder: string;
-const holders: ChildProcessWithoutNullStreams[] = [];
+const holders = new LockHolders();
 
 beforeEach(async () => {
   folder = await mkdtemp(join(tmpdir(), "negotiation-state-transfer-"));
 });
 
 afterEach(async () => {
-  for (const holder of holders.splice(0)) holder.kill("SIGKILL");
+  holders.killAll();
   await rm(folder, { recursive: true, force: true });
 });
 
-interface Run {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the built binary, its output piped (so never a terminal), without colour settings. */
-function cli(args: readonly string[], runtime: "node" | "deno" | "bun" = "node"): Promise<Run> {
-  const [command, ...prefix] =
-    runtime === "node"
-      ? [process.execPath, CLI]
-      : runtime === "deno"
-        ? [`${BIN}deno`, "run", "--allow-read", "--allow-write", CLI]
-        : [`${BIN}bun`, CLI];
-  const env = { ...process.env };
-  delete env.FORCE_COLOR;
-  delete env.NO_COLOR;
-  return new Promise((resolve, reject) => {
-    execFile(
-      command as string,
-      [...prefix, ...args],
-      { env, maxBuffer: 256 * 1024 * 1024, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const status = error ? (error as { code?: unknown }).code : 0;
-        if (typeof status !== "number") reject(error);
-        else resolve({ status, stdout, stderr });
-      },
-    );
-  });
+/** Runs the built binary, with a time limit for the large files some tests write. */
+function cli(args: readonly string[], runtime: CliRuntime = "node"): Promise<CliResult> {
+  return runCli(args, { runtime, timeout: 60_000 });
 }
 
 /** A writable copy of the Python service's database. */
-async function fixtureCopy(name = "python.db"): Promise<string> {
-  const path = join(folder, name);
-  await copyFile(FIXTURE, path);
-  return path;
+function fixtureCopy(name = "python.db"): Promise<string> {
+  return copyOfFixture(join(folder, name));
 }
 
 /**
@@ -74,19 +41,22 @@ async function fixtureCopy(name = "python.db"): Promise<string> {
  */
 async function journaledCopy(name = "journaled.db"): Promise<string> {
   const live = join(folder, "live", "negotiations.db");
-  const clock = steppingClock("2026-03-01T09:00:00Z", 60);
-  let store = await openNegotiationStore({ persistence: filePersistence(live), clock });
-  await store.save(negotiation("thread-a"));
-  await store.save(negotiation("thread-b", ["send_offer", "receive_reply"]));
-  await store.close();
-  store = await openNegotiationStore({ persistence: filePersistence(live), clock });
-  await store.save(negotiation("thread-c", ["send_offer", "receive_reply", "accept"]));
-  await store.save(negotiation("thread-a", ["send_offer", "timeout"]));
-  await store.save(negotiation("thread-d", ["send_offer", "pause"]));
+  const store = await storeWithJournal(
+    live,
+    [negotiation("thread-a"), negotiation("thread-b", ["send_offer", "receive_reply"])],
+    [
+      negotiation("thread-c", ["send_offer", "receive_reply", "accept"]),
+      negotiation("thread-a", ["send_offer", "timeout"]),
+      negotiation("thread-d", ["send_offer", "pause"]),
+    ],
+    steppingClock("2026-03-01T09:00:00Z", 60),
+  );
   const path = join(folder, name);
-  await copyFile(live, path);
-  await copyFile(`${live}.ns-journal`, `${path}.ns-journal`);
-  await store.close();
+  try {
+    await copyWithJournal(live, path);
+  } finally {
+    await store.close();
+  }
   return path;
 }
 
@@ -319,15 +289,16 @@ describe("import", () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toBe("");
     expect(lines(run.stderr)).toEqual([
-      "line 2: round_count: expected a non-negative integer, got the number -1",
+      "line 2: round_count: must be a non-negative integer, got -1",
       expect.stringMatching(/^line 3: not JSON: /),
       "line 4: campaign_json.cpm_range.min_cpm: must not exceed max_cpm (40 > 30)",
+      // A line's refusals come in the table's column order, as the row contract gives them.
+      `line 5: state: is "agreed", but the history ends in "${(d.history_json as string[][]).at(-1)?.[2]}"`,
       'line 5: created_at: expected a UTC time as YYYY-MM-DDTHH:MM:SSZ, got "2026-02-19 18:16:12"',
-      `line 5: state: is "agreed", but history_json ends in "${(d.history_json as string[][]).at(-1)?.[2]}"`,
-      'line 6: history_json[0][1]: unknown event "fly"',
       expect.stringMatching(
         /^line 6: cpm_tracker_json\.target_max_cpm: expected money, got the number 30\.5/,
       ),
+      'line 6: history_json[0][1]: unknown event "fly"',
       'line 7: thread_id: "new-1" is also on line 1; a file holds each negotiation once',
       expect.stringMatching(/^line 8: surprise: unknown field/),
       `refused: ${file}: 9 problems on 7 of 8 lines; nothing was imported`,
@@ -487,7 +458,7 @@ describe("import", () => {
     const many = Array.from({ length: 1500 }, (_, index) => ({ ...line, thread_id: `t-${index}` }));
     const run = async (content: readonly unknown[], name: string) => {
       let stderr = "";
-      const status = await runCli(
+      const status = await runInProcess(
         ["import", join(folder, `${name}.db`), await writeLines(`${name}.jsonl`, content)],
         {
           stdout: { write: () => true },
@@ -508,21 +479,21 @@ describe("import", () => {
 
   it("takes the writer lock: refused while an agent holds it, and nothing is written", async () => {
     const database = await fixtureCopy();
-    const holder = await holdLock(database);
+    const holder = await holders.hold(database);
     const file = await writeLines("one.jsonl", [
       { ...(await fixtureLines())[0], thread_id: "late" },
     ]);
     const run = await cli(["import", database, file]);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/is locked/);
-    expect(run.stderr).toContain(`held by process ${holder.pid}`);
+    expect(run.stderr).toContain(`held by process ${holder.child.pid}`);
     expect(await exportLines(database)).not.toEqual(
       expect.arrayContaining([expect.stringContaining('"late"')]),
     );
     // With --wait, it writes once the agent has closed the database.
     const waiting = cli(["import", database, file, "--wait", "20000"]);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    holder.stdin.write("close\n");
+    holder.close();
     expect(await waiting).toEqual({
       status: 0,
       stdout: `Imported 1 negotiation (0 replaced) into ${database}\n`,
@@ -532,18 +503,6 @@ describe("import", () => {
     expect(threads).toEqual(expect.arrayContaining(["held-by-agent", "late"]));
   });
 });
-
-/** Starts lock-holder.mjs on `database` (saving `held-by-agent`), once it holds the lock. */
-async function holdLock(database: string): Promise<ChildProcessWithoutNullStreams> {
-  const child = spawn(process.execPath, [LOCK_HOLDER, database, "0", "held-by-agent"]);
-  holders.push(child);
-  const [line] = await createInterface({ input: child.stdout })
-    [Symbol.asyncIterator]()
-    .next()
-    .then(({ value }) => [value as string | undefined]);
-  expect(line).toBe(`holding ${child.pid}`);
-  return child;
-}
 
 describe("verify", () => {
   it("passes a Python-written database: every check listed, exit 0", async () => {
@@ -716,7 +675,7 @@ describe("verify", () => {
 describe("reading while an agent holds the writer lock", () => {
   it("verify and export work, see the agent's acknowledged saves, and change nothing", async () => {
     const database = await journaledCopy();
-    const holder = await holdLock(database);
+    const holder = await holders.hold(database);
     const before = await filesIn();
     expect(before.has(`${database}.lock`)).toBe(true);
     const verified = await cli(["verify", database]);
@@ -725,8 +684,8 @@ describe("reading while an agent holds the writer lock", () => {
     const exported = await exportLines(database);
     expect(exported.map((line) => JSON.parse(line).thread_id)).toContain("held-by-agent");
     expect(await filesIn()).toEqual(before);
-    holder.stdin.write("close\n");
-    await new Promise((resolve) => holder.on("exit", resolve));
+    holder.close();
+    await new Promise((resolve) => holder.child.on("exit", resolve));
   });
 });
 

@@ -12,9 +12,4 @@ describe("--version", () => {
       expect(await runCli([flag])).toEqual({ status: 0, stdout: `${version}\n`, stderr: "" });
     }
   });
-
-  it("is listed in the program's help", async () => {
-    const { stdout } = await runCli(["--help"]);
-    expect(stdout).toMatch(/^ {2}-V, --version +print the version of negotiation-state$/m);
-  });
 });

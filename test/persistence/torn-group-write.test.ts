@@ -18,6 +18,7 @@ import { decodeJournal, encodeJournalEntries } from "../../src/persistence/journ
 import type { JournalEntry } from "../../src/persistence/persistence.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import {
+  contentsOf,
   type GroupedSaves,
   lastGroupWrite,
   pagesOf,
@@ -42,17 +43,6 @@ async function newDatabase(): Promise<string> {
   const folder = join(root, `run-${++runs}`);
   await mkdir(folder);
   return join(folder, "n.db");
-}
-
-/** What a store opened on `path` holds: thread -> context; or the refusal. */
-async function contentsOf(path: string): Promise<Map<string, Record<string, unknown>>> {
-  const store = await openNegotiationStore({ persistence: filePersistence(path) });
-  try {
-    const restored = await store.restoreActive();
-    return new Map(restored.map((negotiation) => [negotiation.threadId, negotiation.context]));
-  } finally {
-    await store.close();
-  }
 }
 
 /**

@@ -159,3 +159,21 @@ export async function placeJournal(
   await writeFile(`${path}${JOURNAL_SUFFIX}`, journal);
   return path;
 }
+
+/**
+ * What a store opened on `path` holds, as the tests of torn journals compare it: each
+ * unfinished negotiation's context, by thread.
+ *
+ * @param path - The database file.
+ * @returns Thread -> context.
+ * @throws What opening refuses (a `CorruptDatabaseError` for damage it will not drop).
+ */
+export async function contentsOf(path: string): Promise<Map<string, Record<string, unknown>>> {
+  const store = await openNegotiationStore({ persistence: filePersistence(path) });
+  try {
+    const restored = await store.restoreActive();
+    return new Map(restored.map((negotiation) => [negotiation.threadId, negotiation.context]));
+  } finally {
+    await store.close();
+  }
+}

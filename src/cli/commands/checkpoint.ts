@@ -1,13 +1,15 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { openSqlJsAdapter } from "../../adapter/sql-js-adapter.js";
 import { errorCode } from "../../errors/negotiation-error.js";
 import { filePersistence, JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
-import { type FileSystem, nodeFileSystem } from "../../persistence/file-system.js";
+import { nodeFileSystem } from "../../persistence/file-system.js";
 import { readCommittedWal } from "../../persistence/sqlite-wal.js";
 import { action, type CliContext } from "../cli-context.js";
 import { checkJournal } from "../journal-check.js";
+import { observeReads } from "../observed-file-system.js";
+import { milliseconds } from "../option-values.js";
 import { plural } from "../plural.js";
 
 /** Registers `checkpoint`: folds the journal into the database file. */
@@ -38,7 +40,8 @@ export function registerCheckpoint(program: Command, context: CliContext): void 
           const walFile = `${file}-wal`;
           // What the writer reads once it holds the lock, not what was there before: with
           // --wait, the agent that held it may have folded its journal itself as it closed.
-          const { fs, firstRead } = observing(nodeFileSystem, [file, journalFile, walFile]);
+          const { fs, reads } = observeReads(nodeFileSystem, [file, journalFile, walFile]);
+          const firstRead = (path: string) => reads(path)[0];
           const adapter = await openSqlJsAdapter({
             persistence: filePersistence(database, {
               lockTimeout: options.wait,
@@ -54,11 +57,11 @@ export function registerCheckpoint(program: Command, context: CliContext): void 
           context.out(
             report({
               file,
-              databaseBefore: firstRead.get(file) != null,
+              databaseBefore: firstRead(file) != null,
               databaseAfter: await exists(file),
-              journal: firstRead.get(journalFile) ?? null,
+              journal: firstRead(journalFile) ?? null,
               journalAfter: await exists(journalFile),
-              wal: firstRead.get(walFile) ?? null,
+              wal: firstRead(walFile) ?? null,
             }),
           );
         },
@@ -115,42 +118,6 @@ function report(outcome: Outcome): string {
   }
   const journalGone = journal !== null && !outcome.journalAfter ? ", and the journal is gone" : "";
   return `Checkpointed ${file}: ${done.join("; ")}. The database file holds every save${journalGone}.`;
-}
-
-/**
- * A file system that notes what the first read of each of `paths` found (`null`: the file
- * was not there).
- */
-function observing(
-  base: FileSystem,
-  paths: readonly string[],
-): { fs: FileSystem; firstRead: Map<string, Uint8Array | null> } {
-  const firstRead = new Map<string, Uint8Array | null>();
-  const note = (path: string, bytes: Uint8Array | null) => {
-    if (paths.includes(path) && !firstRead.has(path)) firstRead.set(path, bytes);
-  };
-  const fs: FileSystem = {
-    ...base,
-    async readFile(path) {
-      try {
-        const bytes = await base.readFile(path);
-        note(path, bytes);
-        return bytes;
-      } catch (error) {
-        if (errorCode(error) === "ENOENT") note(path, null);
-        throw error;
-      }
-    },
-  };
-  return { fs, firstRead };
-}
-
-function milliseconds(value: string): number {
-  const wait = Number(value);
-  if (value.trim() === "" || !Number.isSafeInteger(wait) || wait < 0) {
-    throw new InvalidArgumentError("It must be a whole number of milliseconds.");
-  }
-  return wait;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -5,10 +5,10 @@ import { JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
 import { nodeFileSystem } from "../../persistence/file-system.js";
 import { stringifyExactJson } from "../../store/exact-json.js";
 import { action, type CliContext } from "../cli-context.js";
-import { openForReading, readAllRows } from "../database.js";
 import { plural } from "../plural.js";
+import { withReadOnlyStore } from "../read-only-store.js";
 import { printable } from "../terminal.js";
-import { exportRow } from "../wire-format.js";
+import { rowToWire } from "../wire-format.js";
 
 /** Registers `export`: every negotiation, one JSON line each. */
 export function registerExport(program: Command, context: CliContext): void {
@@ -27,16 +27,10 @@ export function registerExport(program: Command, context: CliContext): void {
       action(context, async (database: string, options: { out?: string }) => {
         const out = options.out === undefined ? undefined : resolve(options.out);
         if (out !== undefined) refuseDatabaseFiles(database, out);
-        const adapter = await openForReading(database);
-        let rows: Awaited<ReturnType<typeof readAllRows>>;
-        try {
-          rows = await readAllRows(adapter);
-        } finally {
-          await adapter.close();
-        }
+        const rows = await withReadOnlyStore(database, (store) => store.loadAll());
         const lines: string[] = [];
         for (const row of rows) {
-          const { wire, textColumns } = exportRow(row);
+          const { wire, textColumns } = rowToWire(row);
           lines.push(stringifyExactJson(wire));
           for (const column of textColumns) {
             context.err(

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { action, type CliContext } from "../cli-context.js";
 import { loadNegotiation } from "../negotiations.js";
+import { withReadOnlyStore } from "../read-only-store.js";
 import { colorState } from "../state-colors.js";
 import { printable } from "../terminal.js";
 
@@ -15,7 +16,9 @@ export function registerHistory(program: Command, context: CliContext): void {
     .option("--json", "print the transitions as a JSON array of [from, event, to]")
     .action(
       action(context, async (database: string, thread: string, options: { json?: boolean }) => {
-        const { negotiation } = await loadNegotiation(database, thread);
+        const negotiation = await withReadOnlyStore(database, (store) =>
+          loadNegotiation(store, database, thread),
+        );
         const history = negotiation.stateMachine.history;
         if (options.json) {
           context.out(JSON.stringify(history));

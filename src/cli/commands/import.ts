@@ -1,25 +1,22 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
-import { openSqlJsAdapter } from "../../adapter/sql-js-adapter.js";
+import type { Command } from "commander";
 import { errorMessage } from "../../errors/negotiation-error.js";
 import { filePersistence } from "../../persistence/file-persistence.js";
 import { parseExactJson } from "../../store/exact-json.js";
-import {
-  NEGOTIATION_STATE_DDL,
-  type NegotiationStateRow,
-  TABLE,
-} from "../../store/negotiation-state-table.js";
+import type { CampaignCache } from "../../store/negotiation-row.js";
+import type { NegotiationStateStore } from "../../store/negotiation-state-store.js";
+import type { NegotiationStateRow } from "../../store/negotiation-state-table.js";
+import { openNegotiationStore } from "../../store/open-negotiation-store.js";
 import { action, type CliContext } from "../cli-context.js";
+import { milliseconds } from "../option-values.js";
 import { plural } from "../plural.js";
 import { createProgress } from "../progress.js";
 import { printable } from "../terminal.js";
-import { type CampaignChecks, WIRE_FIELDS, wireToRow } from "../wire-format.js";
+import { wireToRow } from "../wire-to-row.js";
 
 /** How many refusals are listed; the rest are counted. */
 const LISTED_REFUSALS = 50;
-
-const INSERT = `INSERT OR REPLACE INTO ${TABLE} (${WIRE_FIELDS.join(", ")}) VALUES (${WIRE_FIELDS.map(() => "?").join(", ")})`;
 
 /** One refused field, on one line of the file. */
 interface LineRefusal {
@@ -36,7 +33,7 @@ export function registerImport(program: Command, context: CliContext): void {
     .description(
       [
         "Load negotiations from a file of JSON lines, one negotiation per line, as `export` writes them. The JSON columns (context_json, campaign_json, cpm_tracker_json, history_json) may be JSON values or their JSON text (a string, as stored); blank lines are skipped.",
-        "Every line is checked before anything is written: JSON syntax; exactly the nine fields, with their types; the thread id, round count, context, campaign and CPM tracker as a save checks them; state and history_json agree (each entry a transition the state machine allows, the last one ending in state); created_at and updated_at as UTC YYYY-MM-DDTHH:MM:SSZ; each thread_id once in the file. If any line is refused, every refusal is listed with its line number and field (the first 50, then how many more), nothing is written, and the exit status is 1.",
+        "Every line is checked before anything is written: JSON syntax; exactly the nine fields; every column as the store checks each row it writes and reads back (the thread id; state and history_json agree, each entry a transition the state machine allows and the last one ending in state; the round count; the context, campaign and CPM tracker; created_at and updated_at as UTC YYYY-MM-DDTHH:MM:SSZ), so that verify passes what import writes; each thread_id once in the file. If any line is refused, every refusal is listed with its line number and field (the first 50, then how many more), nothing is written, and the exit status is 1.",
         'Otherwise every line is written in one transaction, durable when the command returns: all of them, or none if the write fails. Each row keeps the line\'s values as given (decimals keep their digits, "25.50" stays "25.50") and its own created_at and updated_at, so an export imported into an empty database exports the same lines. A negotiation whose thread_id is already in the database is replaced, its whole row, by the line; the database\'s other negotiations are left as they are. The summary says how many were replaced.',
         "The database (and its table) is created when missing. Takes the writer lock: refused while an agent has the database open, unless --wait gives it time to close. A progress bar is drawn on standard error for files of more than 1000 lines, only when it is a terminal.",
       ].join("\n\n"),
@@ -52,17 +49,17 @@ export function registerImport(program: Command, context: CliContext): void {
           reportRefusals(context, file, refusals, lineCount);
           return;
         }
-        const adapter = await openSqlJsAdapter({
+        const store = await openNegotiationStore({
           persistence: filePersistence(database, { lockTimeout: options.wait }),
         });
         let replaced = 0;
         try {
-          replaced = await writeRows(context, adapter, rows);
+          replaced = await writeRows(context, store, rows);
         } finally {
-          await adapter.close();
+          await store.close();
         }
         context.out(
-          `Imported ${plural(rows.length, "negotiation")} (${replaced} replaced) into ${adapter.location}`,
+          `Imported ${plural(rows.length, "negotiation")} (${replaced} replaced) into ${resolve(database)}`,
         );
       }),
     );
@@ -129,7 +126,7 @@ function checkLines(
   const rows: NegotiationStateRow[] = [];
   const refusals: LineRefusal[] = [];
   const firstLineOf = new Map<string, number>();
-  const campaigns: CampaignChecks = new Map();
+  const campaigns: CampaignCache = new Map();
   lines.forEach((raw, index) => {
     progress.update(index);
     const line = index + 1;
@@ -187,13 +184,14 @@ function reportRefusals(
 }
 
 /**
- * Writes every row in one transaction, creating the table if needed.
+ * Writes every row in one transaction, each with `putRow` (checked again by the store, and
+ * written as it is).
  *
  * @returns How many rows replaced one already there.
  */
 async function writeRows(
   context: CliContext,
-  adapter: Awaited<ReturnType<typeof openSqlJsAdapter>>,
+  store: NegotiationStateStore,
   rows: readonly NegotiationStateRow[],
 ): Promise<number> {
   const progress = createProgress(context.terminal.stderr, {
@@ -201,34 +199,15 @@ async function writeRows(
     unit: "negotiations written",
   });
   try {
-    return await adapter.transaction(async (tx) => {
-      // In the transaction, not before it: a failed import leaves no empty table behind.
-      for (const statement of NEGOTIATION_STATE_DDL) await tx.run(statement);
-      const existing = new Set(
-        (await tx.all<{ thread_id: string }>(`SELECT thread_id FROM ${TABLE}`)).map(
-          (row) => row.thread_id,
-        ),
-      );
+    return await store.transaction(async (tx) => {
       let replaced = 0;
       for (const [index, row] of rows.entries()) {
         progress.update(index);
-        if (existing.has(row.thread_id)) replaced++;
-        await tx.run(
-          INSERT,
-          WIRE_FIELDS.map((field) => row[field]),
-        );
+        if (await tx.putRow(row)) replaced++;
       }
       return replaced;
     });
   } finally {
     progress.finish();
   }
-}
-
-function milliseconds(value: string): number {
-  const wait = Number(value);
-  if (value.trim() === "" || !Number.isSafeInteger(wait) || wait < 0) {
-    throw new InvalidArgumentError("It must be a whole number of milliseconds.");
-  }
-  return wait;
 }

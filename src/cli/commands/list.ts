@@ -7,6 +7,7 @@ import { dollars } from "../dollars.js";
 import { compareNatural } from "../natural-order.js";
 import { type NegotiationSummary, summarize } from "../negotiation-summary.js";
 import { loadNegotiations } from "../negotiations.js";
+import { positiveInteger } from "../option-values.js";
 import { plural } from "../plural.js";
 import { colorState } from "../state-colors.js";
 import { printable } from "../terminal.js";
@@ -22,6 +23,17 @@ interface ListOptions {
   readonly sort: SortOrder;
   readonly limit?: number;
 }
+
+/** The headers of `list`'s table, in column order. */
+export const LIST_HEADERS: readonly string[] = [
+  "thread",
+  "state",
+  "round",
+  "campaign",
+  "next CPM",
+  "max allowed CPM",
+  "updated",
+];
 
 /** Registers `list`: the negotiations as a table, or as JSON. */
 export function registerList(program: Command, context: CliContext): void {
@@ -59,7 +71,7 @@ export function registerList(program: Command, context: CliContext): void {
     .action(
       action(context, async (database: string, options: ListOptions) => {
         const summaries = (await loadNegotiations(context, database))
-          .map(({ negotiation }) => summarize(negotiation))
+          .map(summarize)
           .filter((summary) => selected(summary, options))
           .sort(ORDERS[options.sort]);
         const shown = summaries.slice(0, options.limit ?? summaries.length);
@@ -92,17 +104,8 @@ function printTable(context: CliContext, summaries: readonly NegotiationSummary[
     dollars(summary.maxAllowedCpm),
     printable(summary.updatedAt),
   ]);
-  const headers = [
-    "thread",
-    "state",
-    "round",
-    "campaign",
-    "next CPM",
-    "max allowed CPM",
-    "updated",
-  ];
   // The thread and the campaign are the free text: they give way when the terminal is narrow.
-  context.table(headers.map(context.colors.bold), rows, [0, 3]);
+  context.table(LIST_HEADERS.map(context.colors.bold), rows, [0, 3]);
 }
 
 /** The context's `next_cpm` as money; as it is written when it is not a decimal. */
@@ -133,14 +136,6 @@ function compareTimes(a: string, b: string): number {
   const y = Date.parse(b);
   if (Number.isNaN(x) || Number.isNaN(y)) return a < b ? -1 : a > b ? 1 : 0;
   return x - y;
-}
-
-function positiveInteger(value: string): number {
-  const count = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(count) || count < 1) {
-    throw new InvalidArgumentError("It must be a whole number, 1 or more.");
-  }
-  return count;
 }
 
 const STATES: readonly string[] = Object.values(NegotiationState);

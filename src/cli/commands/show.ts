@@ -5,6 +5,7 @@ import { action, type CliContext } from "../cli-context.js";
 import { dollars } from "../dollars.js";
 import { engagementRateOf } from "../negotiation-summary.js";
 import { loadNegotiation } from "../negotiations.js";
+import { withReadOnlyStore } from "../read-only-store.js";
 import { colorState } from "../state-colors.js";
 import { printable } from "../terminal.js";
 import { rowToWire } from "../wire-format.js";
@@ -22,9 +23,14 @@ export function registerShow(program: Command, context: CliContext): void {
     .option("--json", "print it as export writes it (one JSON object)")
     .action(
       action(context, async (database: string, thread: string, options: { json?: boolean }) => {
-        const { row, negotiation } = await loadNegotiation(database, thread);
-        if (options.json) {
-          context.out(stringifyExactJson(rowToWire(row), 2));
+        const { negotiation, row } = await withReadOnlyStore(database, async (store) => {
+          const negotiation = await loadNegotiation(store, database, thread);
+          // The row as stored, for its text as written ("25.50").
+          const row = options.json ? ((await store.loadRow(thread)) ?? undefined) : undefined;
+          return { negotiation, row };
+        });
+        if (row !== undefined) {
+          context.out(stringifyExactJson(rowToWire(row).wire, 2));
           return;
         }
         const { bold, dim } = context.colors;

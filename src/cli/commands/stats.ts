@@ -2,9 +2,10 @@ import type { Command } from "commander";
 import { formatMoney } from "../../domain/money.js";
 import { TERMINAL_STATES } from "../../domain/transitions.js";
 import { NegotiationState } from "../../domain/vocabulary.js";
+import type { RestoredNegotiation } from "../../store/negotiation-state-store.js";
 import { action, type CliContext } from "../cli-context.js";
 import { dollars } from "../dollars.js";
-import { type LoadedNegotiation, loadNegotiations } from "../negotiations.js";
+import { loadNegotiations } from "../negotiations.js";
 import { plural } from "../plural.js";
 import { colorState } from "../state-colors.js";
 import { printable } from "../terminal.js";
@@ -23,6 +24,17 @@ interface CampaignStats {
   readonly against_target: "below" | "within" | "above" | null;
 }
 
+/** The headers of `stats`' table of campaigns, in column order. */
+export const CAMPAIGN_HEADERS: readonly string[] = [
+  "campaign",
+  "negotiations",
+  "agreements",
+  "average CPM",
+  "target CPM",
+  "against target",
+  "remaining",
+];
+
 /** Registers `stats`: counts by state, and each campaign's agreements against its target. */
 export function registerStats(program: Command, context: CliContext): void {
   program
@@ -36,8 +48,7 @@ export function registerStats(program: Command, context: CliContext): void {
     .action(
       action(context, async (database: string, options: { json?: boolean }) => {
         const loaded = await loadNegotiations(context, database);
-        const byState = countByState(loaded);
-        const campaigns = campaignStats(loaded);
+        const { byState, campaigns } = tally(loaded);
         if (options.json) {
           context.out(JSON.stringify({ by_state: byState, campaigns }, null, 2));
           return;
@@ -59,60 +70,69 @@ export function registerStats(program: Command, context: CliContext): void {
           againstTarget(context, each.against_target),
           String(each.remaining),
         ]);
-        const headers = [
-          "campaign",
-          "negotiations",
-          "agreements",
-          "average CPM",
-          "target CPM",
-          "against target",
-          "remaining",
-        ];
         // The campaign id is the free text: it gives way when the terminal is narrow.
-        context.table(headers.map(bold), campaignRows, [0]);
+        context.table(CAMPAIGN_HEADERS.map(bold), campaignRows, [0]);
       }),
     );
 }
 
-function countByState(loaded: readonly LoadedNegotiation[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const state of Object.values(NegotiationState)) {
-    const count = loaded.filter(
-      ({ negotiation }) => negotiation.stateMachine.state === state,
-    ).length;
-    if (count > 0) counts[state] = count;
-  }
-  return counts;
+/** What one pass gathers of a campaign's negotiations. */
+interface CampaignTally {
+  negotiations: number;
+  remaining: number;
+  /** Its most recently updated negotiation (the first of those updated at once). */
+  latest: RestoredNegotiation;
 }
 
-function campaignStats(loaded: readonly LoadedNegotiation[]): CampaignStats[] {
-  const byCampaign = new Map<string, LoadedNegotiation[]>();
-  for (const each of loaded) {
-    const id = each.negotiation.campaign.campaign_id;
-    byCampaign.set(id, [...(byCampaign.get(id) ?? []), each]);
+/**
+ * Counts the negotiations by state (in the states' order, those with any), and gathers
+ * each campaign's figures (in the order the campaigns first appear), in one pass.
+ */
+function tally(loaded: readonly RestoredNegotiation[]): {
+  byState: Record<string, number>;
+  campaigns: CampaignStats[];
+} {
+  const stateCounts = new Map<NegotiationState, number>();
+  const byCampaign = new Map<string, CampaignTally>();
+  for (const negotiation of loaded) {
+    const state = negotiation.stateMachine.state;
+    stateCounts.set(state, (stateCounts.get(state) ?? 0) + 1);
+    const unfinished = TERMINAL_STATES.has(state) ? 0 : 1;
+    const id = negotiation.campaign.campaign_id;
+    const campaign = byCampaign.get(id);
+    if (campaign === undefined) {
+      byCampaign.set(id, { negotiations: 1, remaining: unfinished, latest: negotiation });
+      continue;
+    }
+    campaign.negotiations += 1;
+    campaign.remaining += unfinished;
+    if (negotiation.updatedAt > campaign.latest.updatedAt) campaign.latest = negotiation;
   }
-  return [...byCampaign].map(([campaignId, negotiations]) => {
-    // Every save writes the campaign's tracker as it was then: the latest one knows most.
-    const latest = negotiations.reduce((a, b) =>
-      b.negotiation.updatedAt > a.negotiation.updatedAt ? b : a,
-    ).negotiation.cpmTracker;
-    const average = latest.runningAverageCpm;
-    const min = latest.toDict().target_min_cpm;
-    const max = latest.toDict().target_max_cpm;
-    return {
-      campaign_id: campaignId,
-      negotiations: negotiations.length,
-      remaining: negotiations.filter(
-        ({ negotiation }) => !TERMINAL_STATES.has(negotiation.stateMachine.state),
-      ).length,
-      agreements: latest.agreements.length,
-      average_agreed_cpm: average === null ? null : formatMoney(average),
-      target_min_cpm: min,
-      target_max_cpm: max,
-      against_target:
-        average === null ? null : average.lt(min) ? "below" : average.gt(max) ? "above" : "within",
-    };
-  });
+  const byState: Record<string, number> = {};
+  for (const state of Object.values(NegotiationState)) {
+    const count = stateCounts.get(state);
+    if (count !== undefined) byState[state] = count;
+  }
+  const campaigns = [...byCampaign].map(([campaignId, each]) => campaignStats(campaignId, each));
+  return { byState, campaigns };
+}
+
+function campaignStats(campaignId: string, campaign: CampaignTally): CampaignStats {
+  // Every save writes the campaign's tracker as it was then: the latest one knows most.
+  const tracker = campaign.latest.cpmTracker;
+  const average = tracker.runningAverageCpm;
+  const { target_min_cpm: min, target_max_cpm: max } = tracker.toDict();
+  return {
+    campaign_id: campaignId,
+    negotiations: campaign.negotiations,
+    remaining: campaign.remaining,
+    agreements: tracker.agreements.length,
+    average_agreed_cpm: average === null ? null : formatMoney(average),
+    target_min_cpm: min,
+    target_max_cpm: max,
+    against_target:
+      average === null ? null : average.lt(min) ? "below" : average.gt(max) ? "above" : "within",
+  };
 }
 
 /** Where the average stands: within (green), below or above (yellow), or `-` with no agreement. */

@@ -3,16 +3,19 @@ import type { Command } from "commander";
 import { openSqlJsAdapter, type SqlJsAdapter } from "../../adapter/sql-js-adapter.js";
 import { errorMessage } from "../../errors/negotiation-error.js";
 import { StorageError } from "../../persistence/errors.js";
-import { JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
-import { nodeFileSystem, readIfPresent } from "../../persistence/file-system.js";
-import type { JournalEntry, Persistence } from "../../persistence/persistence.js";
-import { readCommittedDatabase } from "../../persistence/shared-sqlite-file.js";
-import { TABLE } from "../../store/negotiation-state-table.js";
+import { filePersistence, JOURNAL_SUFFIX } from "../../persistence/file-persistence.js";
+import { nodeFileSystem } from "../../persistence/file-system.js";
+import type { Persistence, StoredDatabase } from "../../persistence/persistence.js";
+import { readCommittedWal } from "../../persistence/sqlite-wal.js";
+import { RestoreError } from "../../store/errors.js";
+import type { NegotiationStateStore } from "../../store/negotiation-state-store.js";
+import { openNegotiationStore } from "../../store/open-negotiation-store.js";
 import { action, type CliContext } from "../cli-context.js";
 import { checkJournal, type JournalCheck, sequenceList } from "../journal-check.js";
+import { observeReads } from "../observed-file-system.js";
 import { plural } from "../plural.js";
 import { printable } from "../terminal.js";
-import { type CampaignChecks, WIRE_FIELDS, wireToRow } from "../wire-format.js";
+import { failureLines } from "../wire-refusal.js";
 
 /** How many lines of a failed integrity check are listed; the rest are counted. */
 const LISTED_INTEGRITY_LINES = 50;
@@ -33,7 +36,7 @@ export function registerVerify(program: Command, context: CliContext): void {
     .description(
       [
         "Check a database and list every problem found; the exit status is 0 only when every check passes (warnings do not fail it), 1 otherwise.",
-        "database: the file is a SQLite database that opens. integrity: SQLite's PRAGMA integrity_check says ok (each line it reports otherwise is listed). journal: if there is one (<database>.ns-journal), every record's length, CRC-32 and sequence, and that it continues the database file; a damaged record followed by a record of a later group write (saves written and synced together), or records out of sequence, is a problem (opening the database would be refused; the repair command cuts it), while a torn last record, or a last group write of which a power loss kept some pages and not an earlier one, is only a warning: a crash mid-save leaves one, it was never acknowledged, and the next open drops it. rows: every negotiation reads back through the schemas (state and history, context, campaign, CPM tracker, timestamps), each problem named by thread and column; these are the checks import makes, so a database that passes exports a file that imports.",
+        "database: the file is a SQLite database that opens. integrity: SQLite's PRAGMA integrity_check says ok (each line it reports otherwise is listed). journal: if there is one (<database>.ns-journal), every record's length, CRC-32 and sequence, and that it continues the database file; a damaged record followed by a record of a later group write (saves written and synced together), or records out of sequence, is a problem (opening the database would be refused; the repair command cuts it), while a torn last record, or a last group write of which a power loss kept some pages and not an earlier one, is only a warning: a crash mid-save leaves one, it was never acknowledged, and the next open drops it. rows: every negotiation is rebuilt as the store rebuilds it (thread id, state and history, round count, context, campaign, CPM tracker, timestamps), each problem named by thread and field; import checks each line by the same rules, so a database that passes exports a file that imports, and a file import takes verifies.",
         "Read-only: takes no lock and changes no file, so it may run while an agent has the database open.",
       ].join("\n\n"),
     )
@@ -106,112 +109,122 @@ function countFindings(findings: readonly Finding[]): { problems: number; warnin
 
 /**
  * Runs every check of `verify` that can run, read-only: takes no lock and changes no file.
+ * The database is opened as every reading command opens it (`filePersistence` with
+ * `readOnly`), and its rows are checked by the store's own restore (`restoreAll`), so a
+ * database that passes is one the store reads whole.
  *
  * @param file - The database file (absolute).
  * @returns What each check found; a `problem` fails the verification, a `warning` does not.
  */
 export async function verifyDatabase(file: string): Promise<Finding[]> {
-  const findings: Finding[] = [];
   const journalFile = `${file}${JOURNAL_SUFFIX}`;
-  let files: StoredFiles;
-  let journal: JournalCheck | null;
+  const whole = readOnlyOpen(file, { withJournal: true });
+  let source = whole;
+  let adapter: SqlJsAdapter | undefined;
+  let openError: unknown;
   try {
-    files = await readFiles(file, journalFile);
-    journal = files.journal && checkJournal(files.journal);
-    if (journal?.damage) {
-      // A writer emptying and refilling the journal while it was read can make it look
-      // damaged; a second read tells that from damage that stays.
-      files = await readFiles(file, journalFile);
-      journal = files.journal && checkJournal(files.journal);
-    }
+    adapter = await openSqlJsAdapter({ persistence: whole.persistence });
   } catch (error) {
-    return [{ check: "database", status: "problem", message: errorMessage(error) }];
+    openError = error;
   }
-  if (files.snapshot === null && files.journal === null) {
+  // What the open read last is what it replayed, or refused.
+  const journalBytes = whole.lastRead(journalFile);
+  if (adapter === undefined && journalBytes === null && whole.lastRead(file) === null) {
     return [{ check: "database", status: "problem", message: `there is no database at ${file}` }];
   }
-
-  const entries = journal?.entries ?? [];
-  let adapter: SqlJsAdapter | undefined;
+  const journal = journalBytes == null ? null : checkJournal(journalBytes);
   let replayProblem: string | undefined;
-  try {
-    adapter = await openVerifying(file, files.snapshot, entries);
-  } catch (error) {
-    if (entries.length > 0) {
-      // Told apart: a journal that does not continue the file, or a file that does not open.
-      adapter = await openVerifying(file, files.snapshot, []).catch(() => undefined);
-      if (adapter !== undefined) replayProblem = storageDetail(error);
-    }
-    if (adapter === undefined) {
-      findings.push({
-        check: "database",
-        status: "problem",
-        message: storageDetail(error),
-      });
+  if (adapter === undefined && journal !== null) {
+    // Told apart: a journal that is damaged or does not continue the file, or a file that
+    // does not open. The file is opened again as if its journal held no record.
+    const fileAlone = readOnlyOpen(file, { withJournal: false });
+    try {
+      adapter = await openSqlJsAdapter({ persistence: fileAlone.persistence });
+      source = fileAlone;
+      if (journal.damage === null) replayProblem = storageDetail(openError);
+    } catch (error) {
+      if (journal.damage !== null) openError = error;
     }
   }
+
+  const findings: Finding[] = [];
+  if (adapter === undefined) {
+    findings.push({ check: "database", status: "problem", message: storageDetail(openError) });
+  } else {
+    try {
+      findings.push({ check: "database", status: "ok", message: opened(source) });
+      findings.push(...(await checkIntegrity(adapter)));
+    } finally {
+      await adapter.close();
+    }
+  }
+  findings.push(...journalFindings(journal, journalFile, replayProblem));
   if (adapter !== undefined) {
-    const wal =
-      files.walFrames === 0
-        ? ""
-        : `, with the ${plural(files.walFrames, "committed frame")} of ${file}-wal that a SQLite program has not checkpointed yet`;
-    findings.push({
-      check: "database",
-      status: "ok",
-      message:
-        files.snapshot === null
-          ? "no database file yet: its journal holds every save"
-          : `opens (${plural(files.snapshot.length, "byte")}${wal})`,
-    });
-  }
-  try {
-    if (adapter !== undefined) findings.push(...(await checkIntegrity(adapter)));
-    findings.push(...journalFindings(journal, journalFile, replayProblem));
-    if (adapter !== undefined) {
-      findings.push(
-        ...(await checkRows(adapter, replayProblem !== undefined || !!journal?.damage)),
-      );
-    }
-  } finally {
-    await adapter?.close();
+    const fileOnly = replayProblem !== undefined || journal?.damage != null;
+    findings.push(...(await checkRows(source.persistence, fileOnly)));
   }
   return findings;
 }
 
-interface StoredFiles {
-  /** The database file with what a SQLite program committed to its WAL. */
-  readonly snapshot: Uint8Array | null;
-  readonly walFrames: number;
-  readonly journal: Uint8Array | null;
-}
-
-/** The journal first: a checkpoint running meanwhile writes the file before it empties the journal. */
-async function readFiles(file: string, journalFile: string): Promise<StoredFiles> {
-  const journal = await readIfPresent(nodeFileSystem, journalFile);
-  const { image: snapshot, walFrames } = await readCommittedDatabase(nodeFileSystem, file);
-  return { snapshot, walFrames, journal };
+/** A read-only open of a database file, and what it read. */
+interface ReadOnlyOpen {
+  /**
+   * `filePersistence(file, { readOnly: true })`, whose open reads the files once: the
+   * adapter of the integrity check and the store of the rows see the same bytes.
+   */
+  readonly persistence: Persistence;
+  /** What the open found when it last read a file: the database, its journal or its WAL. */
+  lastRead(path: string): Uint8Array | null | undefined;
+  /** What the open returned, once it has. */
+  stored(): StoredDatabase | undefined;
 }
 
 /**
- * Opens what was read, as a reader would, with the journal entries given: the adapter
- * checks the SQLite header, reads the schema and replays the entries the file lacks. The
- * persistence only hands over these bytes: nothing is locked, nothing is written.
+ * Opens `file` as the reading commands do, noting what was read; without the journal, it
+ * reads the journal as empty (the database file alone, as a reader would see it had the
+ * journal no record).
  */
-function openVerifying(
-  file: string,
-  snapshot: Uint8Array | null,
-  journal: readonly JournalEntry[],
-): Promise<SqlJsAdapter> {
-  const persistence: Persistence = {
-    location: file,
-    readOnly: true,
-    open: async () => ({ snapshot, journal }),
-    checkpoint: async () => {
-      throw new StorageError(`verify does not change ${file}`, { location: file });
+function readOnlyOpen(file: string, { withJournal }: { withJournal: boolean }): ReadOnlyOpen {
+  const journalFile = `${file}${JOURNAL_SUFFIX}`;
+  const { fs, reads } = observeReads(
+    nodeFileSystem,
+    [file, journalFile, walOf(file)],
+    withJournal ? [] : [journalFile],
+  );
+  const base = filePersistence(file, { readOnly: true, fileSystem: fs });
+  let stored: StoredDatabase | undefined;
+  return {
+    persistence: {
+      ...base,
+      async open() {
+        stored ??= await base.open();
+        // A copy for each open (not a Buffer's slice, which shares its bytes): the engine
+        // writes the replayed pages over the bytes it loads.
+        const { snapshot } = stored;
+        return { ...stored, snapshot: snapshot === null ? null : Uint8Array.from(snapshot) };
+      },
     },
-    close: async () => {},
+    lastRead: (path) => reads(path).at(-1),
+    stored: () => stored,
   };
-  return openSqlJsAdapter({ persistence });
+}
+
+/** What the database check says of an open that succeeded. */
+function opened(source: ReadOnlyOpen): string {
+  const snapshot = source.stored()?.snapshot ?? null;
+  if (snapshot === null) return "no database file yet: its journal holds every save";
+  const file = source.persistence.location;
+  const walBytes = source.lastRead(walOf(file));
+  const frames = walBytes == null ? 0 : (readCommittedWal(walBytes)?.committedFrames ?? 0);
+  const wal =
+    frames === 0
+      ? ""
+      : `, with the ${plural(frames, "committed frame")} of ${walOf(file)} that a SQLite program has not checkpointed yet`;
+  return `opens (${plural(snapshot.length, "byte")}${wal})`;
+}
+
+function walOf(file: string): string {
+  return `${file}-wal`;
 }
 
 async function checkIntegrity(adapter: SqlJsAdapter): Promise<Finding[]> {
@@ -296,44 +309,36 @@ function journalFindings(
   return findings;
 }
 
-async function checkRows(adapter: SqlJsAdapter, fileOnly: boolean): Promise<Finding[]> {
-  const [table] = await adapter.all(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
-    [TABLE],
-  );
-  if (table === undefined) {
-    return [{ check: "rows", status: "problem", message: `there is no ${TABLE} table` }];
-  }
-  let rows: Record<string, unknown>[];
+/** Every row through the store's restore: each field it refuses, by thread, is a problem. */
+async function checkRows(persistence: Persistence, fileOnly: boolean): Promise<Finding[]> {
+  let store: NegotiationStateStore;
   try {
-    rows = await adapter.all(`SELECT * FROM ${TABLE} ORDER BY created_at, thread_id`);
+    store = await openNegotiationStore({ persistence });
   } catch (error) {
-    return [{ check: "rows", status: "problem", message: errorMessage(error) }];
+    // A read-only store refuses a database without the table, saying so.
+    return [{ check: "rows", status: "problem", message: storageDetail(error) }];
   }
-  const findings: Finding[] = [];
-  const campaigns: CampaignChecks = new Map();
-  for (const row of rows) {
-    // Only the table's own columns: a table with more (another tool's) is still fine.
-    const columns = Object.fromEntries(
-      WIRE_FIELDS.filter((name) => Object.hasOwn(row, name)).map((name) => [name, row[name]]),
-    );
-    const where = `${TABLE}[${JSON.stringify(row.thread_id)}]`;
-    for (const { field, problem } of wireToRow(columns, campaigns).refusals ?? []) {
-      findings.push({
+  try {
+    const restored = await store.restoreAll();
+    return [
+      {
         check: "rows",
-        status: "problem",
-        message: `${where}${field === "" ? "" : `.${field}`}: ${problem}`,
-      });
+        status: "ok",
+        message: `${plural(restored.length, "negotiation")} read back through the schemas${fileOnly ? " (those in the database file: the journal's could not be read)" : ""}`,
+      },
+    ];
+  } catch (error) {
+    if (!(error instanceof RestoreError)) {
+      return [{ check: "rows", status: "problem", message: errorMessage(error) }];
     }
-  }
-  if (findings.length === 0) {
-    findings.push({
+    return failureLines(error.failures).map((message) => ({
       check: "rows",
-      status: "ok",
-      message: `${plural(rows.length, "negotiation")} read back through the schemas${fileOnly ? " (those in the database file: the journal's could not be read)" : ""}`,
-    });
+      status: "problem",
+      message,
+    }));
+  } finally {
+    await store.close();
   }
-  return findings;
 }
 
 /** What a failed open says went wrong, without the database's name in front. */
