@@ -5,19 +5,12 @@ import {
   journalPayloadBytes,
   MAX_JOURNAL_PAYLOAD_BYTES,
 } from "../../src/persistence/journal-payload-size.js";
+import { thrownBy } from "../support/thrown-by.js";
 
 // A control character is written \u0001 in the journal: six bytes for one character.
 const sixBytes = (bytes: number) => "\u0001".repeat(Math.ceil(bytes / 6));
 
 /** What `run` throws (a test fails when it throws nothing). */
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (caught) {
-    return caught;
-  }
-  throw new Error("expected it to throw");
-}
 
 describe("JournalEntryDraft", () => {
   it("adds each statement once it has run, with a copy of its values", () => {

@@ -5,6 +5,7 @@ import { replayJournal } from "../../src/adapter/journal-replay.js";
 import type { SqlJsDatabase, SqlJsEngine } from "../../src/adapter/sql-js-engine.js";
 import { CorruptDatabaseError } from "../../src/persistence/errors.js";
 import type { JournalEntry } from "../../src/persistence/persistence.js";
+import { thrownBy } from "../support/thrown-by.js";
 
 const engine: SqlJsEngine = await initSqlJs();
 
@@ -32,14 +33,6 @@ function keys(db: SqlJsDatabase): string[] {
 }
 
 /** What `run` throws (a test fails when it throws nothing). */
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (caught) {
-    return caught;
-  }
-  throw new Error("expected it to throw");
-}
 
 describe("replaying a journal onto its snapshot", () => {
   it("redoes only the entries the snapshot does not hold", () => {

@@ -7,19 +7,11 @@ import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
 import { serializeContext } from "../../src/store/context-serializer.js";
 import { ContextSerializationError } from "../../src/store/errors.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("did not throw");
-}
+import { thrownBy } from "../support/thrown-by.js";
 
 describe("errors carry what they report in fields", () => {
   it("a ValidationError has its path and its problem apart; the message joins them", () => {
-    const error = thrown(() => toMoney(1.5, "campaign.cpm_range.min_cpm"));
+    const error = thrownBy(() => toMoney(1.5, "campaign.cpm_range.min_cpm"));
     expect(error).toBeInstanceOf(ValidationError);
     const { path, problem, message } = error as ValidationError;
     expect(path).toBe("campaign.cpm_range.min_cpm");
@@ -29,7 +21,7 @@ describe("errors carry what they report in fields", () => {
   });
 
   it("a ContextSerializationError has its key path and its problem apart", () => {
-    const error = thrown(() => serializeContext({ offers: [1, Number.NaN] }));
+    const error = thrownBy(() => serializeContext({ offers: [1, Number.NaN] }));
     expect(error).toBeInstanceOf(ContextSerializationError);
     const { keyPath, problem, message } = error as ContextSerializationError;
     expect(keyPath).toBe("context.offers[1]");

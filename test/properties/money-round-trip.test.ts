@@ -27,6 +27,7 @@ import { ContextSerializationError } from "../../src/store/errors.js";
 import type { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
 import { campaignInput } from "../support/negotiations.js";
+import { thrownBy } from "../support/thrown-by.js";
 import { checkProperty, decimalCase, nonNegativeDecimalCase, timeoutFor } from "./support.js";
 
 // A default that grows with FC_RUNS, for the tests that do not set their own.
@@ -270,19 +271,19 @@ describe("decimals through the domain and the serializers", () => {
         const [group, key] = field.split(".") as [string, string | undefined];
         if (key === undefined) input[group] = decimal.text;
         else (input[group] as Record<string, unknown>)[key] = decimal.text;
-        const error = refusal(() => parseCampaign(input));
+        const error = thrownBy(() => parseCampaign(input));
         expect(error).toBeInstanceOf(CampaignValidationError);
         expect((error as CampaignValidationError).issues.map((issue) => issue.path)).toContain(
           field,
         );
 
-        const trackerError = refusal(() => new CampaignCPMTracker("c", "0", decimal.text, 1));
+        const trackerError = thrownBy(() => new CampaignCPMTracker("c", "0", decimal.text, 1));
         expect(trackerError).toBeInstanceOf(ValidationError);
         expect((trackerError as ValidationError).path).toBe("targetMaxCpm");
         const tracker = new CampaignCPMTracker("c", "0", "1", 1);
-        expect((refusal(() => tracker.recordAgreement(decimal.text)) as ValidationError).path).toBe(
-          "cpm",
-        );
+        expect(
+          (thrownBy(() => tracker.recordAgreement(decimal.text)) as ValidationError).path,
+        ).toBe("cpm");
       }),
       500,
     );
@@ -315,7 +316,7 @@ describe("decimals through the domain and the serializers", () => {
     await checkProperty(
       "inexact money refused",
       fc.property(notDecimal, (value) => {
-        const error = refusal(() => toMoney(value, "somewhere.amount"));
+        const error = thrownBy(() => toMoney(value, "somewhere.amount"));
         expect(error).toBeInstanceOf(ValidationError);
         expect((error as ValidationError).path).toBe("somewhere.amount");
       }),
@@ -336,20 +337,20 @@ describe("amounts too large to write in plain notation", () => {
     await checkProperty(
       "out-of-range exponents refused (toMoney, campaign, tracker, context)",
       fc.property(outOfRange, (text) => {
-        const error = refusal(() => toMoney(text, "amount"));
+        const error = thrownBy(() => toMoney(text, "amount"));
         expect(error).toBeInstanceOf(ValidationError);
         expect((error as ValidationError).path).toBe("amount");
         expect((error as Error).message).toMatch(/out of range/);
-        const campaignError = refusal(() => parseCampaign(campaignInput({ budget: text })));
+        const campaignError = thrownBy(() => parseCampaign(campaignInput({ budget: text })));
         expect(
           (campaignError as CampaignValidationError).issues.map((issue) => issue.path),
         ).toEqual(["budget"]);
         const tracker = new CampaignCPMTracker("c", "0", "1", 1);
-        expect((refusal(() => tracker.recordAgreement(text)) as ValidationError).path).toBe("cpm");
-        const contextError = refusal(() => serializeContext({ amount: new Big(text) }));
+        expect((thrownBy(() => tracker.recordAgreement(text)) as ValidationError).path).toBe("cpm");
+        const contextError = thrownBy(() => serializeContext({ amount: new Big(text) }));
         expect(contextError).toBeInstanceOf(ContextSerializationError);
         expect((contextError as ContextSerializationError).keyPath).toBe("context.amount");
-        const unknownError = refusal(() =>
+        const unknownError = thrownBy(() =>
           serializeCampaign({ ...parseCampaign(campaignInput()), extra: new Big(text) }),
         );
         expect(unknownError).toBeInstanceOf(CampaignValidationError);
@@ -519,12 +520,3 @@ describe("decimals through a real store", () => {
     timeoutFor(300, 10),
   );
 });
-
-function refusal(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a refusal");
-}
