@@ -337,13 +337,54 @@ describe("stringifyExactJson", () => {
 });
 
 describe("source text access, where a runtime has it", () => {
-  /** Reads each text by source text access and by the scanner in `command`, and compares. */
-  function compareIn(command: string, args: readonly string[], texts: readonly string[]) {
+  /**
+   * Bundles `source` (TypeScript, importing from the repository's root) and runs it in
+   * `command`, with `input` on its standard input.
+   *
+   * @returns What the script printed, parsed as JSON.
+   */
+  function runIn(command: string, args: readonly string[], source: string, input = ""): unknown {
     const folder = mkdtempSync(join(tmpdir(), "exact-json-"));
     try {
       const bundle = buildSync({
-        stdin: {
-          contents: `
+        stdin: { contents: source, resolveDir: ROOT, sourcefile: "script.ts", loader: "ts" },
+        bundle: true,
+        format: "esm",
+        platform: "node",
+        write: false,
+        logLevel: "silent",
+      });
+      const script = join(folder, "script.mjs");
+      writeFileSync(script, bundle.outputFiles[0]?.text ?? "");
+      return JSON.parse(execFileSync(command, [...args, script], { input }).toString());
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }
+
+  /** The runtimes with source text access: V8 behind a flag, and JavaScriptCore. */
+  const RUNTIMES = [
+    [
+      "V8 (node --harmony-json-parse-with-source)",
+      process.execPath,
+      ["--harmony-json-parse-with-source"],
+    ],
+    ["JavaScriptCore (bun)", BUN, []],
+  ] as const;
+
+  const texts = [
+    ...CASES.map(([text]) => text),
+    ...fc.sample(document, { numRuns: 300, seed: 53 }).map(({ text }) => text),
+  ];
+
+  it.each(RUNTIMES)(
+    "%s reads every text as the scanner does",
+    (_, command, args) => {
+      // Reads each text by source text access and by the scanner, and compares.
+      const result = runIn(
+        command,
+        args,
+        `
 import { parseExactJson, parseExactJsonByScanning, parseExactJsonBySource, readsJsonSource } from "./src/store/exact-json.ts";
 import { jsonDifference } from "./test/properties/support.ts";
 const chunks = [];
@@ -361,45 +402,8 @@ const differences = texts.map((text) => {
 });
 console.log(JSON.stringify({ readsSource: readsJsonSource(), bigints, differences }));
 `,
-          resolveDir: ROOT,
-          sourcefile: "compare.ts",
-          loader: "ts",
-        },
-        bundle: true,
-        format: "esm",
-        platform: "node",
-        write: false,
-        logLevel: "silent",
-      });
-      const script = join(folder, "compare.mjs");
-      writeFileSync(script, bundle.outputFiles[0]?.text ?? "");
-      const output = execFileSync(command, [...args, script], { input: JSON.stringify(texts) });
-      return JSON.parse(output.toString()) as {
-        readsSource: boolean;
-        bigints: number;
-        differences: (string | null)[];
-      };
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
-  }
-
-  const texts = [
-    ...CASES.map(([text]) => text),
-    ...fc.sample(document, { numRuns: 300, seed: 53 }).map(({ text }) => text),
-  ];
-
-  it.each([
-    [
-      "V8 (node --harmony-json-parse-with-source)",
-      process.execPath,
-      ["--harmony-json-parse-with-source"],
-    ],
-    ["JavaScriptCore (bun)", BUN, []],
-  ] as const)(
-    "%s reads every text as the scanner does",
-    (_, command, args) => {
-      const result = compareIn(command, args, texts);
+        JSON.stringify(texts),
+      ) as { readsSource: boolean; bigints: number; differences: (string | null)[] };
       expect(result.readsSource).toBe(true);
       expect(result.bigints).toBeGreaterThan(50);
       expect(result.differences.filter((difference) => difference !== null)).toStrictEqual([]);
@@ -408,48 +412,25 @@ console.log(JSON.stringify({ readsSource: readsJsonSource(), bigints, difference
     timeoutFor(1, 10_000),
   );
 
-  it.each([
-    [
-      "V8 (node --harmony-json-parse-with-source)",
-      process.execPath,
-      ["--harmony-json-parse-with-source"],
-    ],
-    ["JavaScriptCore (bun)", BUN, []],
-  ] as const)(
+  it.each(RUNTIMES)(
     "%s reads 100,000 levels exactly, with no RangeError",
     (_, command, args) => {
-      const folder = mkdtempSync(join(tmpdir(), "exact-json-deep-"));
-      try {
-        const bundle = buildSync({
-          stdin: {
-            contents: `
+      const result = runIn(
+        command,
+        args,
+        `
 import { parseExactJson, readsJsonSource } from "./src/store/exact-json.ts";
 const depth = 100_000;
 let value = parseExactJson("[".repeat(depth) + "-12345678901234567890" + "]".repeat(depth));
 for (let level = 0; level < depth; level++) value = value[0];
 console.log(JSON.stringify({ readsSource: readsJsonSource(), bottom: String(value), type: typeof value }));
 `,
-            resolveDir: ROOT,
-            sourcefile: "deep.ts",
-            loader: "ts",
-          },
-          bundle: true,
-          format: "esm",
-          platform: "node",
-          write: false,
-          logLevel: "silent",
-        });
-        const script = join(folder, "deep.mjs");
-        writeFileSync(script, bundle.outputFiles[0]?.text ?? "");
-        const output = execFileSync(command, [...args, script]).toString();
-        expect(JSON.parse(output)).toStrictEqual({
-          readsSource: true,
-          bottom: "-12345678901234567890",
-          type: "bigint",
-        });
-      } finally {
-        rmSync(folder, { recursive: true, force: true });
-      }
+      );
+      expect(result).toStrictEqual({
+        readsSource: true,
+        bottom: "-12345678901234567890",
+        type: "bigint",
+      });
     },
     timeoutFor(1, 10_000),
   );
