@@ -20,6 +20,7 @@ export default defineConfig({
     // What `negotiation-state/file` resolves to under the `browser` condition.
     "file.browser": "src/file.browser.ts",
     indexeddb: "src/indexeddb.ts",
+    postgres: "src/postgres.ts",
     cli: "src/cli.ts",
     ...CHUNK_CUTS,
   },
@@ -29,7 +30,12 @@ export default defineConfig({
   splitting: true,
   // The command line is a program, not an API.
   dts: {
-    entry: { index: "src/index.ts", file: "src/file.ts", indexeddb: "src/indexeddb.ts" },
+    entry: {
+      index: "src/index.ts",
+      file: "src/file.ts",
+      indexeddb: "src/indexeddb.ts",
+      postgres: "src/postgres.ts",
+    },
     // The store and the adapter declare `[Symbol.asyncDispose]`: a consumer whose own `lib`
     // predates it (es2022, say) must still type-check them with `skipLibCheck: false`.
     banner: '/// <reference lib="esnext.disposable" />',
@@ -42,7 +48,8 @@ export default defineConfig({
   platform: "neutral",
   // Node builtins keep their `node:` prefix, which Deno needs and bundlers recognise.
   removeNodeProtocol: false,
-  external: [/^node:/],
+  // node-postgres is an optional peer: only `negotiation-state/postgres` imports it.
+  external: [/^node:/, "pg"],
   treeshake: true,
   // The engine fetches `./sql-wasm.wasm` beside the build in browsers; sql.js is pinned to
   // one version, so this copy always matches the script that loads it.

@@ -9,7 +9,7 @@
 // Explicit lists: a name is public only when it is written here, so nothing the package
 // uses internally leaks by accident (test/public-surface.test.ts pins the lists).
 
-export { RowTooLargeError } from "./adapter/errors.js";
+export { RowTooLargeError, TransactionConflictError } from "./adapter/errors.js";
 export {
   MAX_JOURNAL_PAYLOAD_BYTES,
   openSqlJsAdapter,

@@ -33,6 +33,7 @@ const MAIN_VALUES = [
   "StorageError",
   "TERMINAL_STATES",
   "TRANSITIONS",
+  "TransactionConflictError",
   "ValidationError",
   "WebLocksUnavailableError",
   "deserializeCampaign",
@@ -105,6 +106,27 @@ const ENTRIES = [
     specifier: "negotiation-state/indexeddb",
     values: ["indexedDbPersistence"],
     types: ["IndexedDbPersistenceOptions"],
+  },
+  {
+    specifier: "negotiation-state/postgres",
+    values: [
+      "MAX_POSTGRES_KEY_BYTES",
+      "POSTGRES_NEGOTIATION_STATE_DDL",
+      "PostgresAdapter",
+      "initPostgresNegotiationStateTable",
+      "openPostgresStore",
+      "postgresAdapter",
+    ],
+    types: [
+      "OpenPostgresStoreOptions",
+      "PostgresAdapterOptions",
+      "PostgresClient",
+      "PostgresConnection",
+      "PostgresErrorListener",
+      "PostgresPool",
+      "PostgresQuery",
+      "PostgresResult",
+    ],
   },
 ];
 

@@ -1,4 +1,5 @@
 import { ValidationError } from "../errors/validation-error.js";
+import { StorageError } from "../persistence/errors.js";
 
 /** The adapter's errors. */
 
@@ -35,6 +36,40 @@ export class RowTooLargeError extends ValidationError {
     this.bytes = bytes;
     this.limit = limit;
     this.location = location;
+  }
+}
+
+/**
+ * Thrown when a server database aborted a transaction to resolve a conflict with others (a
+ * deadlock, a serialization failure) on every attempt the adapter makes: nothing of it was
+ * committed. Calling again later is safe.
+ */
+export class TransactionConflictError extends StorageError {
+  override readonly name: string = "TransactionConflictError";
+
+  /** The server's SQLSTATE of the last abort: `40P01` (deadlock) or `40001` (serialization). */
+  readonly sqlState: string;
+  /** How many times the transaction ran. */
+  readonly attempts: number;
+
+  /**
+   * Makes the error (code `TRANSACTION_CONFLICT`).
+   *
+   * @param location - The database.
+   * @param sqlState - The SQLSTATE of the last abort.
+   * @param attempts - How many times the transaction ran.
+   * @param options - `cause`: the server's last error.
+   */
+  constructor(location: string, sqlState: string, attempts: number, options?: { cause?: unknown }) {
+    const detail = `the transaction was aborted by ${sqlState === "40P01" ? "a deadlock" : "a serialization failure"} (SQLSTATE ${sqlState}) on each of ${attempts} attempts; nothing of it was committed`;
+    super(`PostgreSQL ${location}: ${detail}`, {
+      ...options,
+      location,
+      detail,
+      code: "TRANSACTION_CONFLICT",
+    });
+    this.sqlState = sqlState;
+    this.attempts = attempts;
   }
 }
 

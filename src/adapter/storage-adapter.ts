@@ -40,20 +40,48 @@ export interface SqlExecutor {
    *   `STORAGE_CLOSED` when the adapter is closed.
    */
   all<Row extends SqlRow = SqlRow>(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+
+  /**
+   * Holds an exclusive lock named `key` until the transaction ends: another transaction
+   * asking for the same key, in this process or another, waits for it. Only a
+   * transaction's executor has it, and only where transactions can run side by side (a
+   * server database); `SqlJsAdapter` runs one transaction at a time and leaves it out.
+   *
+   * @param key - What to lock, such as a thread id; any text.
+   * @returns Once this transaction holds the lock.
+   * @throws `StorageError` when the lock cannot be taken.
+   */
+  lock?(key: string): Promise<void>;
 }
 
 /**
- * The SQL port the store runs on. `SqlJsAdapter` implements it; another engine (a native
- * SQLite binding, a server database) can implement it without touching the store.
+ * The SQL port the store runs on. `SqlJsAdapter` and `PostgresAdapter` implement it;
+ * another engine can implement it without touching the store. Statements use `?`
+ * placeholders and SQL both SQLite and PostgreSQL run; an adapter whose engine numbers its
+ * placeholders translates them.
  *
  * A `run` outside a transaction is its own durable unit: its promise resolves only once
- * the change is durable. Calls are applied one at a time, in the order they are made.
+ * the change is durable.
  */
 export interface StorageAdapter extends SqlExecutor {
   /**
+   * What is wrong with `key` as a primary key's text for this engine, or `undefined` when
+   * it can be stored. Optional: an engine that stores any well-formed text leaves it out.
+   * (PostgreSQL's text holds no NUL character, and its index no very long key.)
+   *
+   * @param key - The text, such as a thread id.
+   * @returns The problem, worded as a `ValidationError`'s (`"must not ..."`), or `undefined`.
+   */
+  keyProblem?(key: string): string | undefined;
+
+  /**
    * Runs `fn` as one unit: every statement it runs through `tx` commits together, durably,
-   * or (when `fn` throws) none does. Other calls wait until it ends; inside `fn`, use `tx`,
-   * not the adapter, or the call waits for the transaction that is waiting for it.
+   * or (when `fn` throws) none does. Inside `fn`, use `tx`, not the adapter: an adapter that
+   * runs one transaction at a time (`SqlJsAdapter`) makes other calls wait until it ends,
+   * so a call on the adapter would wait for the transaction that waits for it. An adapter
+   * on a server database runs other calls beside it, and may run `fn` again when the
+   * server aborts the transaction to resolve a deadlock or a serialization failure: `fn`
+   * must do nothing but run its statements and compute its result.
    *
    * @typeParam T - What `fn` resolves to.
    * @param fn - The work; receives the executor of the transaction.

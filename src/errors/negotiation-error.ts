@@ -24,7 +24,8 @@ export type NegotiationErrorCode =
   | "SQLITE_JOURNAL_PENDING"
   | "FOREIGN_WRITE"
   | "ROW_TOO_LARGE"
-  | "WEB_LOCKS_UNAVAILABLE";
+  | "WEB_LOCKS_UNAVAILABLE"
+  | "TRANSACTION_CONFLICT";
 
 /** Base class of every error thrown on purpose by this package. */
 export class NegotiationError extends Error {

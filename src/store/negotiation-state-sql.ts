@@ -17,17 +17,25 @@ export const TERMINAL = /* @__PURE__ */ Array.from(TERMINAL_STATES);
  */
 export const NEGOTIATION_SQL = /* @__PURE__ */ (() => {
   const columns = NEGOTIATION_STATE_COLUMNS.join(", ");
+  const placeholders = NEGOTIATION_STATE_COLUMNS.map(() => "?").join(", ");
+  const updates = (names: readonly string[]) =>
+    names
+      .filter((name) => name !== "thread_id")
+      .map((name) => `${name} = excluded.${name}`)
+      .join(", ");
   return Object.freeze({
     /**
-     * `save`: inserts or replaces a row, keeping the first `created_at`. Parameters: the
-     * columns in table order up to `history_json`, the thread id again, then the time (for
-     * `created_at` of a new row, and `updated_at`).
+     * `save`: inserts a row, or updates every column of its thread's row but `created_at`,
+     * which keeps the first save's time. Parameters: the nine columns in table order (the
+     * time as `created_at` and `updated_at`). SQLite and PostgreSQL both run it.
      */
-    upsert: `INSERT OR REPLACE INTO ${TABLE} (${columns})
-  VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT created_at FROM ${TABLE} WHERE thread_id = ?), ?), ?)`,
+    upsert: `INSERT INTO ${TABLE} (${columns})
+  VALUES (${placeholders})
+  ON CONFLICT (thread_id) DO UPDATE SET ${updates(NEGOTIATION_STATE_COLUMNS.filter((c) => c !== "created_at"))}`,
     /** `putRow`: inserts or replaces a row as given. Parameters: the nine columns in order. */
-    putRow: `INSERT OR REPLACE INTO ${TABLE} (${columns})
-  VALUES (${NEGOTIATION_STATE_COLUMNS.map(() => "?").join(", ")})`,
+    putRow: `INSERT INTO ${TABLE} (${columns})
+  VALUES (${placeholders})
+  ON CONFLICT (thread_id) DO UPDATE SET ${updates(NEGOTIATION_STATE_COLUMNS)}`,
     /** One row by its thread: a lookup in the primary key's index. Parameter: the thread. */
     selectOne: `SELECT ${columns} FROM ${TABLE} WHERE thread_id = ?`,
     /** Whether a row of the thread exists. Parameter: the thread. */

@@ -286,7 +286,7 @@ export class NegotiationStateStore implements NegotiationStateOperations {
     this.#adapter = adapter;
     this.#clock = options.clock ?? (() => new Date());
     this.#ownsAdapter = options.ownsAdapter ?? false;
-    this.#operations = operationsOn(adapter, this.#clock, false);
+    this.#operations = operationsOn(adapter, this.#context(false));
   }
 
   /** {@inheritDoc NegotiationStateOperations.save} */
@@ -339,7 +339,7 @@ export class NegotiationStateStore implements NegotiationStateOperations {
     this.#ensureOpen();
     // One adapter transaction: the read, fn and the write run before any other call.
     return this.#adapter.transaction((tx) =>
-      operationsOn(tx, this.#clock, false).update(threadId, fn),
+      operationsOn(tx, this.#context(false)).update(threadId, fn),
     );
   }
 
@@ -347,7 +347,7 @@ export class NegotiationStateStore implements NegotiationStateOperations {
   async putRow(row: NegotiationStateRow): Promise<boolean> {
     this.#ensureOpen();
     // The check for an existing row and the write are one unit.
-    return this.#adapter.transaction((tx) => operationsOn(tx, this.#clock, false).putRow(row));
+    return this.#adapter.transaction((tx) => operationsOn(tx, this.#context(false)).putRow(row));
   }
 
   /** {@inheritDoc NegotiationStateOperations.delete} */
@@ -374,7 +374,7 @@ export class NegotiationStateStore implements NegotiationStateOperations {
    */
   async transaction<T>(fn: (tx: NegotiationStateOperations) => Promise<T>): Promise<T> {
     this.#ensureOpen();
-    return this.#adapter.transaction((executor) => fn(operationsOn(executor, this.#clock, true)));
+    return this.#adapter.transaction((executor) => fn(operationsOn(executor, this.#context(true))));
   }
 
   /**
@@ -409,6 +409,14 @@ export class NegotiationStateStore implements NegotiationStateOperations {
     return this.close();
   }
 
+  #context(batched: boolean): OperationsContext {
+    return {
+      clock: this.#clock,
+      keyProblem: this.#adapter.keyProblem?.bind(this.#adapter),
+      batched,
+    };
+  }
+
   #ensureOpen(): void {
     if (this.#closing) {
       throw new StorageError("The negotiation store is closed", { code: "STORAGE_CLOSED" });
@@ -416,18 +424,29 @@ export class NegotiationStateStore implements NegotiationStateOperations {
   }
 }
 
+/** What the operations need beside their executor. */
+interface OperationsContext {
+  readonly clock: () => Date;
+  /** The adapter's rule for primary keys, when its engine has one. */
+  readonly keyProblem: ((key: string) => string | undefined) | undefined;
+  /** Whether the executor is a transaction's, whose changes are journaled together (said when a row is too large). */
+  readonly batched: boolean;
+}
+
 /**
  * The operations on one executor: the adapter, or a transaction's. `update` and `putRow`
  * read before they write, so the store runs them in a transaction of their own.
- *
- * @param batched - Whether `executor` is a transaction's, whose changes are journaled
- *   together (said when a row is too large).
  */
 function operationsOn(
   executor: SqlExecutor,
-  clock: () => Date,
-  batched: boolean,
+  { clock, keyProblem, batched }: OperationsContext,
 ): NegotiationStateOperations {
+  const storableThread = (threadId: unknown, path = "threadId") => {
+    const thread = checkedThreadId(threadId, path);
+    const problem = keyProblem?.(thread);
+    if (problem !== undefined) throw new ValidationError(path, problem);
+    return thread;
+  };
   const rows = async (sql: string, params?: readonly SqlValue[]) =>
     (await executor.all<NegotiationStateRow & Record<string, SqlValue>>(sql, params)).sort(
       oldestFirst,
@@ -455,9 +474,12 @@ function operationsOn(
   const operations: NegotiationStateOperations = {
     async save(negotiation) {
       const row = negotiationToRow(negotiation, formatTimestamp(clock()));
-      // The columns but the timestamps, then the thread again for the kept created_at.
-      const columns = NEGOTIATION_STATE_COLUMNS.slice(0, 7).map((column) => row[column]);
-      await write(SQL.upsert, [...columns, row.thread_id, row.created_at, row.updated_at], row);
+      storableThread(row.thread_id);
+      await write(
+        SQL.upsert,
+        NEGOTIATION_STATE_COLUMNS.map((column) => row[column]),
+        row,
+      );
     },
     loadActive: () => rows(SQL.selectActive, TERMINAL),
     async restoreActive() {
@@ -470,7 +492,7 @@ function operationsOn(
     async loadRow(threadId) {
       const [row] = await executor.all<NegotiationStateRow & Record<string, SqlValue>>(
         SQL.selectOne,
-        [checkedThreadId(threadId)],
+        [storableThread(threadId)],
       );
       return row ?? null;
     },
@@ -482,7 +504,9 @@ function operationsOn(
       return rebuilt;
     },
     async update(threadId, fn) {
-      const thread = checkedThreadId(threadId);
+      const thread = storableThread(threadId);
+      // Where transactions run side by side, this one owns the thread until it ends.
+      await executor.lock?.(`${TABLE}:${thread}`);
       const change = await fn(await operations.load(thread));
       if (change === null || change === undefined) return operations.load(thread);
       if ((change as { delete?: unknown }).delete === true) {
@@ -501,6 +525,7 @@ function operationsOn(
     },
     async putRow(given) {
       const row = checkedRow(given);
+      storableThread(row.thread_id, "thread_id");
       const existing = await executor.all(SQL.selectExists, [row.thread_id]);
       await write(
         SQL.putRow,
@@ -510,7 +535,7 @@ function operationsOn(
       return existing.length > 0;
     },
     async delete(threadId) {
-      const { changes } = await executor.run(SQL.deleteOne, [checkedThreadId(threadId)]);
+      const { changes } = await executor.run(SQL.deleteOne, [storableThread(threadId)]);
       return changes > 0;
     },
   };
