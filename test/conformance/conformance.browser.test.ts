@@ -21,8 +21,8 @@ const subjects: [string, typeof Api, typeof sourceIndexedDb][] = [
 for (const [subject, api, indexedDb] of subjects) {
   describe(`chromium · ${subject}`, () => {
     defineConformanceSuite({ test: (name, body) => test(name, body) }, subject, api, [
-      memoryTarget(api.memoryPersistence),
-      indexedDbTarget(indexedDb.indexedDbPersistence),
+      memoryTarget(api),
+      indexedDbTarget(api.openNegotiationStore, indexedDb.indexedDbPersistence),
     ]);
   });
 }

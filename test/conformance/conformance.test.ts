@@ -9,8 +9,10 @@ import * as sourceFile from "../../src/file.js";
 import type * as Api from "../../src/index.js";
 import * as sourceMain from "../../src/index.js";
 import * as sourceIndexedDb from "../../src/indexeddb.js";
+import * as sourcePostgres from "../../src/postgres.js";
 import { fileTarget } from "./file-target.js";
 import { indexedDbTarget } from "./indexed-db-target.js";
+import { postgresTarget } from "./postgres-target.js";
 import { defineConformanceSuite } from "./suite.js";
 import { memoryTarget } from "./targets.js";
 
@@ -22,9 +24,21 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 // The built package, through its exports map; a variable keeps it out of the typecheck,
 // which runs before the build.
 const built = "negotiation-state";
-const subjects: [string, typeof Api, typeof sourceFile, typeof sourceIndexedDb][] = [
-  ["src", sourceMain, sourceFile, sourceIndexedDb],
-  ["dist", await import(built), await import(`${built}/file`), await import(`${built}/indexeddb`)],
+const subjects: [
+  string,
+  typeof Api,
+  typeof sourceFile,
+  typeof sourceIndexedDb,
+  typeof sourcePostgres,
+][] = [
+  ["src", sourceMain, sourceFile, sourceIndexedDb, sourcePostgres],
+  [
+    "dist",
+    await import(built),
+    await import(`${built}/file`),
+    await import(`${built}/indexeddb`),
+    await import(`${built}/postgres`),
+  ],
 ];
 
 test("runs on the runtime it is named for", () => {
@@ -32,12 +46,14 @@ test("runs on the runtime it is named for", () => {
   expect(runtime).toBe(process.env.CONFORMANCE_RUNTIME ?? "node");
 });
 
-for (const [subject, api, file, indexedDb] of subjects) {
+// PostgreSQL is the server the global setup started, or NEGOTIATION_STATE_PG_URL.
+for (const [subject, api, file, indexedDb, postgres] of subjects) {
   describe(`${runtime} · ${subject}`, () => {
     defineConformanceSuite({ test: (name, body) => test(name, body) }, subject, api, [
-      memoryTarget(api.memoryPersistence),
-      fileTarget(file.filePersistence, root),
-      indexedDbTarget(indexedDb.indexedDbPersistence, "fake-indexeddb"),
+      memoryTarget(api),
+      fileTarget(api.openNegotiationStore, file.filePersistence, root),
+      indexedDbTarget(api.openNegotiationStore, indexedDb.indexedDbPersistence, "fake-indexeddb"),
+      postgresTarget(postgres.openPostgresStore),
     ]);
   });
 }

@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { FilePersistenceOptions } from "../../src/file.js";
 import type { Persistence } from "../../src/index.js";
-import type { Place, Target } from "./targets.js";
+import { type OpenNegotiationStore, type Place, persistencePlace, type Target } from "./targets.js";
 
 type FilePersistence = (path: string, options?: FilePersistenceOptions) => Persistence;
 
@@ -12,23 +12,30 @@ type FilePersistence = (path: string, options?: FilePersistenceOptions) => Persi
  * a lock naming this (live) process would refuse the copy, while a dead writer's lock is
  * taken over (tested on its own in test/persistence).
  */
-export function fileTarget(filePersistence: FilePersistence, root: string): Target {
+export function fileTarget(
+  openNegotiationStore: OpenNegotiationStore,
+  filePersistence: FilePersistence,
+  root: string,
+): Target {
   const place = (folder: string): Place => {
     const path = join(folder, "negotiations.db");
-    return {
-      persistence: (options) => filePersistence(path, options),
-      async crashCopy() {
+    return persistencePlace(
+      openNegotiationStore,
+      (options) => filePersistence(path, options),
+      async () => {
         const copy = await mkdtemp(join(root, "crash-"));
         for (const name of await readdir(folder)) {
           if (!name.endsWith(".lock")) await copyFile(join(folder, name), join(copy, name));
         }
         return place(copy);
       },
-    };
+    );
   };
   return {
     name: "file",
     durable: true,
+    exclusiveWriter: true,
+    journal: true,
     fresh: async () => place(await mkdtemp(join(root, "place-"))),
   };
 }

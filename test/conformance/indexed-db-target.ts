@@ -1,6 +1,6 @@
 import type { Persistence } from "../../src/index.js";
 import type { IndexedDbPersistenceOptions } from "../../src/indexeddb.js";
-import type { Place, Target } from "./targets.js";
+import { type OpenNegotiationStore, type Place, persistencePlace, type Target } from "./targets.js";
 
 type IndexedDbPersistence = (name: string, options?: IndexedDbPersistenceOptions) => Persistence;
 
@@ -12,18 +12,27 @@ let placeCount = 0;
  * would find it after the tab died, and writes it to a new database.
  */
 export function indexedDbTarget(
+  openNegotiationStore: OpenNegotiationStore,
   indexedDbPersistence: IndexedDbPersistence,
   name = "indexeddb",
 ): Target {
-  const place = (name: string): Place => ({
-    persistence: (options) => indexedDbPersistence(name, options),
-    async crashCopy() {
-      const copy = uniqueName();
-      await copyDatabase(name, copy);
-      return place(copy);
-    },
-  });
-  return { name, durable: true, fresh: async () => place(uniqueName()) };
+  const place = (name: string): Place =>
+    persistencePlace(
+      openNegotiationStore,
+      (options) => indexedDbPersistence(name, options),
+      async () => {
+        const copy = uniqueName();
+        await copyDatabase(name, copy);
+        return place(copy);
+      },
+    );
+  return {
+    name,
+    durable: true,
+    exclusiveWriter: true,
+    journal: true,
+    fresh: async () => place(uniqueName()),
+  };
 }
 
 function uniqueName(): string {

@@ -1,6 +1,6 @@
 import type * as Api from "../../src/index.js";
 import { assertEqual, assertRejects, assertTrue } from "./assertions.js";
-import type { Place, Target } from "./targets.js";
+import type { Place, PlaceOptions, Target } from "./targets.js";
 
 /*
  * The store contract, persistence round trips and crash-style reopen, written once and run
@@ -32,9 +32,15 @@ export function defineConformanceSuite(
 ): void {
   for (const target of targets) {
     const test = (name: string, body: (place: Place) => Promise<void>) =>
-      harness.test(`${subject} · ${target.name} · ${name}`, async () => body(await target.fresh()));
-    const open = (place: Place, options?: { checkpointBytes?: number }) =>
-      api.openNegotiationStore({ persistence: place.persistence(options) });
+      harness.test(`${subject} · ${target.name} · ${name}`, async () => {
+        const place = await target.fresh();
+        try {
+          await body(place);
+        } finally {
+          await place.dispose?.();
+        }
+      });
+    const open = (place: Place, options?: PlaceOptions) => place.open(options);
 
     test("saves a negotiation and restores it exactly", async (place) => {
       const store = await open(place);
@@ -146,35 +152,58 @@ export function defineConformanceSuite(
       await reopened.close();
     });
 
-    test("a second writer is refused while the database is open", async (place) => {
-      const first = await open(place);
-      await first.save(negotiation(api, "held"));
-      await assertRejects(open(place), "DATABASE_LOCKED", "locked", "second open");
-      await first.close();
-      const second = await open(place);
-      assertEqual(
-        (await second.loadActive()).map((row) => row.thread_id),
-        ["held"],
-        "after handover",
-      );
-      await second.close();
-    });
+    if (target.exclusiveWriter) {
+      test("a second writer is refused while the database is open", async (place) => {
+        const first = await open(place);
+        await first.save(negotiation(api, "held"));
+        await assertRejects(open(place), "DATABASE_LOCKED", "locked", "second open");
+        await first.close();
+        const second = await open(place);
+        assertEqual(
+          (await second.loadActive()).map((row) => row.thread_id),
+          ["held"],
+          "after handover",
+        );
+        await second.close();
+      });
+    } else {
+      test("several stores write one database side by side and see each other's rows", async (place) => {
+        const [first, second] = await Promise.all([open(place), open(place)]);
+        await Promise.all([
+          first.save(negotiation(api, "from-first")),
+          second.save(negotiation(api, "from-second")),
+        ]);
+        for (const [store, which] of [
+          [first, "first"],
+          [second, "second"],
+        ] as const) {
+          assertEqual(
+            (await store.loadActive()).map((row) => row.thread_id).sort(),
+            ["from-first", "from-second"],
+            `rows the ${which} store sees`,
+          );
+        }
+        await Promise.all([first.close(), second.close()]);
+      });
+    }
 
-    test("a journal past its threshold is folded into the snapshot", async (place) => {
-      const store = await open(place, { checkpointBytes: 4096 });
-      for (const i of range(40))
-        await store.save(negotiation(api, `folded-${i % 7}`, ["send_offer"], { roundCount: i }));
-      const before = (await store.restoreActive()).map((n) => portrait(api, n));
-      const crashed = target.durable ? await crashCopy(place) : undefined;
-      await store.close();
+    if (target.journal) {
+      test("a journal past its threshold is folded into the snapshot", async (place) => {
+        const store = await open(place, { checkpointBytes: 4096 });
+        for (const i of range(40))
+          await store.save(negotiation(api, `folded-${i % 7}`, ["send_offer"], { roundCount: i }));
+        const before = (await store.restoreActive()).map((n) => portrait(api, n));
+        const crashed = target.durable ? await crashCopy(place) : undefined;
+        await store.close();
 
-      for (const reopenedPlace of crashed ? [place, crashed] : [place]) {
-        const reopened = await open(reopenedPlace);
-        const after = (await reopened.restoreActive()).map((n) => portrait(api, n));
-        assertEqual(after, before, "active after reopen");
-        await reopened.close();
-      }
-    });
+        for (const reopenedPlace of crashed ? [place, crashed] : [place]) {
+          const reopened = await open(reopenedPlace);
+          const after = (await reopened.restoreActive()).map((n) => portrait(api, n));
+          assertEqual(after, before, "active after reopen");
+          await reopened.close();
+        }
+      });
+    }
 
     test("load gives one negotiation in any state by its thread, or null", async (place) => {
       const store = await open(place);
@@ -232,6 +261,44 @@ export function defineConformanceSuite(
       assertEqual(after && portrait(api, after), before, "updated negotiation after reopen");
       assertEqual(await reopened.load("cold"), null, "deleted negotiation after reopen");
       await reopened.close();
+    });
+
+    test("two updates of one thread at once both apply: the second sees the first", async (place) => {
+      const [one, two, close] = await replicas(target, place);
+      await one.save(negotiation(api, "shared", ["send_offer"], { context: {} }));
+      const results = await Promise.all([
+        one.update("shared", (current) => advance(current, "a")),
+        two.update("shared", (current) => advance(current, "b")),
+      ]);
+      assertEqual(
+        results.map((result) => result?.roundCount).sort(),
+        [2, 3],
+        "round counts the updates resolved with",
+      );
+      assertAdvancedInTurn(await one.load("shared"));
+      await close();
+    });
+
+    test("a thread two updates create at once is created once, with both changes in turn", async (place) => {
+      const [one, two, close] = await replicas(target, place);
+      // A new negotiation for each call: `fn` may run again, and must only compute.
+      const createOrAdvance = (label: string) => (current: Api.RestoredNegotiation | null) => {
+        const { threadId: _, ...created } = negotiation(api, "racing", ["send_offer"], {
+          context: {},
+        });
+        return advance(current ?? created, label);
+      };
+      await Promise.all([
+        one.update("racing", createOrAdvance("a")),
+        two.update("racing", createOrAdvance("b")),
+      ]);
+      assertEqual(
+        (await one.loadAll()).map((row) => row.thread_id),
+        ["racing"],
+        "rows after both updates",
+      );
+      assertAdvancedInTurn(await one.load("racing"));
+      await close();
     });
 
     test("loadAll and restoreAll give every negotiation, finished ones too, oldest first", async (place) => {
@@ -340,8 +407,8 @@ function negotiation(
   api: PackageApi,
   threadId: string,
   events: readonly NegotiationEvent[] = ["send_offer"],
-  overrides: Partial<Api.NegotiationInput> = {},
-): Api.NegotiationInput {
+  overrides: Partial<Omit<Api.NegotiationInput, "stateMachine">> = {},
+): Api.NegotiationInput & { stateMachine: Api.NegotiationStateMachine } {
   const stateMachine = new api.NegotiationStateMachine();
   for (const event of events) stateMachine.trigger(event);
   const cpmTracker = new api.CampaignCPMTracker("spring-launch", "20", "30", 5);
@@ -369,6 +436,36 @@ function step(current: Api.RestoredNegotiation | null): Api.NegotiationUpdate {
   const { state } = current.stateMachine;
   current.stateMachine.trigger(state === "counter_received" ? "send_counter" : "receive_reply");
   return { ...current, roundCount: current.roundCount + 1 };
+}
+
+/**
+ * Moves a negotiation on by one event and one round, and writes into its context, under
+ * `label`, the round it moved on from: what two replies handled at once each do.
+ */
+function advance(
+  current:
+    | (Omit<Api.NegotiationInput, "threadId" | "stateMachine"> & {
+        stateMachine: Api.NegotiationStateMachine;
+      })
+    | null,
+  label: string,
+): Api.NegotiationUpdate {
+  if (current === null) throw new Error("no negotiation to advance");
+  const { stateMachine, roundCount, context } = current;
+  stateMachine.trigger(
+    stateMachine.state === "counter_received" ? "send_counter" : "receive_reply",
+  );
+  return { ...current, roundCount: roundCount + 1, context: { ...context, [label]: roundCount } };
+}
+
+/**
+ * Fails unless a negotiation at round 1 (one event) was then moved on by two `advance`s in
+ * turn: both changes are there, and the second read what the first wrote.
+ */
+function assertAdvancedInTurn(after: Api.RestoredNegotiation | null): void {
+  assertEqual(after?.roundCount, 3, "round count: 1, then two changes");
+  assertEqual(after?.stateMachine.history.length, 3, "history entries: 1, then two changes");
+  assertEqual(Object.values(after?.context ?? {}).sort(), [1, 2], "the rounds each update read");
 }
 
 /** A row as the Python service writes one (`json.dumps` spacing, `"25.50"` with its zero). */
@@ -417,6 +514,20 @@ function expected(api: PackageApi, input: Api.NegotiationInput): unknown {
     cpmTracker: (input.cpmTracker as Api.CampaignCPMTracker).toDict(),
     roundCount: input.roundCount,
   };
+}
+
+/**
+ * Two stores to race on one place, and a way to close them: two replicas where the target
+ * lets several stores write at once, else one store twice (its only writer).
+ */
+async function replicas(
+  target: Target,
+  place: Place,
+): Promise<[Api.NegotiationStateStore, Api.NegotiationStateStore, () => Promise<void>]> {
+  const first = await place.open();
+  if (target.exclusiveWriter) return [first, first, () => first.close()];
+  const second = await place.open();
+  return [first, second, async () => void (await Promise.all([first.close(), second.close()]))];
 }
 
 function crashCopy(place: Place): Promise<Place> {
