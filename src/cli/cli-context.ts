@@ -1,6 +1,9 @@
 import { errorMessage } from "../errors/negotiation-error.js";
 import { type Palette, paletteFor, renderTable, type Terminal } from "./terminal.js";
 
+/** Exit status of a command line that could not be understood, or asks what cannot be done. */
+export const USAGE = 2;
+
 /** What every command gets: where to write, and in which colours. */
 export interface CliContext {
   readonly terminal: Terminal;

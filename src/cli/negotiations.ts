@@ -15,15 +15,15 @@ import { failureLines } from "./wire-refusal.js";
  * is required`) and sets the exit status to 1; the others are returned.
  *
  * @param context - The command's context.
- * @param path - The database file.
+ * @param database - The database file, or a `postgres://` URL.
  * @returns The negotiations, oldest first.
  * @throws As {@link withReadOnlyStore} does.
  */
 export function loadNegotiations(
   context: CliContext,
-  path: string,
+  database: string,
 ): Promise<RestoredNegotiation[]> {
-  return withReadOnlyStore(path, async (store) => {
+  return withReadOnlyStore(database, async (store) => {
     try {
       return await store.restoreAll();
     } catch (error) {
@@ -42,7 +42,7 @@ export function loadNegotiations(
  * the database does not stand in the way).
  *
  * @param store - A store of the database.
- * @param path - The database file, to name it.
+ * @param location - The database as messages name it (a file's path, a URL without password).
  * @param threadId - The negotiation's thread.
  * @returns The negotiation.
  * @throws When there is none on that thread, or its row cannot be rebuilt (naming each
@@ -50,7 +50,7 @@ export function loadNegotiations(
  */
 export async function loadNegotiation(
   store: NegotiationStateStore,
-  path: string,
+  location: string,
   threadId: string,
 ): Promise<RestoredNegotiation> {
   let negotiation: RestoredNegotiation | null;
@@ -61,7 +61,7 @@ export async function loadNegotiation(
     throw new Error(failureLines(error.failures).join("; "), { cause: error });
   }
   if (negotiation === null) {
-    throw new Error(`There is no negotiation on thread ${JSON.stringify(threadId)} in ${path}`);
+    throw new Error(`There is no negotiation on thread ${JSON.stringify(threadId)} in ${location}`);
   }
   return negotiation;
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { createCliContext } from "./cli-context.js";
+import { createCliContext, USAGE } from "./cli-context.js";
 import { registerCheckpoint } from "./commands/checkpoint.js";
 import { registerExport } from "./commands/export.js";
 import { registerHistory } from "./commands/history.js";
@@ -9,10 +9,8 @@ import { registerRepair } from "./commands/repair.js";
 import { registerShow } from "./commands/show.js";
 import { registerStats } from "./commands/stats.js";
 import { registerVerify } from "./commands/verify.js";
+import { POSTGRES_HELP } from "./postgres-url.js";
 import type { OutputStream, Terminal } from "./terminal.js";
-
-/** Exit status of a command line that could not be understood. */
-const USAGE = 2;
 
 /** Options of {@link runCli}. */
 export interface RunCliOptions {
@@ -42,7 +40,10 @@ export async function runCli(
   const context = createCliContext(terminal);
   const program = new Command("negotiation-state")
     .description(
-      "Inspect, export, import and verify negotiation databases (SQLite files written by negotiation-state or the Python service).",
+      [
+        "Inspect, export, import and verify negotiation databases: SQLite files written by negotiation-state or the Python service, and PostgreSQL databases (a postgres:// URL).",
+        POSTGRES_HELP,
+      ].join("\n\n"),
     )
     .exitOverride()
     .configureOutput({

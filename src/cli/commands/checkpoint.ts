@@ -11,6 +11,7 @@ import { checkJournal } from "../journal-check.js";
 import { observeReads } from "../observed-file-system.js";
 import { milliseconds } from "../option-values.js";
 import { plural } from "../plural.js";
+import { refusedOnPostgres } from "../postgres-url.js";
 
 /** Registers `checkpoint`: folds the journal into the database file. */
 export function registerCheckpoint(program: Command, context: CliContext): void {
@@ -18,7 +19,7 @@ export function registerCheckpoint(program: Command, context: CliContext): void 
     .command("checkpoint")
     .summary("fold the journal into the database file")
     .description(
-      `Fold the journal (<database>${JOURNAL_SUFFIX}) into the database file, so that the file alone holds every save, and say what it found: how many journal records it folded in, a torn last record (never acknowledged) it dropped, WAL frames it took over, or that there was nothing to checkpoint (no journal: the file already holds every save). Takes the writer lock: refused while an agent has the database open, unless --wait gives it time to close; refused too while another SQLite program (such as the Python service) may have it open (<database>-wal exists) or left a change unfinished (a hot <database>-journal), unless --take-over-wal says it is gone.`,
+      `Fold the journal (<database>${JOURNAL_SUFFIX}) into the database file, so that the file alone holds every save, and say what it found: how many journal records it folded in, a torn last record (never acknowledged) it dropped, WAL frames it took over, or that there was nothing to checkpoint (no journal: the file already holds every save). Takes the writer lock: refused while an agent has the database open, unless --wait gives it time to close; refused too while another SQLite program (such as the Python service) may have it open (<database>-wal exists) or left a change unfinished (a hot <database>-journal), unless --take-over-wal says it is gone. A postgres:// URL is refused: PostgreSQL commits every change itself.`,
     )
     .argument("<database>", "the database file")
     .option("-w, --wait <ms>", "how long to wait for the writer lock", milliseconds, 0)
@@ -30,6 +31,7 @@ export function registerCheckpoint(program: Command, context: CliContext): void 
       action(
         context,
         async (database: string, options: { wait: number; takeOverWal?: boolean }) => {
+          if (refusedOnPostgres(context, "checkpoint", database)) return;
           // Opening for writing would create a database where there is none: a mistyped
           // path must not leave an empty one behind.
           if (!(await exists(database)) && !(await exists(`${database}${JOURNAL_SUFFIX}`))) {

@@ -6,6 +6,7 @@ import { nodeFileSystem } from "../../persistence/file-system.js";
 import { stringifyExactJson } from "../../store/exact-json.js";
 import { action, type CliContext } from "../cli-context.js";
 import { plural } from "../plural.js";
+import { DATABASE_ARGUMENT, isPostgresUrl } from "../postgres-url.js";
 import { withReadOnlyStore } from "../read-only-store.js";
 import { printable } from "../terminal.js";
 import { rowToWire } from "../wire-format.js";
@@ -16,9 +17,9 @@ export function registerExport(program: Command, context: CliContext): void {
     .command("export")
     .summary("write every negotiation as JSON lines (for import, backups, other tools)")
     .description(
-      `Write every negotiation, in any state, oldest first, one JSON object per line: the row's columns under their own names (thread_id, state, round_count, context_json, campaign_json, cpm_tracker_json, history_json, created_at, updated_at), the JSON columns as JSON values. \`import\` reads this format back. Reads the database as it is now (the file and its journal, <database>${JOURNAL_SUFFIX}), read-only, without the writer lock: it may run while an agent has the database open, and changes nothing. A column that does not hold JSON is written as its text (a JSON string), reported on standard error, and the exit status is 1.`,
+      `Write every negotiation, in any state, oldest first, one JSON object per line: the row's columns under their own names (thread_id, state, round_count, context_json, campaign_json, cpm_tracker_json, history_json, created_at, updated_at), the JSON columns as JSON values. \`import\` reads this format back. Reads the database as it is now (the file and its journal, <database>${JOURNAL_SUFFIX}), read-only, without the writer lock: it may run while an agent has the database open, and changes nothing. On PostgreSQL (a postgres:// URL): what is committed, read in one statement, without a lock. A column that does not hold JSON is written as its text (a JSON string), reported on standard error, and the exit status is 1.`,
     )
-    .argument("<database>", "the database file")
+    .argument("<database>", DATABASE_ARGUMENT)
     .option(
       "-o, --out <file>",
       "write to this file instead of standard output; it is replaced atomically (a temp file renamed over it), so a failed export leaves no half-written file",
@@ -26,7 +27,7 @@ export function registerExport(program: Command, context: CliContext): void {
     .action(
       action(context, async (database: string, options: { out?: string }) => {
         const out = options.out === undefined ? undefined : resolve(options.out);
-        if (out !== undefined) refuseDatabaseFiles(database, out);
+        if (out !== undefined && !isPostgresUrl(database)) refuseDatabaseFiles(database, out);
         const rows = await withReadOnlyStore(database, (store) => store.loadAll());
         const lines: string[] = [];
         for (const row of rows) {

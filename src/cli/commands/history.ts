@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { action, type CliContext } from "../cli-context.js";
 import { loadNegotiation } from "../negotiations.js";
+import { DATABASE_ARGUMENT } from "../postgres-url.js";
 import { withReadOnlyStore } from "../read-only-store.js";
 import { colorState } from "../state-colors.js";
 import { printable } from "../terminal.js";
@@ -11,13 +12,13 @@ export function registerHistory(program: Command, context: CliContext): void {
     .command("history")
     .summary("show a negotiation's transitions as a timeline")
     .description("Show a negotiation's transitions in order: from state, event, to state.")
-    .argument("<database>", "the database file")
+    .argument("<database>", DATABASE_ARGUMENT)
     .argument("<thread>", "the negotiation's thread id")
     .option("--json", "print the transitions as a JSON array of [from, event, to]")
     .action(
       action(context, async (database: string, thread: string, options: { json?: boolean }) => {
-        const negotiation = await withReadOnlyStore(database, (store) =>
-          loadNegotiation(store, database, thread),
+        const negotiation = await withReadOnlyStore(database, (store, location) =>
+          loadNegotiation(store, location, thread),
         );
         const history = negotiation.stateMachine.history;
         if (options.json) {

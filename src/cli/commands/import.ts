@@ -11,6 +11,7 @@ import { openNegotiationStore } from "../../store/open-negotiation-store.js";
 import { action, type CliContext } from "../cli-context.js";
 import { milliseconds } from "../option-values.js";
 import { plural } from "../plural.js";
+import { isPostgresUrl, openPostgresDatabase } from "../postgres-url.js";
 import { createProgress } from "../progress.js";
 import { printable } from "../terminal.js";
 import { wireToRow } from "../wire-to-row.js";
@@ -35,32 +36,42 @@ export function registerImport(program: Command, context: CliContext): void {
         "Load negotiations from a file of JSON lines, one negotiation per line, as `export` writes them. The JSON columns (context_json, campaign_json, cpm_tracker_json, history_json) may be JSON values or their JSON text (a string, as stored); blank lines are skipped.",
         "Every line is checked before anything is written: JSON syntax; exactly the nine fields; every column as the store checks each row it writes and reads back (the thread id; state and history_json agree, each entry a transition the state machine allows and the last one ending in state; the round count; the context, campaign and CPM tracker; created_at and updated_at as UTC YYYY-MM-DDTHH:MM:SSZ), so that verify passes what import writes; each thread_id once in the file. If any line is refused, every refusal is listed with its line number and field (the first 50, then how many more), nothing is written, and the exit status is 1.",
         'Otherwise every line is written in one transaction, durable when the command returns: all of them, or none if the write fails. Each row keeps the line\'s values as given (decimals keep their digits, "25.50" stays "25.50") and its own created_at and updated_at, so an export imported into an empty database exports the same lines. A negotiation whose thread_id is already in the database is replaced, its whole row, by the line; the database\'s other negotiations are left as they are. The summary says how many were replaced.',
-        "The database (and its table) is created when missing. Takes the writer lock: refused while an agent has the database open, unless --wait gives it time to close. A progress bar is drawn on standard error for files of more than 1000 lines, only when it is a terminal.",
+        "The database (and its table) is created when missing. Takes the writer lock: refused while an agent has the database open, unless --wait gives it time to close. On PostgreSQL (a postgres:// URL), the schema and table are created when missing and no lock is taken: agents may write beside the import (--wait does nothing), and its one transaction commits every line or none. A progress bar is drawn on standard error for files of more than 1000 lines, only when it is a terminal.",
       ].join("\n\n"),
     )
-    .argument("<database>", "the database file (created when missing)")
+    .argument("<database>", "the database file (created when missing), or a postgres:// URL")
     .argument("<file>", "the JSON lines file, as export writes it")
     .option("-w, --wait <ms>", "how long to wait for the writer lock", milliseconds, 0)
     .action(
       action(context, async (database: string, file: string, options: { wait: number }) => {
-        const text = await readText(database, file);
-        const { rows, refusals, lineCount } = checkLines(context, text);
-        if (refusals.length > 0) {
-          reportRefusals(context, file, refusals, lineCount);
-          return;
-        }
-        const store = await openNegotiationStore({
-          persistence: filePersistence(database, { lockTimeout: options.wait }),
-        });
-        let replaced = 0;
+        // Opened before the lines are read, to name it; connected only to write.
+        const postgres = isPostgresUrl(database) ? await openPostgresDatabase(database) : undefined;
         try {
-          replaced = await writeRows(context, store, rows);
+          const text = await readText(postgres?.location ?? database, file);
+          const { rows, refusals, lineCount } = checkLines(context, text);
+          if (refusals.length > 0) {
+            reportRefusals(context, file, refusals, lineCount);
+            return;
+          }
+          let replaced = 0;
+          if (postgres !== undefined) {
+            replaced = await postgres.write((store) => writeRows(context, store, rows));
+          } else {
+            const store = await openNegotiationStore({
+              persistence: filePersistence(database, { lockTimeout: options.wait }),
+            });
+            try {
+              replaced = await writeRows(context, store, rows);
+            } finally {
+              await store.close();
+            }
+          }
+          context.out(
+            `Imported ${plural(rows.length, "negotiation")} (${replaced} replaced) into ${postgres?.location ?? resolve(database)}`,
+          );
         } finally {
-          await store.close();
+          await postgres?.close();
         }
-        context.out(
-          `Imported ${plural(rows.length, "negotiation")} (${replaced} replaced) into ${resolve(database)}`,
-        );
       }),
     );
 }
@@ -71,6 +82,8 @@ const SQLITE_MAGIC = [...new TextEncoder().encode("SQLite format 3"), 0];
 /**
  * The file's text; a file that is not text (a SQLite database, a compressed or other binary
  * file) is refused in one line saying what it is, rather than line by line as "not JSON".
+ * `database` is the target as the advice for a SQLite file names it: the path as given, or
+ * the URL without its password.
  */
 async function readText(database: string, file: string): Promise<string> {
   let bytes: Uint8Array;

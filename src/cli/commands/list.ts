@@ -9,6 +9,7 @@ import { type NegotiationSummary, summarize } from "../negotiation-summary.js";
 import { loadNegotiations } from "../negotiations.js";
 import { positiveInteger } from "../option-values.js";
 import { plural } from "../plural.js";
+import { DATABASE_ARGUMENT } from "../postgres-url.js";
 import { colorState } from "../state-colors.js";
 import { printable } from "../terminal.js";
 
@@ -43,7 +44,7 @@ export function registerList(program: Command, context: CliContext): void {
     .description(
       "List negotiations: thread, state, round, campaign, next CPM (the context's next_cpm), max allowed CPM (from the campaign's CPM tracker and the influencer's engagement rate) and last update, money to the cent. Unfinished ones only, unless --all or --state. Most recently updated first, unless --sort says otherwise; ties go by thread in natural order (t-2 before t-10). On a terminal the table fits its width, long threads and campaigns cut with …; into a pipe or a file it is written whole.",
     )
-    .argument("<database>", "the database file")
+    .argument("<database>", DATABASE_ARGUMENT)
     .option("-a, --all", "include finished negotiations (agreed, rejected, stopped)")
     .addOption(
       new Option(

@@ -15,6 +15,7 @@ import { type JournalReading, readJournal } from "../../persistence/journal-code
 import { action, type CliContext } from "../cli-context.js";
 import { sequenceList } from "../journal-check.js";
 import { plural } from "../plural.js";
+import { refusedOnPostgres } from "../postgres-url.js";
 import { printable } from "../terminal.js";
 import { printFindings, verifyDatabase } from "./verify.js";
 
@@ -30,12 +31,13 @@ export function registerRepair(program: Command, context: CliContext): void {
       [
         `Repair a database whose journal (<database>${JOURNAL_SUFFIX}) opening refuses as damaged: keep a copy of the journal beside it (<database>${JOURNAL_SUFFIX}${DAMAGED_COPY_MARK}<UTC time>, written and synced before anything changes), cut the journal at its first damaged record (every record before it is kept), list the sequence numbers of the records the cut dropped (those still readable after the damage) and how many bytes could not be read, then run every check of verify on the result. The exit status is 0 only when the result verifies.`,
         "With nothing to repair (no journal, a journal without damage, or one that ends in what a crash leaves, which the next open drops by itself), it says so, changes nothing, and verifies. It repairs the journal only: a database file that does not verify is left as it is.",
-        "Takes the writer lock: refused while an agent has the database open.",
+        "Takes the writer lock: refused while an agent has the database open. A postgres:// URL is refused: PostgreSQL commits every change itself, and has no journal of ours to repair.",
       ].join("\n\n"),
     )
     .argument("<database>", "the database file")
     .action(
       action(context, async (database: string) => {
+        if (refusedOnPostgres(context, "repair", database)) return;
         const file = resolve(database);
         const journalFile = `${file}${JOURNAL_SUFFIX}`;
         const fs = nodeFileSystem;

@@ -5,6 +5,7 @@ import { action, type CliContext } from "../cli-context.js";
 import { dollars } from "../dollars.js";
 import { engagementRateOf } from "../negotiation-summary.js";
 import { loadNegotiation } from "../negotiations.js";
+import { DATABASE_ARGUMENT } from "../postgres-url.js";
 import { withReadOnlyStore } from "../read-only-store.js";
 import { colorState } from "../state-colors.js";
 import { printable } from "../terminal.js";
@@ -18,13 +19,13 @@ export function registerShow(program: Command, context: CliContext): void {
     .description(
       "Show one negotiation whole: state, round, timestamps, context, campaign, CPM tracker and what it allows now.",
     )
-    .argument("<database>", "the database file")
+    .argument("<database>", DATABASE_ARGUMENT)
     .argument("<thread>", "the negotiation's thread id")
     .option("--json", "print it as export writes it (one JSON object)")
     .action(
       action(context, async (database: string, thread: string, options: { json?: boolean }) => {
-        const { negotiation, row } = await withReadOnlyStore(database, async (store) => {
-          const negotiation = await loadNegotiation(store, database, thread);
+        const { negotiation, row } = await withReadOnlyStore(database, async (store, location) => {
+          const negotiation = await loadNegotiation(store, location, thread);
           // The row as stored, for its text as written ("25.50").
           const row = options.json ? ((await store.loadRow(thread)) ?? undefined) : undefined;
           return { negotiation, row };

@@ -7,6 +7,7 @@ import { action, type CliContext } from "../cli-context.js";
 import { dollars } from "../dollars.js";
 import { loadNegotiations } from "../negotiations.js";
 import { plural } from "../plural.js";
+import { DATABASE_ARGUMENT } from "../postgres-url.js";
 import { colorState } from "../state-colors.js";
 import { printable } from "../terminal.js";
 
@@ -43,7 +44,7 @@ export function registerStats(program: Command, context: CliContext): void {
     .description(
       "Count negotiations by state; per campaign, the agreements and their average CPM (from the campaign's CPM tracker, as last saved) against the target CPM range, and how many negotiations remain unfinished.",
     )
-    .argument("<database>", "the database file")
+    .argument("<database>", DATABASE_ARGUMENT)
     .option("--json", "print the figures as JSON")
     .action(
       action(context, async (database: string, options: { json?: boolean }) => {

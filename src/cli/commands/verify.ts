@@ -7,15 +7,15 @@ import { filePersistence, JOURNAL_SUFFIX } from "../../persistence/file-persiste
 import { nodeFileSystem } from "../../persistence/file-system.js";
 import type { Persistence, StoredDatabase } from "../../persistence/persistence.js";
 import { readCommittedWal } from "../../persistence/sqlite-wal.js";
-import { RestoreError } from "../../store/errors.js";
 import type { NegotiationStateStore } from "../../store/negotiation-state-store.js";
 import { openNegotiationStore } from "../../store/open-negotiation-store.js";
 import { action, type CliContext } from "../cli-context.js";
 import { checkJournal, type JournalCheck, sequenceList } from "../journal-check.js";
 import { observeReads } from "../observed-file-system.js";
 import { plural } from "../plural.js";
+import { DATABASE_ARGUMENT, isPostgresUrl, openPostgresDatabase } from "../postgres-url.js";
+import { rowFindings } from "../row-findings.js";
 import { printable } from "../terminal.js";
-import { failureLines } from "../wire-refusal.js";
 
 /** How many lines of a failed integrity check are listed; the rest are counted. */
 const LISTED_INTEGRITY_LINES = 50;
@@ -37,31 +37,40 @@ export function registerVerify(program: Command, context: CliContext): void {
       [
         "Check a database and list every problem found; the exit status is 0 only when every check passes (warnings do not fail it), 1 otherwise.",
         "database: the file is a SQLite database that opens. integrity: SQLite's PRAGMA integrity_check says ok (each line it reports otherwise is listed). journal: if there is one (<database>.ns-journal), every record's length, CRC-32 and sequence, and that it continues the database file; a damaged record followed by a record of a later group write (saves written and synced together), or records out of sequence, is a problem (opening the database would be refused; the repair command cuts it), while a torn last record, or a last group write of which a power loss kept some pages and not an earlier one, is only a warning: a crash mid-save leaves one, it was never acknowledged, and the next open drops it. rows: every negotiation is rebuilt as the store rebuilds it (thread id, state and history, round count, context, campaign, CPM tracker, timestamps), each problem named by thread and field; import checks each line by the same rules, so a database that passes exports a file that imports, and a file import takes verifies.",
-        "Read-only: takes no lock and changes no file, so it may run while an agent has the database open.",
+        "On PostgreSQL (a postgres:// URL), the checks are database (the server answers, and the negotiation_state table is in the schema) and rows, by the same rules; a committed change is whole there, so there is no journal to check.",
+        "Read-only: takes no lock and changes nothing, so it may run while an agent has the database open.",
       ].join("\n\n"),
     )
-    .argument("<database>", "the database file")
+    .argument("<database>", DATABASE_ARGUMENT)
     .option(
       "--json",
       'print the findings as JSON: {"database", "ok", "problems", "warnings", "checks": [{"check", "status", "message"}]}',
     )
     .action(
       action(context, async (database: string, options: { json?: boolean }) => {
-        const file = resolve(database);
-        const findings = await verifyDatabase(file);
+        let where: string;
+        let findings: Finding[];
+        if (isPostgresUrl(database)) {
+          const postgres = await openPostgresDatabase(database);
+          where = postgres.location;
+          findings = await postgres.verify();
+        } else {
+          where = resolve(database);
+          findings = await verifyDatabase(where);
+        }
         if (options.json) {
           const { problems, warnings } = countFindings(findings);
           if (problems > 0) context.fail();
           context.out(
             JSON.stringify(
-              { database: file, ok: problems === 0, problems, warnings, checks: findings },
+              { database: where, ok: problems === 0, problems, warnings, checks: findings },
               null,
               2,
             ),
           );
           return;
         }
-        printFindings(context, file, findings);
+        printFindings(context, where, findings);
       }),
     );
 }
@@ -319,29 +328,22 @@ async function checkRows(persistence: Persistence, fileOnly: boolean): Promise<F
     return [{ check: "rows", status: "problem", message: storageDetail(error) }];
   }
   try {
-    const restored = await store.restoreAll();
-    return [
-      {
-        check: "rows",
-        status: "ok",
-        message: `${plural(restored.length, "negotiation")} read back through the schemas${fileOnly ? " (those in the database file: the journal's could not be read)" : ""}`,
-      },
-    ];
-  } catch (error) {
-    if (!(error instanceof RestoreError)) {
-      return [{ check: "rows", status: "problem", message: errorMessage(error) }];
-    }
-    return failureLines(error.failures).map((message) => ({
-      check: "rows",
-      status: "problem",
-      message,
-    }));
+    return await rowFindings(
+      store,
+      fileOnly ? " (those in the database file: the journal's could not be read)" : "",
+    );
   } finally {
     await store.close();
   }
 }
 
-/** What a failed open says went wrong, without the database's name in front. */
-function storageDetail(error: unknown): string {
+/**
+ * What a failed open says went wrong, without the database's name in front (the heading
+ * of `verify` names it).
+ *
+ * @param error - What the open threw.
+ * @returns A `StorageError`'s `detail`, else the message.
+ */
+export function storageDetail(error: unknown): string {
   return error instanceof StorageError ? error.detail : errorMessage(error);
 }
