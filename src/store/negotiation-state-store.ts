@@ -151,9 +151,12 @@ export interface NegotiationStateOperations {
   /**
    * Reads, changes and writes one negotiation as one exclusive unit (DESIGN §3): `fn` gets
    * the negotiation as stored, and what it returns is saved (as `save` does), left, or
-   * deleted, before any other call of the store runs. Two updates of one thread never
-   * interleave: the second sees what the first saved, so no transition is lost when two
-   * replies of one thread are handled at once. Inside a transaction, it is part of it.
+   * deleted, as one transaction. Two updates of one thread never interleave, in one
+   * process or, on PostgreSQL, across replicas (the thread stays locked from the read to
+   * the commit): the second sees what the first saved, so no transition is lost when two
+   * replies of one thread are handled at once, and a thread two replicas create at once is
+   * created once. Inside a transaction, it is part of it. A plain `save` takes no such
+   * lock: it is last-writer-wins.
    *
    * `fn` must only compute its answer from `current`: an engine that retries a transaction
    * (a deadlock, a serialization failure) runs it again, with the row as it is then. It may
@@ -358,8 +361,11 @@ export class NegotiationStateStore implements NegotiationStateOperations {
 
   /**
    * Runs `fn` as one durable unit: every save and delete it makes through `tx` is
-   * committed together (one journal record, one sync), or none is when `fn` throws.
-   * Other calls wait until it ends; inside `fn`, use `tx`, not the store.
+   * committed together (on a file: one journal record, one sync), or none is when `fn`
+   * throws. Inside `fn`, use `tx`, not the store: on sql.js other calls wait until it ends
+   * (so a call on the store would wait for the transaction waiting for it); on PostgreSQL
+   * they run beside it, and `fn` may run again when the server aborts the transaction for
+   * a deadlock or a serialization failure, so it must do nothing but compute and call `tx`.
    *
    * @typeParam T - What `fn` resolves to.
    * @param fn - The work; receives the store's operations bound to the transaction.
