@@ -115,8 +115,10 @@ export type PostgresConnection =
 /** Options of {@link postgresAdapter}. */
 export interface PostgresAdapterOptions {
   /**
-   * The schema that holds the table (`public`, the server's default search path, when
-   * absent). The adapter sets each connection's `search_path` to it before use.
+   * The schema that holds the table (the server's default `search_path`, usually `public`,
+   * when absent). The adapter sets each connection's `search_path` to it before use, and
+   * leaves it so: with a `pool` of yours, your own queries on its connections see that
+   * path too (qualify your tables, or give the adapter a pool of its own).
    */
   readonly schema?: string;
   /**
@@ -328,7 +330,7 @@ export class PostgresAdapter implements StorageAdapter {
     let clean = false;
     try {
       await this.#command(client, "BEGIN");
-      const tx = new PostgresTransaction(this.location, (sql, params) =>
+      const tx = new PostgresTransaction(this.location, this.#searchPath, (sql, params) =>
         this.#query(client, sql, params),
       );
       let value: T;
@@ -471,10 +473,13 @@ class PostgresTransaction implements SqlExecutor {
   failure: unknown;
   #ended = false;
   readonly #location: string;
+  readonly #lockSpace: string;
   readonly #query: Query;
 
-  constructor(location: string, query: Query) {
+  /** @param lockSpace - What makes a key the adapter's own: the schema, so threads of two schemas never wait for each other. */
+  constructor(location: string, lockSpace: string, query: Query) {
     this.#location = location;
+    this.#lockSpace = lockSpace;
     this.#query = query;
   }
 
@@ -491,7 +496,9 @@ class PostgresTransaction implements SqlExecutor {
 
   async lock(key: string): Promise<void> {
     // One 64-bit lock per key: a hash collision only makes two keys take turns.
-    await this.#statement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [key]);
+    await this.#statement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [
+      `${this.#lockSpace}.${key}`,
+    ]);
   }
 
   end(): void {

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { NegotiationStateRow } from "../../src/store/negotiation-state-table.js";
 import { openPostgresStore } from "../../src/store/open-postgres-store.js";
 import { freshSchema, postgresUrl } from "../support/postgres-database.js";
-import { queryPostgres } from "../support/postgres-query.js";
+import { queryPostgres, quotedIdentifier } from "../support/postgres-query.js";
 import {
   type ReplicaProcess,
   startReplica,
@@ -120,13 +120,14 @@ describe(`${N} replica processes x ${M} changes of ${K} shared threads`, () => {
 });
 
 /** How many transactions wait for the advisory lock `update` takes on `threadId`. */
-async function waitingForThread(threadId: string): Promise<number> {
+/** Replicas waiting for a thread's lock: the adapter's key is the quoted schema, then the store's key. */
+async function waitingForThread(schema: string, threadId: string): Promise<number> {
   const [row] = await queryPostgres<{ n: number }>(
     `SELECT count(*)::int AS n FROM pg_locks
      WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
        AND classid::bigint = (hashtextextended($1, 0) >> 32) & 4294967295
        AND objid::bigint = hashtextextended($1, 0) & 4294967295`,
-    [`negotiation_state:${threadId}`],
+    [`${quotedIdentifier(schema)}.negotiation_state:${threadId}`],
   );
   return row?.n ?? 0;
 }
@@ -159,7 +160,7 @@ describe("a replica SIGKILLed inside update", () => {
     );
     started.push(...replicas);
     const deadline = Date.now() + 5_000;
-    while ((await waitingForThread(threadId)) < others) {
+    while ((await waitingForThread(schema, threadId)) < others) {
       expect(Date.now(), "the other replicas never queued for the thread").toBeLessThan(deadline);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
