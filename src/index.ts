@@ -25,6 +25,7 @@ export type {
 export type {
   SqlExecutor,
   SqlRow,
+  SqlRunResult,
   SqlValue,
   StorageAdapter,
 } from "./adapter/storage-adapter.js";

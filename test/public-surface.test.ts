@@ -85,6 +85,7 @@ const MAIN_TYPES = [
   "SqlJsEngine",
   "SqlJsStatement",
   "SqlRow",
+  "SqlRunResult",
   "SqlValue",
   "StorageAdapter",
   "StoredDatabase",

@@ -4,7 +4,13 @@ import { StorageError } from "../persistence/errors.js";
 import { TransactionConflictError } from "./errors.js";
 import { postgresFailure, retryableSqlState } from "./postgres-failure.js";
 import { postgresStatement } from "./postgres-statement.js";
-import type { SqlExecutor, SqlRow, SqlValue, StorageAdapter } from "./storage-adapter.js";
+import type {
+  SqlExecutor,
+  SqlRow,
+  SqlRunResult,
+  SqlValue,
+  StorageAdapter,
+} from "./storage-adapter.js";
 
 /**
  * Listens for a connection's errors (a server restart breaks connections).
@@ -238,13 +244,7 @@ export class PostgresAdapter implements StorageAdapter {
    *   refuses it or the connection breaks (then it was not applied, unless the break came
    *   after the server committed); `STORAGE_CLOSED` once the adapter is closed.
    */
-  run(
-    sql: string,
-    params?: readonly SqlValue[],
-  ): Promise<{
-    /** How many rows the statement inserted, updated or deleted. */
-    changes: number;
-  }> {
+  run(sql: string, params?: readonly SqlValue[]): Promise<SqlRunResult> {
     return this.#withClient(async (client) => ({
       changes: (await this.#query(client, sql, params)).rowCount ?? 0,
     }));
@@ -483,7 +483,7 @@ class PostgresTransaction implements SqlExecutor {
     this.#query = query;
   }
 
-  async run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+  async run(sql: string, params?: readonly SqlValue[]): Promise<SqlRunResult> {
     return { changes: (await this.#statement(sql, params)).rowCount ?? 0 };
   }
 

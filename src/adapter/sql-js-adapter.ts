@@ -15,7 +15,13 @@ import {
 } from "./sql-js-engine.js";
 import { readPrepared, runPrepared, sqlError } from "./sql-statements.js";
 import { StatementCache } from "./statement-cache.js";
-import type { SqlExecutor, SqlRow, SqlValue, StorageAdapter } from "./storage-adapter.js";
+import type {
+  SqlExecutor,
+  SqlRow,
+  SqlRunResult,
+  SqlValue,
+  StorageAdapter,
+} from "./storage-adapter.js";
 
 /** What {@link openSqlJsAdapter} needs. */
 export interface SqlJsAdapterOptions {
@@ -180,13 +186,7 @@ export class SqlJsAdapter implements StorageAdapter {
    *   itself); `STORAGE_CLOSED` when it is closed; `ForeignWriteError` (code
    *   `FOREIGN_WRITE`) once another program changed a file target's database.
    */
-  run(
-    sql: string,
-    params?: readonly SqlValue[],
-  ): Promise<{
-    /** How many rows the statement inserted, updated or deleted. */
-    changes: number;
-  }> {
+  run(sql: string, params?: readonly SqlValue[]): Promise<SqlRunResult> {
     return this.#write((entry) => this.#runNow(sql, params, entry));
   }
 
@@ -435,7 +435,7 @@ export class SqlJsAdapter implements StorageAdapter {
     sql: string,
     params: readonly SqlValue[] | undefined,
     entry: JournalEntryDraft,
-  ): { changes: number } {
+  ): SqlRunResult {
     return entry.add(sql, params ?? [], () => {
       try {
         runPrepared(this.#statements.get(sql), params ?? []);

@@ -6,6 +6,12 @@ import type { StoredValue } from "../persistence/persistence.js";
  */
 export type SqlValue = StoredValue;
 
+/** What running a statement reports. */
+export interface SqlRunResult {
+  /** How many rows the statement inserted, updated or deleted. */
+  readonly changes: number;
+}
+
 /** One result row, a plain object keyed by column name. */
 export type SqlRow = Record<string, SqlValue>;
 
@@ -21,13 +27,7 @@ export interface SqlExecutor {
    * @throws `StorageError` (code `STORAGE_FAILED`) naming the statement when SQLite refuses
    *   it or the change cannot be made durable; `STORAGE_CLOSED` when the adapter is closed.
    */
-  run(
-    sql: string,
-    params?: readonly SqlValue[],
-  ): Promise<{
-    /** How many rows the statement inserted, updated or deleted. */
-    changes: number;
-  }>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<SqlRunResult>;
 
   /**
    * Runs one query with positional (`?`) parameters.

@@ -5,11 +5,12 @@ import {
 } from "../adapter/sql-js-adapter.js";
 import { StorageError } from "../persistence/errors.js";
 import { NEGOTIATION_SQL } from "./negotiation-state-sql.js";
-import {
+import type {
   NegotiationStateStore,
-  type NegotiationStateStoreOptions,
+  NegotiationStateStoreOptions,
 } from "./negotiation-state-store.js";
 import { initNegotiationStateTable, TABLE } from "./negotiation-state-table.js";
+import { storeOwningAdapter } from "./store-owning-adapter.js";
 
 /** What {@link openNegotiationStore} needs: where the database lives, and store options. */
 export interface OpenNegotiationStoreOptions
@@ -41,18 +42,11 @@ export interface OpenNegotiationStoreOptions
 export async function openNegotiationStore(
   options: OpenNegotiationStoreOptions,
 ): Promise<NegotiationStateStore> {
-  const adapter = await openSqlJsAdapter(options);
-  try {
-    if (options.persistence.readOnly) await requireTable(adapter);
-    else await initNegotiationStateTable(adapter);
-  } catch (error) {
-    await adapter.close();
-    throw error;
-  }
-  return new NegotiationStateStore(adapter, {
-    ...(options.clock && { clock: options.clock }),
-    ownsAdapter: true,
-  });
+  return storeOwningAdapter(
+    await openSqlJsAdapter(options),
+    options.persistence.readOnly ? requireTable : initNegotiationStateTable,
+    options.clock,
+  );
 }
 
 /** A read-only database cannot be given the table: it must have it. */

@@ -3,11 +3,12 @@ import {
   type PostgresConnection,
   postgresAdapter,
 } from "../adapter/postgres-adapter.js";
-import {
+import type {
   NegotiationStateStore,
-  type NegotiationStateStoreOptions,
+  NegotiationStateStoreOptions,
 } from "./negotiation-state-store.js";
 import { initPostgresNegotiationStateTable } from "./postgres-negotiation-state-table.js";
+import { storeOwningAdapter } from "./store-owning-adapter.js";
 
 /** Options of {@link openPostgresStore}: the adapter's (schema, retries) and the store's clock. */
 export interface OpenPostgresStoreOptions
@@ -42,15 +43,9 @@ export async function openPostgresStore(
   connection: PostgresConnection,
   options: OpenPostgresStoreOptions = {},
 ): Promise<NegotiationStateStore> {
-  const adapter = postgresAdapter(connection, options);
-  try {
-    await initPostgresNegotiationStateTable(adapter);
-  } catch (error) {
-    await adapter.close();
-    throw error;
-  }
-  return new NegotiationStateStore(adapter, {
-    ...(options.clock && { clock: options.clock }),
-    ownsAdapter: true,
-  });
+  return storeOwningAdapter(
+    postgresAdapter(connection, options),
+    initPostgresNegotiationStateTable,
+    options.clock,
+  );
 }
