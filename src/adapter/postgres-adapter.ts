@@ -226,6 +226,8 @@ export class PostgresAdapter implements StorageAdapter {
     if (nul !== -1) {
       return `must not contain a NUL character (\\u0000, at index ${nul}): PostgreSQL text cannot hold one`;
     }
+    // A UTF-16 unit is at most 3 bytes of UTF-8: most ids need no count.
+    if (key.length * 3 <= MAX_POSTGRES_KEY_BYTES) return undefined;
     const bytes = utf8Length(key);
     if (bytes > MAX_POSTGRES_KEY_BYTES) {
       return `must be at most ${MAX_POSTGRES_KEY_BYTES} bytes of UTF-8 on PostgreSQL, whose primary-key index holds no longer key; it has ${bytes}`;

@@ -1,9 +1,4 @@
-import {
-  type Campaign,
-  copyCampaign,
-  deserializeCampaign,
-  serializeCampaign,
-} from "../domain/campaign.js";
+import { type Campaign, copyCampaign, deserializeCampaign } from "../domain/campaign.js";
 import type { CampaignCPMTracker, CpmTrackerDict } from "../domain/campaign-cpm-tracker.js";
 import { InvalidHistoryError } from "../domain/errors.js";
 import { type HistoryProblem, historyProblems } from "../domain/history-problems.js";
@@ -13,6 +8,7 @@ import {
 } from "../domain/negotiation-state-machine.js";
 import { describeValue, isNegotiationError } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
+import { campaignJson } from "./campaign-json-memo.js";
 import { deserializeContext, serializeContext } from "./context-serializer.js";
 import { deserializeCpmTracker, serializeCpmTracker } from "./cpm-tracker-serializer.js";
 import { RestoreError, type RowFailure } from "./errors.js";
@@ -118,7 +114,7 @@ export function negotiationToRow(negotiation: NegotiationInput, now: string): Ne
     state: snapshot.state,
     round_count: checkedRoundCount(negotiation.roundCount, "roundCount"),
     context_json: serializeContext(negotiation.context),
-    campaign_json: serializeCampaign(negotiation.campaign),
+    campaign_json: campaignJson(negotiation.campaign),
     cpm_tracker_json: JSON.stringify(serializeCpmTracker(negotiation.cpmTracker)),
     history_json: JSON.stringify(snapshot.history),
     created_at: now,

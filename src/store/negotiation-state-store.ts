@@ -477,15 +477,24 @@ function operationsOn(
       );
     }
   };
+  const rebuilt = (row: NegotiationStateRow) => {
+    const negotiation = rowToNegotiation(row);
+    if (Array.isArray(negotiation)) throw new RestoreError(TABLE, [], negotiation);
+    return negotiation;
+  };
+  const saveRow = async (negotiation: NegotiationInput) => {
+    const row = negotiationToRow(negotiation, formatTimestamp(clock()));
+    storableThread(row.thread_id);
+    await write(
+      SQL.upsert,
+      NEGOTIATION_STATE_COLUMNS.map((column) => row[column]),
+      row,
+    );
+    return row;
+  };
   const operations: NegotiationStateOperations = {
     async save(negotiation) {
-      const row = negotiationToRow(negotiation, formatTimestamp(clock()));
-      storableThread(row.thread_id);
-      await write(
-        SQL.upsert,
-        NEGOTIATION_STATE_COLUMNS.map((column) => row[column]),
-        row,
-      );
+      await saveRow(negotiation);
     },
     loadActive: () => rows(SQL.selectActive, TERMINAL),
     async restoreActive() {
@@ -504,17 +513,16 @@ function operationsOn(
     },
     async load(threadId) {
       const row = await operations.loadRow(threadId);
-      if (row === null) return null;
-      const rebuilt = rowToNegotiation(row);
-      if (Array.isArray(rebuilt)) throw new RestoreError(TABLE, [], rebuilt);
-      return rebuilt;
+      return row === null ? null : rebuilt(row);
     },
     async update(threadId, fn) {
       const thread = storableThread(threadId);
       // Where transactions run side by side, this one owns the thread until it ends.
       await executor.lock?.(`${TABLE}:${thread}`);
-      const change = await fn(await operations.load(thread));
-      if (change === null || change === undefined) return operations.load(thread);
+      const before = await operations.loadRow(thread);
+      const change = await fn(before === null ? null : rebuilt(before));
+      // `fn` may have changed what it was given: what is stored is rebuilt again.
+      if (change === null || change === undefined) return before === null ? null : rebuilt(before);
       if ((change as { delete?: unknown }).delete === true) {
         await executor.run(SQL.deleteOne, [thread]);
         return null;
@@ -526,8 +534,9 @@ function operationsOn(
           `must be the updated thread ${JSON.stringify(thread)}, got ${describeValue(negotiation.threadId)}`,
         );
       }
-      await operations.save({ ...negotiation, threadId: thread });
-      return operations.load(thread);
+      const row = await saveRow({ ...negotiation, threadId: thread });
+      // The upsert kept the first save's created_at; the thread is this update's alone.
+      return rebuilt({ ...row, created_at: before?.created_at ?? row.created_at });
     },
     async putRow(given) {
       const row = checkedRow(given);
