@@ -44,7 +44,11 @@ const BUDGETS: Record<string, { contents: string; gzipBytes: number }> = {
   },
 };
 
-const TARBALL_BYTES = 560_000;
+/**
+ * The packed tarball: 567 KB with the PostgreSQL subpath (ESM, CJS and declarations),
+ * 503 KB before it; source maps alone would add ~230 KB.
+ */
+const TARBALL_BYTES = 600_000;
 
 /**
  * Bundles `contents` as a user's browser build would; gives its gzipped size and the
