@@ -23,7 +23,7 @@ import {
 } from "./postgres-tables.mjs";
 import { withPostgres } from "./postgres-target.mjs";
 import { measureUpdates } from "./postgres-updates.mjs";
-import { count, machineInfo, writeResults } from "./report.mjs";
+import { count, machineInfo, writeRunResults } from "./report.mjs";
 import { averageRowBytes } from "./rows.mjs";
 
 const argument = (name) =>
@@ -203,25 +203,17 @@ machine.loadAverageAtEnd = loadavg();
 const goals = checkPostgresGoals(results);
 section(`Goals of issue 14${quick ? " (quick run)" : ""}`, formatGoals(goals));
 
-const date = new Date().toISOString();
-const name =
-  argument("name") ??
-  (quick
-    ? "postgres-quick"
-    : `postgres-${date.slice(0, 10)}-${machine.git.commit?.slice(0, 7) ?? "nogit"}`);
-const file = await writeResults(name, {
-  name,
-  date,
-  mode: quick ? "quick" : "full",
-  durationSeconds: Math.round((Date.now() - started) / 1000),
-  machine,
-  server,
-  rowBytes,
-  contenders: Object.fromEntries(contenders.map((c) => [c.name, c.label])),
-  config: { ...CONFIG, threadsPerAgent: THREADS_PER_AGENT },
-  results,
-  goals,
-});
+const file = await writeRunResults(
+  { prefix: "postgres-", given: argument("name"), quick, started, machine },
+  {
+    server,
+    rowBytes,
+    contenders: Object.fromEntries(contenders.map((c) => [c.name, c.label])),
+    config: { ...CONFIG, threadsPerAgent: THREADS_PER_AGENT },
+    results,
+    goals,
+  },
+);
 // As `npm run bench` formats its results, here, so that `-- --quick` reaches this script.
 execFileSync(
   fileURLToPath(new URL("../node_modules/.bin/biome", import.meta.url)),

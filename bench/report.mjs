@@ -80,6 +80,29 @@ export function machineInfo() {
 }
 
 /** Writes `bench/results/<name>.json` and returns its path. */
+/**
+ * Writes a run's results under a name of its own, with what every run records: the name,
+ * the time, the mode, how long it took and the machine.
+ *
+ * @param {{ prefix?: string, given?: string, quick: boolean, started: number, machine: ReturnType<typeof machineInfo> }} run
+ * @param {Record<string, unknown>} data - The run's own fields.
+ * @returns {Promise<string>} The file written.
+ */
+export function writeRunResults({ prefix = "", given, quick, started, machine }, data) {
+  const date = new Date().toISOString();
+  const name =
+    given ??
+    `${prefix}${quick ? "quick" : `${date.slice(0, 10)}-${machine.git.commit?.slice(0, 7) ?? "nogit"}`}`;
+  return writeResults(name, {
+    name,
+    date,
+    mode: quick ? "quick" : "full",
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    machine,
+    ...data,
+  });
+}
+
 export async function writeResults(name, data) {
   const folder = new URL("./results/", import.meta.url);
   await mkdir(folder, { recursive: true });

@@ -8,7 +8,7 @@ import { measureJournalReplay } from "./journal-replay.mjs";
 import { measureOpenRestore } from "./open-restore.mjs";
 import { journal, memory, wholeImage } from "./ours.mjs";
 import { measurePeakRss } from "./peak-rss.mjs";
-import { machineInfo, ms, writeResults } from "./report.mjs";
+import { machineInfo, ms, writeRunResults } from "./report.mjs";
 import { averageRowBytes } from "./rows.mjs";
 import { measureSaveLatency, saveRatios } from "./save-latency.mjs";
 import { sqlite } from "./sqlite.mjs";
@@ -161,20 +161,14 @@ const results = await withTempFolder(async (folder) => {
 const goals = checkGoals(results, CONFIG.saveGoalSize);
 section(`Goals of issue 3${quick ? " (at the quick sizes)" : ""}`, formatGoals(goals));
 
-const date = new Date().toISOString();
-const name =
-  nameArg ??
-  (quick ? "quick" : `${date.slice(0, 10)}-${machine.git.commit?.slice(0, 7) ?? "nogit"}`);
-const file = await writeResults(name, {
-  name,
-  date,
-  mode: quick ? "quick" : "full",
-  durationSeconds: Math.round((Date.now() - started) / 1000),
-  machine,
-  rowBytes,
-  contenders: Object.fromEntries([...contenders, memory].map((c) => [c.name, c.label])),
-  config: CONFIG,
-  results,
-  goals,
-});
+const file = await writeRunResults(
+  { given: nameArg, quick, started, machine },
+  {
+    rowBytes,
+    contenders: Object.fromEntries([...contenders, memory].map((c) => [c.name, c.label])),
+    config: CONFIG,
+    results,
+    goals,
+  },
+);
 console.log(`\nResults: ${file} (${Math.round((Date.now() - started) / 1000)} s)`);
