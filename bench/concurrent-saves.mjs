@@ -1,4 +1,4 @@
-// Scenario 2: 100 saves issued at once (Promise.all of store.save, which group commit can
+// 100 saves issued at once (Promise.all of store.save, which group commit can
 // serve with few fsyncs) against 100 sequential better-sqlite3 autocommit upserts. Half the
 // saves update existing rows, half add new ones; each round saves different threads.
 import { join } from "node:path";

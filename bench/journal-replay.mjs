@@ -1,4 +1,4 @@
-// Scenario 4: the open time of a database whose journal holds N records (written by a child
+// The open time of a database whose journal holds N records (written by a child
 // that saved N times and was killed without close()), against the open time of the same
 // data after a clean close. Each timed replay opens a fresh copy of the crashed folder.
 import { cp, mkdir, readdir, rm, stat } from "node:fs/promises";

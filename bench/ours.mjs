@@ -39,11 +39,6 @@ export const journal = oursContender("journal", "negotiation-state (default: jou
   filePersistence(path),
 );
 
-/** The whole database image replaced on every commit. */
-export const wholeImage = oursContender("wholeImage", "negotiation-state (whole image)", (path) =>
-  filePersistence(path, { journal: false }),
-);
-
 /** No I/O at all: what a save costs in the process (validation, serialization, sql.js). */
 const memories = new Map();
 export const memory = oursContender("memory", "negotiation-state (memory, no I/O)", (path) => {

@@ -73,13 +73,13 @@ export function machineInfo() {
       "negotiation-state": version("."),
       "sql.js": version("sql.js"),
       "better-sqlite3": version("better-sqlite3"),
+      "node-sqlite3-wasm": version("node-sqlite3-wasm"),
       sqlite: sqliteVersion,
     },
     git: { commit: git("rev-parse", "HEAD"), dirty: Boolean(git("status", "--porcelain")) },
   };
 }
 
-/** Writes `bench/results/<name>.json` and returns its path. */
 /**
  * Writes a run's results under a name of its own, with what every run records: the name,
  * the time, the mode, how long it took and the machine.

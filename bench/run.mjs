@@ -1,19 +1,28 @@
-// `npm run bench` (or `npm run bench:quick`, i.e. `--quick`: small sizes, few samples):
-// runs every scenario side by side with its baseline, prints the tables and the goals of
-// issue 3, and writes every figure to bench/results/<name>.json (`--name=<name>`; by
-// default the date and commit, or `quick`).
+// `npm run bench` (or `npm run bench:quick`, i.e. `--quick`: small sizes, few samples, not
+// the issue's figures): every scenario side by side with its baselines, in steady state and
+// interleaved, then the goals of issue 15; every figure goes to bench/results/<name>.json
+// (`--name=<name>`; by default the date and commit, or `quick`).
+// 1. durable save latency at 100 to 50,000 rows, against better-sqlite3 and node-sqlite3-wasm;
+// 2. in-process work per save (no I/O): memoryPersistence against better-sqlite3 :memory:;
+// 3. 100 concurrent saves against 100 sequential better-sqlite3 autocommits;
+// 4. open + restoreActive against open + select + JSON.parse;
+// 5. open after a SIGKILL (journal replay);
+// 6. peak RSS of a fresh process.
+import { loadavg } from "node:os";
 import { measureConcurrentSaves } from "./concurrent-saves.mjs";
-import { checkGoals, formatGoals } from "./goals.mjs";
+import { CPU_BEFORE_ISSUE_15, checkGoals, formatGoals } from "./goals.mjs";
 import { measureJournalReplay } from "./journal-replay.mjs";
-import { measureOpenRestore } from "./open-restore.mjs";
-import { journal, memory, wholeImage } from "./ours.mjs";
+import { measureOpenRestore, openRestoreRatio } from "./open-restore.mjs";
+import { journal, memory } from "./ours.mjs";
 import { measurePeakRss } from "./peak-rss.mjs";
-import { machineInfo, ms, writeRunResults } from "./report.mjs";
+import { count, machineInfo, writeRunResults } from "./report.mjs";
 import { averageRowBytes } from "./rows.mjs";
 import { measureSaveLatency, saveRatios } from "./save-latency.mjs";
-import { sqlite } from "./sqlite.mjs";
+import { sqlite, sqliteMemory } from "./sqlite.mjs";
+import { sqliteWasm } from "./sqlite-wasm.mjs";
 import {
   concurrentTable,
+  cpuTable,
   journalReplayTable,
   openRestoreTable,
   peakRssTable,
@@ -27,11 +36,13 @@ const nameArg = process.argv.find((arg) => arg.startsWith("--name="))?.slice("--
 const CONFIG = quick
   ? {
       saveSizes: [100, 1_000],
-      saveGoalSize: 1_000,
-      samples: { journal: 30, wholeImage: 5, sqlite: 30, memory: 30 },
-      cellBudgetMs: 5_000,
+      goalSize: 1_000,
+      saveWarmup: 200,
+      saveSamples: 300,
+      cpuWarmup: 200,
+      cpuSamples: 1_000,
+      openRounds: 3,
       concurrentSize: 1_000,
-      openSize: 1_000,
       rounds: 2,
       replayCounts: [100, 1_000],
       rssSize: 1_000,
@@ -40,11 +51,14 @@ const CONFIG = quick
     }
   : {
       saveSizes: [100, 1_000, 10_000, 50_000],
-      saveGoalSize: 10_000,
-      samples: { journal: 200, wholeImage: 15, sqlite: 200, memory: 200 },
-      cellBudgetMs: 30_000,
+      goalSize: 10_000,
+      // better-sqlite3's WAL file grows for about 150 saves after an open.
+      saveWarmup: 1_000,
+      saveSamples: 2_000,
+      cpuWarmup: 1_000,
+      cpuSamples: 5_000,
+      openRounds: 7,
       concurrentSize: 10_000,
-      openSize: 10_000,
       rounds: 5,
       replayCounts: [1_000, 10_000],
       rssSize: 50_000,
@@ -52,19 +66,15 @@ const CONFIG = quick
       childTimeoutMs: 600_000,
     };
 
-const contenders = [journal, wholeImage, sqlite];
-// Whole-image saves rewrite the database file; measured alone, they cannot slow the syncs
-// of the contenders that are compared with each other.
-const plan = (contender) => ({
-  contender,
-  samples: CONFIG.samples[contender.name],
-  alone: contender.name === "wholeImage",
-});
+const durable = [journal, sqlite, sqliteWasm];
+const allContenders = [...durable, memory, sqliteMemory];
 const log = (line) => process.stderr.write(`${line}\n`);
 const section = (title, body) => console.log(`\n${title}\n${body}`);
 
 const started = Date.now();
 const machine = machineInfo();
+// Other processes on the machine weigh on every contender alike (they take turns), but say how much.
+machine.loadAverageAtStart = loadavg();
 const rowBytes = averageRowBytes();
 console.log(
   `negotiation-state ${machine.versions["negotiation-state"]} bench${quick ? " (quick: reduced sizes, not the issue's goals)" : ""}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, rows of ${rowBytes} bytes`,
@@ -75,24 +85,33 @@ const results = await withTempFolder(async (folder) => {
   const saveLatency = await measureSaveLatency({
     folder,
     sizes: CONFIG.saveSizes,
-    plans: contenders.map(plan),
-    budgetMs: CONFIG.cellBudgetMs,
+    contenders: durable,
+    warmup: CONFIG.saveWarmup,
+    samples: CONFIG.saveSamples,
     log,
   });
-  const [inProcess] = await measureSaveLatency({
-    folder,
-    sizes: [CONFIG.saveGoalSize],
-    plans: [plan(memory)],
-    budgetMs: CONFIG.cellBudgetMs,
-    log,
-  });
-  const ratios = saveRatios(saveLatency);
+  const ratios = saveRatios(saveLatency, journal.name, [sqlite.name, sqliteWasm.name]);
   section(
-    "Durable save latency (ms), one awaited upsert at a time",
-    `${saveLatencyTable(saveLatency, ratios, contenders)}\nthe same save with memoryPersistence (no I/O) at ${CONFIG.saveGoalSize}: p50 ${ms(inProcess.p50)} ms`,
+    `Durable save latency (ms): one awaited upsert at a time, half of them new rows; ${count(CONFIG.saveWarmup)} unmeasured saves each, then ${count(CONFIG.saveSamples)} each, contenders in turn save by save, order rotated every round`,
+    saveLatencyTable(saveLatency, ratios, durable, journal.name),
   );
 
-  log("2. concurrent saves");
+  log("2. in-process work per save");
+  const cpuResults = await measureSaveLatency({
+    folder,
+    sizes: [CONFIG.goalSize],
+    contenders: [memory, sqliteMemory],
+    warmup: CONFIG.cpuWarmup,
+    samples: CONFIG.cpuSamples,
+    log,
+  });
+  const cpuPerSave = { size: CONFIG.goalSize, results: cpuResults };
+  section(
+    `In-process work per save at ${count(CONFIG.goalSize)} rows, no I/O (µs): ${count(CONFIG.cpuWarmup)} unmeasured saves each, then ${count(CONFIG.cpuSamples)} each, interleaved`,
+    cpuTable(cpuPerSave, allContenders, CPU_BEFORE_ISSUE_15),
+  );
+
+  log("3. concurrent saves");
   const concurrentSaves = await measureConcurrentSaves({
     folder,
     size: CONFIG.concurrentSize,
@@ -102,24 +121,27 @@ const results = await withTempFolder(async (folder) => {
     log,
   });
   section(
-    `100 saves at ${CONFIG.concurrentSize} rows (median of ${CONFIG.rounds} rounds)`,
+    `100 saves at ${count(CONFIG.concurrentSize)} rows (median of ${CONFIG.rounds} rounds)`,
     concurrentTable(concurrentSaves),
   );
 
-  log("3. open + restore");
+  log("4. open + restore");
   const openRestore = await measureOpenRestore({
     folder,
-    size: CONFIG.openSize,
-    rounds: CONFIG.rounds,
-    contenders: [journal, sqlite],
+    size: CONFIG.goalSize,
+    rounds: CONFIG.openRounds,
+    contenders: durable,
     log,
   });
+  const openRestoreRatios = Object.fromEntries(
+    [sqlite, sqliteWasm].map((b) => [b.name, openRestoreRatio(openRestore, journal.name, b.name)]),
+  );
   section(
-    `Open + restore active at ${CONFIG.openSize} rows (clean close, median of ${CONFIG.rounds})`,
-    openRestoreTable(openRestore, contenders),
+    `Open + restore active at ${count(CONFIG.goalSize)} rows after a clean close (median of ${CONFIG.openRounds} rounds after an unmeasured one, contenders in turn, order rotated every round)`,
+    openRestoreTable(openRestore, openRestoreRatios, durable, journal.name),
   );
 
-  log("4. journal replay");
+  log("5. journal replay");
   const journalReplay = await measureJournalReplay({
     folder,
     counts: CONFIG.replayCounts,
@@ -133,7 +155,7 @@ const results = await withTempFolder(async (folder) => {
     journalReplayTable(journalReplay),
   );
 
-  log("5. peak RSS");
+  log("6. peak RSS");
   const peakRss = await measurePeakRss({
     folder,
     size: CONFIG.rssSize,
@@ -143,32 +165,38 @@ const results = await withTempFolder(async (folder) => {
     log,
   });
   section(
-    `Peak RSS of a fresh process: open ${CONFIG.rssSize} rows, ${CONFIG.rssSaves} saves (and a restore), close`,
-    peakRssTable(peakRss, contenders),
+    `Peak RSS of a fresh process: open ${count(CONFIG.rssSize)} rows, ${CONFIG.rssSaves} saves (and a restore), close`,
+    peakRssTable(peakRss, allContenders),
   );
 
   return {
     saveLatency,
     saveRatios: ratios,
-    inProcessSave: inProcess,
+    cpuPerSave,
     concurrentSaves,
     openRestore,
+    openRestoreRatios,
     journalReplay,
     peakRss,
   };
 });
 
-const goals = checkGoals(results, CONFIG.saveGoalSize);
-section(`Goals of issue 3${quick ? " (at the quick sizes)" : ""}`, formatGoals(goals));
+machine.loadAverageAtEnd = loadavg();
+const goals = checkGoals(results, CONFIG.goalSize);
+section(`Goals of issue 15${quick ? " (at the quick sizes)" : ""}`, formatGoals(goals));
 
 const file = await writeRunResults(
   { given: nameArg, quick, started, machine },
   {
     rowBytes,
-    contenders: Object.fromEntries([...contenders, memory].map((c) => [c.name, c.label])),
+    contenders: Object.fromEntries(allContenders.map((c) => [c.name, c.label])),
     config: CONFIG,
+    cpuBeforeIssue15: CPU_BEFORE_ISSUE_15,
     results,
     goals,
   },
+);
+console.log(
+  `\nLoad average (1, 5, 15 min) at the start ${machine.loadAverageAtStart.map((l) => l.toFixed(1)).join(", ")}, at the end ${machine.loadAverageAtEnd.map((l) => l.toFixed(1)).join(", ")} on ${machine.cores} cores`,
 );
 console.log(`\nResults: ${file} (${Math.round((Date.now() - started) / 1000)} s)`);

@@ -2,24 +2,54 @@
 import { MB } from "./peak-rss.mjs";
 import { count, ms, ratio, table } from "./report.mjs";
 
-/** Scenario 1: one line per size, contenders side by side, with the ratios of p50s. */
-export function saveLatencyTable(saves, ratios, contenders) {
-  const header = ["rows"];
-  for (const c of contenders) header.push(`${c.name} p50`, "p95", "n");
-  header.push("journal/sqlite", "journal/wholeImage");
-  const rows = ratios.bySize.map(({ size, journalVsSqlite, journalVsWholeImage }) => {
-    const row = [count(size)];
-    for (const c of contenders) {
-      const r = saves.find((s) => s.size === size && s.contender === c.name);
-      row.push(ms(r.p50), ms(r.p95), String(r.n));
+const PERCENTILES = ["p50", "p95", "p99", "max"];
+
+/**
+ * Save latency: at each size one line per contender, then one per ratio of ours to a
+ * baseline, percentile by percentile.
+ */
+export function saveLatencyTable(saves, ratios, contenders, ours) {
+  const label = (name) => contenders.find((c) => c.name === name).label;
+  const lines = [];
+  for (const { size, vs } of ratios.bySize) {
+    for (const r of saves.filter((s) => s.size === size)) {
+      lines.push([
+        count(size),
+        label(r.contender),
+        ...PERCENTILES.map((p) => ms(r[p])),
+        count(r.n),
+      ]);
     }
-    return [...row, ratio(journalVsSqlite), ratio(journalVsWholeImage)];
-  });
+    for (const [baseline, r] of Object.entries(vs)) {
+      lines.push(["", `${ours} / ${baseline}`, ...PERCENTILES.map((p) => ratio(r[p])), ""]);
+    }
+  }
   const { from, to, ratio: growth } = ratios.growth;
-  return `${table(header, rows)}\njournal p50 at ${count(to)} / at ${count(from)}: ${ratio(growth)}`;
+  return `${table(["rows", "", "p50 ms", "p95 ms", "p99 ms", "worst ms", "n"], lines)}\n${ours} p50 at ${count(to)} / at ${count(from)}: ${ratio(growth)}`;
 }
 
-/** Scenario 2. */
+/** In-process work per save (no I/O), in µs. */
+export function cpuTable(cpu, contenders, today) {
+  const label = (name) => contenders.find((c) => c.name === name).label;
+  const us = (value) => (value * 1000).toFixed(1);
+  const [ours, baseline] = cpu.results;
+  return `${table(
+    ["", "p50 µs", "mean µs", "p95 µs", "p99 µs", "n"],
+    [
+      ...cpu.results.map((r) => [
+        label(r.contender),
+        us(r.p50),
+        us(r.mean),
+        us(r.p95),
+        us(r.p99),
+        count(r.n),
+      ]),
+      [`${ours.contender} / ${baseline.contender}`, ratio(ours.p50 / baseline.p50), "", "", "", ""],
+    ],
+  )}\nbefore issue 15 (commit ${today.commit}, ${today.date}): ${today.oursP50Us} µs p50 (better-sqlite3 :memory: ${today.baselineP50Us} µs in the same runs); now ${ratio(ours.p50 / (today.oursP50Us / 1000))} of it`;
+}
+
+/** Concurrent saves. */
 export function concurrentTable(r) {
   return table(
     ["", "total ms", "per save ms"],
@@ -39,19 +69,29 @@ export function concurrentTable(r) {
   );
 }
 
-/** Scenario 3. */
-export function openRestoreTable(results, contenders) {
-  const byName = (name) => results.find((r) => r.contender === name).medianMs;
+/** Open + restore: the medians, then each baseline's ratios. */
+export function openRestoreTable(results, ratios, contenders, ours) {
+  const label = (name) => contenders.find((c) => c.name === name).label;
   return table(
-    ["", "median ms"],
+    ["", "median ms", "min ms", "max ms"],
     [
-      ...results.map((r) => [contenders.find((c) => c.name === r.contender).label, ms(r.medianMs)]),
-      ["ratio journal/sqlite", ratio(byName("journal") / byName("sqlite"))],
+      ...results.map((r) => [
+        label(r.contender),
+        ms(r.medianMs),
+        ms(Math.min(...r.durations)),
+        ms(Math.max(...r.durations)),
+      ]),
+      ...Object.entries(ratios).map(([baseline, r]) => [
+        `${ours} / ${baseline} (median of each round's ratio)`,
+        `${ratio(r.ofMedians)} (${ratio(r.medianOfRounds)})`,
+        "",
+        "",
+      ]),
     ],
   );
 }
 
-/** Scenario 4. */
+/** Journal replay. */
 export function journalReplayTable(results) {
   return table(
     ["journal records", "files after kill", "replay open ms", "clean open ms", "replay/clean"],
@@ -71,10 +111,10 @@ export function journalReplayTable(results) {
   );
 }
 
-/** Scenario 5. */
+/** Peak RSS. */
 export function peakRssTable(results, contenders) {
   return table(
-    ["", "workload", "file MB", "peak RSS MB", "with close MB", "2 × file + 80 MB"],
+    ["", "workload", "file MB", "peak RSS MB", "with close MB", "1.5 × file + 60 MB"],
     results.map((r) => [
       contenders.find((c) => c.name === r.contender).label,
       r.workload,
