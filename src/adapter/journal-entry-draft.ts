@@ -1,4 +1,5 @@
 import {
+  journalPayloadBytes,
   journalStatementBytes,
   MAX_JOURNAL_PAYLOAD_BYTES,
 } from "../persistence/journal-payload-size.js";
@@ -6,6 +7,40 @@ import type { JournalStatement } from "../persistence/persistence.js";
 import { RowTooLargeError } from "./errors.js";
 import { statementForMessages } from "./sql-statements.js";
 import type { SqlValue } from "./storage-adapter.js";
+
+/** How many SQL texts {@link sqlBytes} remembers: the store runs a handful, again and again. */
+const REMEMBERED_SQL = 64;
+
+/** The size of each SQL text's statement without values, by text. */
+const sqlByteCounts = /* @__PURE__ */ new Map<string, number>();
+
+/** `journalStatementBytes({ sql, params: [] })`, measured once per text. */
+function sqlBytes(sql: string): number {
+  let bytes = sqlByteCounts.get(sql);
+  if (bytes === undefined) {
+    bytes = journalStatementBytes({ sql, params: [] });
+    if (sqlByteCounts.size >= REMEMBERED_SQL) sqlByteCounts.clear();
+    sqlByteCounts.set(sql, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * At least `journalStatementBytes({ sql, params })`, from lengths alone: the statement
+ * without values, a comma per value, and each value at its largest (a UTF-16 code unit
+ * takes at most 6 bytes in a JSON string, `\u0001`; a byte at most 4 in
+ * `{"$bytes":[...]}`, `255,`; a number or boolean at most 24, `-1.2345678901234567e-308`).
+ */
+function statementBytesAtMost(sql: string, params: readonly SqlValue[]): number {
+  let bytes = sqlBytes(sql) + params.length;
+  for (const value of params) {
+    if (typeof value === "string") bytes += 2 + 6 * value.length;
+    else if (value instanceof Uint8Array) bytes += 13 + 4 * value.length;
+    else if (typeof value === "bigint") bytes += 14 + value.toString().length;
+    else bytes += 24;
+  }
+  return bytes;
+}
 
 /**
  * The statements of the journal entry one call is building (a `run`, or every statement of
@@ -15,8 +50,13 @@ import type { SqlValue } from "./storage-adapter.js";
  */
 export class JournalEntryDraft {
   readonly #statements: JournalStatement[] = [];
-  /** The payload's bytes so far: `[]`, then each statement and a comma between two. */
+  /**
+   * The payload's bytes so far (`[]`, then each statement and a comma between two), or a
+   * bound above them while `#exact` is false: measuring a large
+   * value exactly takes a scan of it, and only an entry near the limit needs it.
+   */
   #payloadBytes = 2;
+  #exact = true;
   readonly #location: string;
 
   /**
@@ -46,14 +86,20 @@ export class JournalEntryDraft {
    *   `apply` threw.
    */
   add<T>(sql: string, params: readonly SqlValue[], apply: () => T): T {
-    const bytes =
-      this.#payloadBytes +
-      (this.#statements.length > 0 ? 1 : 0) +
-      journalStatementBytes({ sql, params });
-    if (bytes > MAX_JOURNAL_PAYLOAD_BYTES) throw this.#tooLarge(sql, params, bytes);
+    const comma = this.#statements.length > 0 ? 1 : 0;
+    let bytes = this.#payloadBytes + comma + statementBytesAtMost(sql, params);
+    let exact = false;
+    if (bytes > MAX_JOURNAL_PAYLOAD_BYTES) {
+      // Near the limit: measured exactly, the statements before too (once: exact from then on).
+      const before = this.#exact ? this.#payloadBytes : journalPayloadBytes(this.#statements);
+      bytes = before + comma + journalStatementBytes({ sql, params });
+      exact = true;
+      if (bytes > MAX_JOURNAL_PAYLOAD_BYTES) throw this.#tooLarge(sql, params, bytes);
+    }
     const result = apply();
     this.#statements.push({ sql, params: [...params] });
     this.#payloadBytes = bytes;
+    this.#exact = exact;
     return result;
   }
 
@@ -61,6 +107,7 @@ export class JournalEntryDraft {
   clear(): void {
     this.#statements.length = 0;
     this.#payloadBytes = 2;
+    this.#exact = true;
   }
 
   #tooLarge(sql: string, params: readonly SqlValue[], bytes: number): RowTooLargeError {

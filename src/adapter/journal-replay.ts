@@ -61,8 +61,13 @@ export function replayJournal(
 function readyDatabase(db: SqlJsDatabase, location: string): number {
   try {
     // The database file is in memory and dies with the process: SQLite's own rollback
-    // journal needs no file either. Durability is the persistence target's journal.
+    // journal needs no file either, nor a sync. Durability is the persistence target's
+    // journal. This connection is the file's only one: holding its lock for good spares
+    // every statement the checks for another connection's changes (a look for a hot
+    // journal, a read of page 1), which took about as long as the statement itself.
     db.exec("PRAGMA journal_mode = MEMORY");
+    db.exec("PRAGMA synchronous = OFF");
+    db.exec("PRAGMA locking_mode = EXCLUSIVE");
     return readCheckpointSequence(db);
   } catch (cause) {
     throw new CorruptDatabaseError(location, errorMessage(cause), { cause });

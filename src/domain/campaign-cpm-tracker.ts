@@ -79,6 +79,13 @@ interface StoredAgreement {
 }
 
 /**
+ * Set by the first {@link CampaignCPMTracker} made, whose class body alone reaches the
+ * private fields: there is no tracker to copy before one was made. Not a static block, which
+ * bundlers keep as a side effect even where the class is unused.
+ */
+let copyTracker: ((tracker: CampaignCPMTracker) => CampaignCPMTracker) | undefined;
+
+/**
  * The CPMs agreed so far in one campaign, and how far above target the next offer may go.
  *
  * The figures are the Python service's, digit for digit: its tracker computes with
@@ -96,8 +103,9 @@ interface StoredAgreement {
  */
 export class CampaignCPMTracker {
   readonly #campaignId: string;
-  readonly #targetMinCpm: Big;
-  readonly #targetMaxCpm: Big;
+  // Not readonly: a copy (copyCpmTracker) takes its original's, already checked.
+  #targetMinCpm: Big;
+  #targetMaxCpm: Big;
   readonly #totalInfluencers: number;
   readonly #agreements: StoredAgreement[] = [];
   #extra: ExtraKeys = [];
@@ -125,6 +133,17 @@ export class CampaignCPMTracker {
     this.#targetMinCpm = toNonNegativeMoney(targetMinCpm, "targetMinCpm");
     this.#targetMaxCpm = toNonNegativeMoney(targetMaxCpm, "targetMaxCpm");
     this.#totalInfluencers = nonNegativeInteger(totalInfluencers, "totalInfluencers");
+    copyTracker ??= (tracker) => {
+      // Zeros check cheaply; the original's targets, checked when it was made, replace them.
+      const copy = new CampaignCPMTracker(tracker.#campaignId, 0, 0, tracker.#totalInfluencers);
+      // Amounts, agreements and kept keys are never changed in place, and amounts are handed
+      // out as copies only: shared safely.
+      copy.#targetMinCpm = tracker.#targetMinCpm;
+      copy.#targetMaxCpm = tracker.#targetMaxCpm;
+      copy.#agreements.push(...tracker.#agreements);
+      copy.#extra = tracker.#extra;
+      return copy;
+    };
   }
 
   /**
@@ -338,6 +357,20 @@ export class CampaignCPMTracker {
   }
 }
 
+/**
+ * A tracker equal to `tracker` that changes independently of it: what `fromDict` would make
+ * of `tracker.toDict()`, without the serializing and checking (`tracker` was checked when it
+ * was made). For rows that store the same tracker: one `fromDict`, then a copy per row.
+ *
+ * @param tracker - A tracker.
+ * @returns A new tracker with the same campaign, targets, agreements and kept keys.
+ * @internal
+ */
+export function copyCpmTracker(tracker: CampaignCPMTracker): CampaignCPMTracker {
+  // `tracker` exists, so a constructor has run and set it.
+  return (copyTracker as NonNullable<typeof copyTracker>)(tracker);
+}
+
 const TRACKER_KEYS: readonly string[] = [
   "campaign_id",
   "target_min_cpm",
@@ -347,13 +380,18 @@ const TRACKER_KEYS: readonly string[] = [
 ];
 const AGREEMENT_KEYS: readonly string[] = ["cpm", "engagement_rate"];
 
+const NO_EXTRA_KEYS: ExtraKeys = [];
+
 /** The keys of `dict` that are not `known`, each kept as the JSON text of its value. */
 function extraKeys(
   dict: Record<string, unknown>,
   known: readonly string[],
   path: string,
 ): ExtraKeys {
-  return Object.keys(dict)
+  const keys = Object.keys(dict);
+  // The common case, every key known, costs no array of its own.
+  if (keys.every((key) => known.includes(key))) return NO_EXTRA_KEYS;
+  return keys
     .filter((key) => !known.includes(key))
     .map((key) => {
       // Read as a field: "__proto__" from JSON.parse is an own property like any other.

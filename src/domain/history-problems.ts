@@ -1,8 +1,6 @@
 import { prePauseStateAfter, transitionTarget } from "./transitions.js";
 import {
   NegotiationEvent as Event,
-  isNegotiationEvent,
-  isNegotiationState,
   type NegotiationEvent,
   type NegotiationState,
   NegotiationState as State,
@@ -119,7 +117,7 @@ export const NOT_A_HISTORY = "expected an array of [from, event, to] triples";
  * @internal
  */
 export function nameProblem(kind: "state" | "event", value: unknown): string | null {
-  if (kind === "state" ? isNegotiationState(value) : isNegotiationEvent(value)) return null;
+  if (isName(kind, value)) return null;
   // Without describeValue: this is in every bundle of the state machine, and kept small.
   return typeof value === "string"
     ? `unknown ${kind} ${JSON.stringify(value)}`
@@ -135,16 +133,37 @@ export function nameProblem(kind: "state" | "event", value: unknown): string | n
  * @internal
  */
 export function entryProblems(entry: unknown, index: number): HistoryProblem[] {
-  const path = `history[${index}]`;
-  if (!Array.isArray(entry) || entry.length !== 3) {
-    return [{ index, path, problem: "expected a [from, event, to] triple" }];
+  const isTriple = Array.isArray(entry) && entry.length === 3;
+  // Every stored entry is checked, on every restore: a good one costs three set lookups.
+  if (
+    isTriple &&
+    isName("state", entry[0]) &&
+    isName("event", entry[1]) &&
+    isName("state", entry[2])
+  ) {
+    return [];
   }
+  const path = `history[${index}]`;
+  if (!isTriple) return [{ index, path, problem: "expected a [from, event, to] triple" }];
   const problems: HistoryProblem[] = [];
   (["state", "event", "state"] as const).forEach((kind, place) => {
     const problem = nameProblem(kind, entry[place]);
     if (problem !== null) problems.push({ index, path: `${path}[${place}]`, problem });
   });
   return problems;
+}
+
+let stateNames: ReadonlySet<unknown> | undefined;
+let eventNames: ReadonlySet<unknown> | undefined;
+
+/** Whether a value is a known state or event name, by a set made on first use. */
+function isName(kind: "state" | "event", value: unknown): boolean {
+  if (kind === "state") {
+    stateNames ??= new Set(Object.values(State));
+    return stateNames.has(value);
+  }
+  eventNames ??= new Set(Object.values(Event));
+  return eventNames.has(value);
 }
 
 function moveProblem(

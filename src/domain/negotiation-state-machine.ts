@@ -33,6 +33,42 @@ export interface NegotiationSnapshot {
 }
 
 /**
+ * The machines made by `new NegotiationStateMachine()` itself (not a subclass), moved since
+ * only by their own events, each with its live history: the constructor starts an empty
+ * history, and every move `trigger` records is one {@link historyProblems} accepts from
+ * where the one before ended, so these hold together by construction. A machine
+ * `fromSnapshot` rebuilt is not one of them: its history is another array, and the one
+ * kept here for it stays empty.
+ */
+const provenHistories = /* @__PURE__ */ new WeakMap<NegotiationStateMachine, TransitionRecord[]>();
+
+/**
+ * The state and history of a machine whose history is known to hold together (see
+ * {@link historyProblems}) without checking it again: one made by this class's own
+ * constructor (not a subclass's), moved by its own events at least once, whose `toSnapshot`
+ * is the class's own (not overridden on the instance).
+ *
+ * @param machine - Anything.
+ * @returns Its state and its live history (read it at once, never change or keep it), or
+ *   `undefined` when it is not such a machine: check its snapshot then.
+ * @internal
+ */
+export function provenSnapshot(
+  machine: unknown,
+): Pick<NegotiationSnapshot, "state" | "history"> | undefined {
+  const history = provenHistories.get(machine as NegotiationStateMachine);
+  const last = history?.at(-1);
+  if (
+    last === undefined ||
+    (machine as NegotiationStateMachine).toSnapshot !== NegotiationStateMachine.prototype.toSnapshot
+  ) {
+    return undefined;
+  }
+  // Each move ends where the machine then is.
+  return { state: last[2], history: history as TransitionRecord[] };
+}
+
+/**
  * The state machine of one negotiation: it moves only along {@link TRANSITIONS}, records
  * every move, and remembers the state to return to after a pause.
  *
@@ -56,6 +92,7 @@ export class NegotiationStateMachine {
    */
   constructor(initialState: NegotiationState = State.INITIAL_OFFER) {
     this.#state = knownState(initialState, "initialState");
+    if (new.target === NegotiationStateMachine) provenHistories.set(this, this.#history);
   }
 
   /**
@@ -84,6 +121,8 @@ export class NegotiationStateMachine {
   ): NegotiationStateMachine {
     const machine = new NegotiationStateMachine(knownState(state, "state"));
     if (!Array.isArray(history)) throw new ValidationError("history", NOT_A_HISTORY);
+    // A new array: the constructor's, the one `provenHistories` holds, stays empty, so a
+    // rebuilt machine is never taken as proven (its history is whatever it was given).
     machine.#history = history.map(checkedRecord);
     if (state !== State.PAUSED) {
       if (prePauseState != null) {
@@ -112,7 +151,7 @@ export class NegotiationStateMachine {
     return TERMINAL_STATES.has(this.#state);
   }
 
-  /** A copy of the recorded transitions, oldest first. */
+  /** A copy of the recorded transitions, oldest first (the entries are the machine's own: those it recorded itself are frozen). */
   get history(): TransitionRecord[] {
     return this.#history.slice();
   }
@@ -141,7 +180,8 @@ export class NegotiationStateMachine {
       }
       throw this.#refuse(event);
     }
-    this.#history.push([from, event, next]);
+    // Frozen: `history` hands out the entries themselves, and a change would unmake the proof.
+    this.#history.push(Object.freeze([from, event, next] as const));
     this.#state = next;
     this.#prePauseState = prePauseStateAfter(from, event);
     return next;

@@ -1,4 +1,4 @@
-let table: Uint32Array | undefined;
+let tables: Uint32Array | undefined;
 
 /**
  * CRC-32 (IEEE 802.3, the one of zip and PNG) of some bytes.
@@ -8,22 +8,38 @@ let table: Uint32Array | undefined;
  * @returns The CRC as an unsigned 32-bit integer.
  */
 export function crc32(bytes: Uint8Array, crc = 0): number {
-  table ??= buildTable();
-  const lookup = table;
+  tables ??= buildTables();
+  const t = tables;
   let value = ~crc;
-  // An index loop: iterating a Uint8Array with for...of is several times slower in V8.
-  for (let index = 0; index < bytes.length; index++) {
-    value = (lookup[(value ^ (bytes[index] as number)) & 0xff] as number) ^ (value >>> 8);
+  let index = 0;
+  // Slicing by 4: four bytes a step through four tables, about twice as fast as a byte at a
+  // time. Index loops: iterating a Uint8Array with for...of is several times slower in V8.
+  for (const end = bytes.length - 3; index < end; index += 4) {
+    value ^=
+      (bytes[index] as number) |
+      ((bytes[index + 1] as number) << 8) |
+      ((bytes[index + 2] as number) << 16) |
+      ((bytes[index + 3] as number) << 24);
+    value =
+      (t[768 + (value & 0xff)] as number) ^
+      (t[512 + ((value >>> 8) & 0xff)] as number) ^
+      (t[256 + ((value >>> 16) & 0xff)] as number) ^
+      (t[value >>> 24] as number);
+  }
+  for (; index < bytes.length; index++) {
+    value = (t[(value ^ (bytes[index] as number)) & 0xff] as number) ^ (value >>> 8);
   }
   return ~value >>> 0;
 }
 
-function buildTable(): Uint32Array {
-  const entries = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    entries[n] = c >>> 0;
+/** Table k (at 256·k) holds the CRC of a byte followed by k zero bytes. */
+function buildTables(): Uint32Array {
+  const entries = new Uint32Array(4 * 256);
+  for (let n = 0; n < 1024; n++) {
+    let c = n < 256 ? n : (entries[n - 256] as number);
+    if (n < 256) for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    else c = (entries[c & 0xff] as number) ^ (c >>> 8);
+    entries[n] = c;
   }
   return entries;
 }

@@ -77,6 +77,8 @@ export function serializeContext(context: Record<string, unknown>): string {
   }
   const walk: Walk = { ancestors: new Set(), hasBigInt: false };
   try {
+    const plain = plainCopy(context, 1, []);
+    if (plain !== UNSURE) return JSON.stringify(plain);
     const value = toJsonValue(context, "", "context", walk, 1);
     // A toJSON on the context itself may return something else than an object; the column
     // holds a JSON object, and a row holding anything else could not be restored.
@@ -212,6 +214,75 @@ function keyPathOf(level: Level): string {
     path = typeof key === "number" ? `${path}[${key}]` : childPath(path, key);
   }
   return path;
+}
+
+/** What {@link plainCopy} gives for a value it leaves to {@link toJsonValue} to judge. */
+const UNSURE: unique symbol = Symbol("unsure");
+
+/** How deep {@link plainCopy} goes before it leaves the rest to {@link toJsonValue}. */
+const PLAIN_COPY_DEPTH = 32;
+
+/**
+ * The copy {@link toJsonValue} would make of a context of plain data (strings, finite
+ * numbers, booleans, null, Bigs, arrays and plain objects, not deeply nested), made without
+ * the key paths only an error needs; {@link UNSURE} at anything else (a refusal, a bigint,
+ * a `toJSON`, a cycle, a class instance), which the full walk then judges from the start.
+ *
+ * @param ancestors - The objects above this value.
+ */
+function plainCopy(value: unknown, depth: number, ancestors: object[]): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return Number.isFinite(value) ? value : UNSURE;
+    case "object":
+      break;
+    default:
+      return UNSURE;
+  }
+  if (value === null) return null;
+  if (isBigNumber(value)) return isWithinPlainRange(value) ? formatMoney(value) : UNSURE;
+  if (
+    depth > PLAIN_COPY_DEPTH ||
+    ancestors.includes(value) ||
+    (value as { toJSON?: unknown }).toJSON !== undefined
+  ) {
+    return UNSURE;
+  }
+  ancestors.push(value);
+  try {
+    if (Array.isArray(value)) {
+      const items: unknown[] = new Array(value.length);
+      for (let index = 0; index < value.length; index++) {
+        const item = plainCopy(value[index], depth + 1, ancestors);
+        if (item === UNSURE) return UNSURE;
+        items[index] = item;
+      }
+      return items;
+    }
+    if (!isPlainObject(value) || Object.getOwnPropertySymbols(value).length > 0) return UNSURE;
+    const copy: Record<string, unknown> = {};
+    for (const name of Object.keys(value)) {
+      const child = plainCopy(value[name], depth + 1, ancestors);
+      if (child === UNSURE) return UNSURE;
+      // Defined, not set: setting "__proto__" would set the prototype.
+      if (name === "__proto__") {
+        Object.defineProperty(copy, name, {
+          value: child,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      } else {
+        copy[name] = child;
+      }
+    }
+    return copy;
+  } finally {
+    ancestors.pop();
+  }
 }
 
 /**

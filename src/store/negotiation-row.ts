@@ -1,10 +1,16 @@
-import { type Campaign, copyCampaign, deserializeCampaign } from "../domain/campaign.js";
-import type { CampaignCPMTracker, CpmTrackerDict } from "../domain/campaign-cpm-tracker.js";
+import { type Campaign, deserializeCampaign } from "../domain/campaign.js";
+import {
+  type CampaignCPMTracker,
+  type CpmTrackerDict,
+  copyCpmTracker,
+} from "../domain/campaign-cpm-tracker.js";
+import { campaignCopier } from "../domain/copy-campaign.js";
 import { InvalidHistoryError } from "../domain/errors.js";
 import { type HistoryProblem, historyProblems } from "../domain/history-problems.js";
 import {
   type NegotiationSnapshot,
   NegotiationStateMachine,
+  provenSnapshot,
 } from "../domain/negotiation-state-machine.js";
 import { describeValue, isNegotiationError } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
@@ -52,6 +58,12 @@ export interface NegotiationInput {
 /**
  * A negotiation rebuilt from its row (by {@link NegotiationStateStore.restoreActive},
  * `load`, `restoreAll`, `update`): domain objects, ready to go on with and to save again.
+ *
+ * Everything in it is the caller's own, free to change: nothing is shared with another
+ * negotiation of the same call (the rows of one campaign are parsed once, and each gets a
+ * copy), nor with the store, so a change (a campaign field set, `recordAgreement` on the
+ * tracker, `trigger` on the machine, a context key) reaches no other negotiation and
+ * nothing stored until it is saved.
  */
 export interface RestoredNegotiation {
   /** The email thread, as stored. */
@@ -65,7 +77,7 @@ export interface RestoredNegotiation {
   readonly context: Record<string, unknown>;
   /** The campaign, parsed (money as `Big`); a copy of its own, shared with no other negotiation. */
   readonly campaign: Campaign;
-  /** The campaign's CPM tracker as it was saved with this negotiation. */
+  /** The campaign's CPM tracker as it was saved with this negotiation; a tracker of its own. */
   readonly cpmTracker: CampaignCPMTracker;
   /** How many rounds of negotiation have happened. */
   readonly roundCount: number;
@@ -108,7 +120,8 @@ export function checkedRoundCount(roundCount: unknown, path: string): number {
  * @internal
  */
 export function negotiationToRow(negotiation: NegotiationInput, now: string): NegotiationStateRow {
-  const snapshot = checkedSnapshot(negotiation.stateMachine);
+  const snapshot =
+    provenSnapshot(negotiation.stateMachine) ?? checkedSnapshot(negotiation.stateMachine);
   return {
     thread_id: checkedThreadId(negotiation.threadId),
     state: snapshot.state,
@@ -122,6 +135,10 @@ export function negotiationToRow(negotiation: NegotiationInput, now: string): Ne
   };
 }
 
+/**
+ * The snapshot of a machine not known to hold together (see `provenSnapshot`): anything
+ * with a `toSnapshot`, rebuilt and checked.
+ */
 function checkedSnapshot(stateMachine: unknown): NegotiationSnapshot {
   const machine = stateMachine as Partial<NegotiationStateMachine> | null;
   if (typeof machine?.toSnapshot !== "function") {
@@ -136,15 +153,22 @@ function checkedSnapshot(stateMachine: unknown): NegotiationSnapshot {
 }
 
 /**
- * Campaigns already parsed in one call, by their JSON, or what their parse threw: the rows
- * of one campaign share one parse, and a copy costs far less than a parse.
+ * The campaign and tracker JSON texts already read in one call, by their length, each with
+ * what it was read as (or what reading it threw): the rows of one campaign share one parse
+ * of each, and a copy costs far less than a parse. Keyed by length, so that finding a text
+ * compares it with the few of that length (a comparison stops at the first difference)
+ * rather than hashing all of it.
  *
  * @internal
  */
-export type CampaignCache = Map<
-  string,
-  { readonly campaign: Campaign } | { readonly error: unknown }
->;
+export type CampaignCache = Map<number, CachedParse[]>;
+
+/** One JSON text of a {@link CampaignCache}, and what it was read as or what that threw. */
+type CachedParse = { readonly json: string } & (
+  | { readonly column: "campaign_json"; readonly copy: () => Campaign }
+  | { readonly column: "cpm_tracker_json"; readonly tracker: CampaignCPMTracker }
+  | { readonly column: "campaign_json" | "cpm_tracker_json"; readonly error: unknown }
+);
 
 /**
  * Rebuilds a negotiation from its row, checking every column: `thread_id` (as a save checks
@@ -155,6 +179,8 @@ export type CampaignCache = Map<
  *
  * @param row - The row, as stored (its values are checked, whatever their type).
  * @param campaigns - Campaign parses to share across the rows of one call.
+ * @param validTimes - Timestamps already found valid in the same call (rows saved
+ *   together share them); the valid ones of this row are added.
  * @returns The negotiation, or one failure per column that could not be read (at least
  *   one), in the table's column order. The cause of a `state` or `history_json` failure
  *   found by {@link historyProblems} is an `InvalidHistoryError` listing its problems (paths
@@ -165,6 +191,7 @@ export type CampaignCache = Map<
 export function rowToNegotiation(
   row: NegotiationStateRow,
   campaigns: CampaignCache = new Map(),
+  validTimes: Set<unknown> = new Set(),
 ): RestoredNegotiation | RowFailure[] {
   const failures: RowFailure[] = [];
   const threadId = typeof row.thread_id === "string" ? row.thread_id : String(row.thread_id);
@@ -185,20 +212,21 @@ export function rowToNegotiation(
   const context = read("context_json", () =>
     deserializeContext(jsonText(row.context_json, "context_json")),
   );
+  // What is parsed stays in the cache; every negotiation gets copies of its own.
   const campaign = read("campaign_json", () => {
-    const json = jsonText(row.campaign_json, "campaign_json");
-    let parsed = campaigns.get(json);
-    if (parsed === undefined) {
-      parsed = parseCampaignOnce(json);
-      campaigns.set(json, parsed);
-    }
+    const parsed = cachedParse(row.campaign_json, "campaign_json", campaigns, (json) => ({
+      copy: campaignCopier(deserializeCampaign(json)),
+    }));
     if ("error" in parsed) throw parsed.error;
-    // The parsed campaign stays in the cache; every negotiation gets a copy of its own.
-    return copyCampaign(parsed.campaign);
+    return (parsed as { copy: () => Campaign }).copy();
   });
-  const cpmTracker = read("cpm_tracker_json", () =>
-    deserializeCpmTracker(JSON.parse(jsonText(row.cpm_tracker_json, "cpm_tracker_json"))),
-  );
+  const cpmTracker = read("cpm_tracker_json", () => {
+    const parsed = cachedParse(row.cpm_tracker_json, "cpm_tracker_json", campaigns, (json) => ({
+      tracker: deserializeCpmTracker(JSON.parse(json)),
+    }));
+    if ("error" in parsed) throw parsed.error;
+    return copyCpmTracker((parsed as { tracker: CampaignCPMTracker }).tracker);
+  });
   const history = read("history_json", (): unknown =>
     JSON.parse(jsonText(row.history_json, "history_json")),
   );
@@ -210,8 +238,11 @@ export function rowToNegotiation(
     fail("history_json", new InvalidHistoryError(problems.filter((problem) => !ofState(problem))));
   }
   for (const column of ["created_at", "updated_at"] as const) {
-    const problem = timestampProblem(row[column]);
+    const value = row[column];
+    if (validTimes.has(value)) continue;
+    const problem = timestampProblem(value);
     if (problem !== null) fail(column, new ValidationError(column, problem));
+    else validTimes.add(value);
   }
 
   if (failures.length > 0) {
@@ -243,12 +274,30 @@ function jsonText(value: unknown, column: string): string {
   return value;
 }
 
-function parseCampaignOnce(json: string): { campaign: Campaign } | { error: unknown } {
-  try {
-    return { campaign: deserializeCampaign(json) };
-  } catch (error) {
-    return { error };
+/** A JSON column's text read once per call: from the cache, or read now and cached. */
+function cachedParse(
+  value: unknown,
+  column: CachedParse["column"],
+  cache: CampaignCache,
+  parse: (json: string) => { copy: () => Campaign } | { tracker: CampaignCPMTracker },
+): CachedParse {
+  const json = jsonText(value, column);
+  let sameLength = cache.get(json.length);
+  if (sameLength === undefined) {
+    sameLength = [];
+    cache.set(json.length, sameLength);
   }
+  for (const cached of sameLength) {
+    if (cached.json === json && cached.column === column) return cached;
+  }
+  let cached: CachedParse;
+  try {
+    cached = { json, column, ...parse(json) } as CachedParse;
+  } catch (error) {
+    cached = { json, column, error };
+  }
+  sameLength.push(cached);
+  return cached;
 }
 
 /**
@@ -283,10 +332,11 @@ export function rebuildRows(rows: readonly NegotiationStateRow[]): {
   failures: RowFailure[];
 } {
   const campaigns: CampaignCache = new Map();
+  const validTimes = new Set<unknown>();
   const restored: RestoredNegotiation[] = [];
   const failures: RowFailure[] = [];
   for (const row of rows) {
-    const rebuilt = rowToNegotiation(row, campaigns);
+    const rebuilt = rowToNegotiation(row, campaigns, validTimes);
     if (Array.isArray(rebuilt)) failures.push(...rebuilt);
     else restored.push(rebuilt);
   }
@@ -309,8 +359,9 @@ export function restoreNegotiationRows(
   rows: readonly NegotiationStateRow[],
 ): RestoredNegotiation[] {
   const campaigns: CampaignCache = new Map();
+  const validTimes = new Set<unknown>();
   return rows.map((row) => {
-    const rebuilt = rowToNegotiation(row, campaigns);
+    const rebuilt = rowToNegotiation(row, campaigns, validTimes);
     if (!Array.isArray(rebuilt)) return rebuilt;
     const [first] = rebuilt as [RowFailure];
     throw new ValidationError(

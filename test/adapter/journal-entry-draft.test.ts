@@ -73,6 +73,29 @@ describe("JournalEntryDraft", () => {
     expect(draft.statements).toHaveLength(1);
   });
 
+  it("measures exactly what only a bound from lengths puts over the limit, and accepts it", () => {
+    const draft = new JournalEntryDraft("n.db");
+    // Plain ASCII: one byte a character, though a character may take up to six.
+    const plain = "a".repeat(Math.ceil(MAX_JOURNAL_PAYLOAD_BYTES / 6) + 1);
+    draft.add("INSERT INTO t VALUES (?)", [plain], () => undefined);
+    draft.add("INSERT INTO t VALUES (?)", [plain], () => undefined);
+    expect(draft.statements).toHaveLength(2);
+    // Exact from then on: what the two leave is refused at its exact size.
+    const rest = MAX_JOURNAL_PAYLOAD_BYTES - journalPayloadBytes(draft.statements);
+    const error = thrownBy(() => {
+      draft.add("INSERT INTO t VALUES (?)", ["b".repeat(rest)], () => undefined);
+    }) as RowTooLargeError;
+    expect(error).toBeInstanceOf(RowTooLargeError);
+    expect(error.bytes).toBe(
+      journalPayloadBytes([
+        ...draft.statements,
+        { sql: "INSERT INTO t VALUES (?)", params: ["b".repeat(rest)] },
+      ]),
+    );
+    draft.add("INSERT INTO t VALUES (?)", ["b".repeat(rest - 40)], () => undefined);
+    expect(draft.statements).toHaveLength(3);
+  });
+
   it("counts from nothing again once cleared", () => {
     const draft = new JournalEntryDraft("n.db");
     const half = sixBytes(MAX_JOURNAL_PAYLOAD_BYTES / 2);

@@ -25,7 +25,9 @@ const BUDGETS: Record<string, { contents: string; gzipBytes: number }> = {
   },
   "NegotiationStateMachine alone": {
     contents: 'export { NegotiationStateMachine } from "negotiation-state";',
-    gzipBytes: 1_700,
+    // 1.74 KB: the machine remembers the histories it recorded itself (so a save need not
+    // check them again) and checks names against sets.
+    gzipBytes: 1_800,
   },
   // The store's and the adapter's `[Symbol.asyncDispose]` keys must stay plain symbol keys:
   // written `Symbol.asyncDispose ?? Symbol.for(...)`, they kept the store, the adapter and

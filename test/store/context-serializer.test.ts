@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import Big from "big.js";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/errors/validation-error.js";
 import { memoryPersistence } from "../../src/persistence/memory-persistence.js";
@@ -10,7 +11,9 @@ import {
 } from "../../src/store/context-serializer.js";
 import { ContextSerializationError } from "../../src/store/errors.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
+import { checkProperty } from "../properties/support.js";
 import { negotiation } from "../support/negotiations.js";
+import { thrownBy } from "../support/thrown-by.js";
 
 /** The refusal thrown by serializeContext, or a failure when nothing was thrown. */
 function refusal(context: unknown): ContextSerializationError {
@@ -504,6 +507,34 @@ describe("deserializeContext on deep text", () => {
     const text = `${"[".repeat(99_999)}${"]".repeat(99_999)}`;
     expect(readRefusal(`{"x":${text}}`).message).toContain(
       `context.x${"[0]".repeat(999)} is at level 1001`,
+    );
+  });
+});
+
+describe("serializeContext's two walks", () => {
+  // Plain data is copied without key paths; anything else (a Date here) takes the full walk
+  // from the start. Both must write the same text.
+  it("write the same text for plain data as the full walk does", async () => {
+    await checkProperty(
+      "plain data: the quick copy writes what the full walk writes",
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 4 })), (data) => {
+        const plain = serializeContext(data);
+        expect(plain).toBe(JSON.stringify(data));
+        const full = serializeContext({ ...data, at: new Date(0) });
+        expect(full).toBe(serializeContext({ ...data, at: "1970-01-01T00:00:00.000Z" }));
+      }),
+      200,
+    );
+  });
+
+  it("refuses below the depth the quick copy stops at, naming the key path", () => {
+    let deep: Record<string, unknown> = { bad: Number.NaN };
+    for (let level = 0; level < 40; level++) deep = { next: deep };
+    const error = thrownBy(() => serializeContext(deep));
+    expect(error).toBeInstanceOf(ContextSerializationError);
+    expect((error as ContextSerializationError).keyPath).toBe(`context${".next".repeat(40)}.bad`);
+    expect(serializeContext({ a: [new Big("1E+3"), { b: new Big("-0.5") }] })).toBe(
+      '{"a":["1000",{"b":"-0.5"}]}',
     );
   });
 });

@@ -32,6 +32,7 @@ import { formatTimestamp, timestampProblem } from "../../src/store/timestamp.js"
 import { checkProperty } from "../properties/support.js";
 import { machineWalks, replayVerdict } from "../support/machine-walks.js";
 import { negotiation } from "../support/negotiations.js";
+import { thrownBy } from "../support/thrown-by.js";
 
 /** A valid row, as `save` writes it. */
 function validRow(events: readonly Event[] = ["send_offer"]): NegotiationStateRow {
@@ -311,5 +312,84 @@ describe("the table's columns", () => {
       failuresOf({ ...validRow(), state: 3 }),
     );
     expect(error.path).toBe('negotiation_state["thread-1"].state');
+  });
+});
+
+describe("the row contract on save, for machines it does not check again", () => {
+  const walks = machineWalks(30);
+  const NOW = "2026-03-01T10:00:00Z";
+  const rowOf = (stateMachine: unknown) =>
+    negotiationToRow(
+      negotiation("thread-1", [], {
+        stateMachine: stateMachine as NegotiationStateMachine,
+      }),
+      NOW,
+    );
+  /** A history whose second entry is no move of the machine. */
+  const ILLEGAL = [
+    ["initial_offer", "send_offer", "awaiting_reply"],
+    ["awaiting_reply", "accept", "agreed"],
+  ] as const;
+  const refusedAt = (stateMachine: unknown, path: string) => {
+    const error = thrownBy(() => rowOf(stateMachine));
+    expect(error).toBeInstanceOf(InvalidHistoryError);
+    expect((error as InvalidHistoryError).path).toBe(path);
+  };
+
+  it("writes for a machine its own events moved the row the full check writes", async () => {
+    await checkProperty(
+      "a machine's own row equals the row of its snapshot, checked",
+      fc.property(walks, (machine) => {
+        const checked = rowOf({ toSnapshot: () => machine.toSnapshot() });
+        expect(rowOf(machine)).toStrictEqual(checked);
+      }),
+      300,
+    );
+  });
+
+  it("still checks a machine-like object, a rebuilt machine, a subclass and an instance's own toSnapshot", () => {
+    refusedAt(
+      { toSnapshot: () => ({ state: "agreed", history: ILLEGAL, prePauseState: null }) },
+      "history[1]",
+    );
+    // Rebuilt by fromSnapshot: a genuine instance holding whatever history it was given.
+    const rebuilt = NegotiationStateMachine.fromSnapshot("agreed", ILLEGAL);
+    refusedAt(rebuilt, "history[1]");
+    expect(Object.getPrototypeOf(rebuilt)).toBe(NegotiationStateMachine.prototype);
+
+    class Lying extends NegotiationStateMachine {
+      override toSnapshot() {
+        return { state: "agreed" as const, history: ILLEGAL, prePauseState: null };
+      }
+    }
+    refusedAt(new Lying(), "history[1]");
+    // A subclass that does not lie is checked, and saved.
+    class Quiet extends NegotiationStateMachine {}
+    const quiet = new Quiet();
+    quiet.trigger("send_offer");
+    expect(rowOf(quiet).history_json).toBe(JSON.stringify(quiet.history));
+
+    const own = new NegotiationStateMachine();
+    own.toSnapshot = () => ({ state: "agreed", history: ILLEGAL, prePauseState: null });
+    refusedAt(own, "history[1]");
+    // Names are checked too: a state no machine has.
+    const named = new NegotiationStateMachine();
+    named.toSnapshot = () => ({ state: "won" as never, history: [], prePauseState: null });
+    expect(thrownBy(() => rowOf(named))).toBeInstanceOf(ValidationError);
+    expect(thrownBy(() => rowOf({}))).toBeInstanceOf(ValidationError);
+  });
+
+  it("hands out entries that cannot be changed, so a machine's history stays its own", () => {
+    const machine = new NegotiationStateMachine();
+    machine.trigger("send_offer");
+    machine.trigger("receive_reply");
+    const [first] = machine.history as unknown as string[][];
+    expect(() => {
+      (first as string[])[1] = "accept";
+    }).toThrow(TypeError);
+    expect(JSON.parse(rowOf(machine).history_json)).toStrictEqual([
+      ["initial_offer", "send_offer", "awaiting_reply"],
+      ["awaiting_reply", "receive_reply", "counter_received"],
+    ]);
   });
 });
