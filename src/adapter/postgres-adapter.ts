@@ -3,7 +3,7 @@ import { ValidationError } from "../errors/validation-error.js";
 import { StorageError } from "../persistence/errors.js";
 import { TransactionConflictError } from "./errors.js";
 import { postgresFailure, retryableSqlState } from "./postgres-failure.js";
-import { postgresStatement } from "./postgres-statement.js";
+import { postgresStatement, quoteIdentifier } from "./postgres-statement.js";
 import type {
   SqlExecutor,
   SqlRow,
@@ -421,14 +421,16 @@ export class PostgresAdapter implements StorageAdapter {
     if ((searchPaths.get(client) ?? "") !== this.#searchPath) {
       try {
         // The path is bound as a value: set_config takes the quoted name as text.
-        await client.query(
+        await this.#send(
+          client,
           this.#searchPath === ""
             ? { text: "RESET search_path" }
             : { text: "SELECT set_config('search_path', $1, false)", values: [this.#searchPath] },
+          "setting the search_path",
         );
       } catch (error) {
         this.#release(client, true);
-        throw postgresFailure(this.location, "setting the search_path", error);
+        throw error;
       }
       searchPaths.set(client, this.#searchPath);
     }
@@ -441,33 +443,39 @@ export class PostgresAdapter implements StorageAdapter {
   }
 
   /** Runs one of the store's statements on `client`. */
-  async #query(
+  #query(
     client: PostgresClient,
     sql: string,
     params: readonly SqlValue[] = [],
-  ): Promise<{ rows: unknown[]; rowCount: number | null }> {
+  ): Promise<PostgresResult> {
     const { text, name } = postgresStatement(sql);
-    try {
-      return await client.query({ text, values: [...params], ...(name && { name }), types: TYPES });
-    } catch (error) {
-      throw postgresFailure(this.location, firstLine(sql), error);
-    }
+    return this.#send(
+      client,
+      { text, values: [...params], ...(name && { name }), types: TYPES },
+      firstLine(sql),
+    );
   }
 
   /** Runs a transaction-control or session command. */
-  async #command(client: PostgresClient, command: string) {
+  #command(client: PostgresClient, command: string): Promise<PostgresResult> {
+    return this.#send(client, { text: command }, command);
+  }
+
+  /** Sends one statement; what fails becomes a `StorageError` saying what was being done. */
+  async #send(
+    client: PostgresClient,
+    query: PostgresQuery,
+    doing: string,
+  ): Promise<PostgresResult> {
     try {
-      return await client.query({ text: command });
+      return await client.query(query);
     } catch (error) {
-      throw postgresFailure(this.location, command, error);
+      throw postgresFailure(this.location, doing, error);
     }
   }
 }
 
-type Query = (
-  sql: string,
-  params?: readonly SqlValue[],
-) => Promise<{ rows: unknown[]; rowCount: number | null }>;
+type Query = (sql: string, params?: readonly SqlValue[]) => Promise<PostgresResult>;
 
 /** What a transaction's function runs statements through; refuses once the transaction ended. */
 class PostgresTransaction implements SqlExecutor {
@@ -592,10 +600,6 @@ function checkedRetries(retries: unknown): number {
     throw new ValidationError("maxRetries", "must be a whole number, 0 or more");
   }
   return retries;
-}
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }
 
 function utf8Length(text: string): number {

@@ -47,3 +47,15 @@ function numberPlaceholders(sql: string): string {
   let count = 0;
   return sql.replace(TOKEN, (token) => (token === "?" ? `$${++count}` : token));
 }
+
+/**
+ * A name as a PostgreSQL identifier (a schema's), for the statements that cannot bind it:
+ * in double quotes, inner quotes doubled, so any text names itself and nothing else.
+ *
+ * @param name - The name.
+ * @returns `"name"`.
+ * @internal
+ */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,4 +1,5 @@
 import type { PostgresAdapter } from "../adapter/postgres-adapter.js";
+import { quoteIdentifier } from "../adapter/postgres-statement.js";
 import { TABLE } from "./negotiation-state-table.js";
 
 /** When the time is written by PostgreSQL itself: DESIGN §4's text, `YYYY-MM-DDTHH:MM:SSZ`. */
@@ -49,7 +50,7 @@ export async function initPostgresNegotiationStateTable(adapter: PostgresAdapter
   await adapter.transaction(async (tx) => {
     await tx.lock?.(`${TABLE} DDL`);
     if (adapter.schema !== undefined) {
-      await tx.run(`CREATE SCHEMA IF NOT EXISTS "${adapter.schema.replaceAll('"', '""')}"`);
+      await tx.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(adapter.schema)}`);
     }
     for (const statement of POSTGRES_NEGOTIATION_STATE_DDL) await tx.run(statement);
   });
