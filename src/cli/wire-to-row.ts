@@ -1,7 +1,8 @@
 import { describeValue } from "../errors/negotiation-error.js";
 import { parseExactJson, stringifyExactJson } from "../store/exact-json.js";
-import { type CampaignCache, rowToNegotiation } from "../store/negotiation-row.js";
+import { rowToNegotiation } from "../store/negotiation-row.js";
 import type { NegotiationStateRow } from "../store/negotiation-state-table.js";
+import { RowReadCache } from "../store/row-read-cache.js";
 import { isJsonColumn, WIRE_FIELDS } from "./wire-format.js";
 import { failureRefusals, type WireRefusal } from "./wire-refusal.js";
 
@@ -29,14 +30,15 @@ export type WireCheck =
  * kept as it is, for the contract to refuse.
  *
  * @param line - A parsed line (`parseExactJson`).
- * @param campaigns - Campaign parses to share across the lines of one file.
+ * @param cache - What the lines of one file share (campaign and tracker parses, valid
+ *   timestamps).
  * @returns The row, or the refusals.
  * @example
- * const checked = wireToRow(parseExactJson(line), campaigns);
+ * const checked = wireToRow(parseExactJson(line), cache);
  * if (checked.row) rows.push(checked.row);
  * else for (const { field, problem } of checked.refusals) report(`${field}: ${problem}`);
  */
-export function wireToRow(line: unknown, campaigns: CampaignCache = new Map()): WireCheck {
+export function wireToRow(line: unknown, cache: RowReadCache = new RowReadCache()): WireCheck {
   if (typeof line !== "object" || line === null || Array.isArray(line)) {
     return {
       refusals: [{ field: "", problem: `expected a JSON object, got ${describeValue(line)}` }],
@@ -58,7 +60,7 @@ export function wireToRow(line: unknown, campaigns: CampaignCache = new Map()): 
   const row = Object.fromEntries(
     WIRE_FIELDS.map((name) => [name, isJsonColumn(name) ? jsonText(fields[name]) : fields[name]]),
   ) as unknown as NegotiationStateRow;
-  const checked = rowToNegotiation(row, campaigns);
+  const checked = rowToNegotiation(row, cache);
   if (Array.isArray(checked)) {
     for (const failure of checked) {
       // A missing field is refused as such, not again as the value it lacks.

@@ -23,8 +23,8 @@ import {
   type NegotiationStateRow,
   TABLE,
 } from "./negotiation-state-table.js";
+import { RowReadCache } from "./row-read-cache.js";
 import { checkedThreadId } from "./thread-id.js";
-import { timestampProblem } from "./timestamp.js";
 
 /*
  * The row contract: what makes a row of `negotiation_state` (DESIGN §4) valid, and the
@@ -153,24 +153,6 @@ function checkedSnapshot(stateMachine: unknown): NegotiationSnapshot {
 }
 
 /**
- * The campaign and tracker JSON texts already read in one call, by their length, each with
- * what it was read as (or what reading it threw): the rows of one campaign share one parse
- * of each, and a copy costs far less than a parse. Keyed by length, so that finding a text
- * compares it with the few of that length (a comparison stops at the first difference)
- * rather than hashing all of it.
- *
- * @internal
- */
-export type CampaignCache = Map<number, CachedParse[]>;
-
-/** One JSON text of a {@link CampaignCache}, and what it was read as or what that threw. */
-type CachedParse = { readonly json: string } & (
-  | { readonly column: "campaign_json"; readonly copy: () => Campaign }
-  | { readonly column: "cpm_tracker_json"; readonly tracker: CampaignCPMTracker }
-  | { readonly column: "campaign_json" | "cpm_tracker_json"; readonly error: unknown }
-);
-
-/**
  * Rebuilds a negotiation from its row, checking every column: `thread_id` (as a save checks
  * it), `state` and `history_json` (known names, and together a history the machine could
  * have recorded: see {@link historyProblems}), `round_count` (a non-negative integer),
@@ -178,9 +160,8 @@ type CachedParse = { readonly json: string } & (
  * and `updated_at` (UTC `YYYY-MM-DDTHH:MM:SSZ`, real dates).
  *
  * @param row - The row, as stored (its values are checked, whatever their type).
- * @param campaigns - Campaign parses to share across the rows of one call.
- * @param validTimes - Timestamps already found valid in the same call (rows saved
- *   together share them); the valid ones of this row are added.
+ * @param cache - What the rows of one call share (campaign and tracker parses, valid
+ *   timestamps); a new one by default.
  * @returns The negotiation, or one failure per column that could not be read (at least
  *   one), in the table's column order. The cause of a `state` or `history_json` failure
  *   found by {@link historyProblems} is an `InvalidHistoryError` listing its problems (paths
@@ -190,8 +171,7 @@ type CachedParse = { readonly json: string } & (
  */
 export function rowToNegotiation(
   row: NegotiationStateRow,
-  campaigns: CampaignCache = new Map(),
-  validTimes: Set<unknown> = new Set(),
+  cache: RowReadCache = new RowReadCache(),
 ): RestoredNegotiation | RowFailure[] {
   const failures: RowFailure[] = [];
   const threadId = typeof row.thread_id === "string" ? row.thread_id : String(row.thread_id);
@@ -213,20 +193,17 @@ export function rowToNegotiation(
     deserializeContext(jsonText(row.context_json, "context_json")),
   );
   // What is parsed stays in the cache; every negotiation gets copies of its own.
-  const campaign = read("campaign_json", () => {
-    const parsed = cachedParse(row.campaign_json, "campaign_json", campaigns, (json) => ({
-      copy: campaignCopier(deserializeCampaign(json)),
-    }));
-    if ("error" in parsed) throw parsed.error;
-    return (parsed as { copy: () => Campaign }).copy();
-  });
-  const cpmTracker = read("cpm_tracker_json", () => {
-    const parsed = cachedParse(row.cpm_tracker_json, "cpm_tracker_json", campaigns, (json) => ({
-      tracker: deserializeCpmTracker(JSON.parse(json)),
-    }));
-    if ("error" in parsed) throw parsed.error;
-    return copyCpmTracker((parsed as { tracker: CampaignCPMTracker }).tracker);
-  });
+  const campaign = read("campaign_json", () =>
+    cache.copyOf(jsonText(row.campaign_json, "campaign_json"), "campaign_json", (json) =>
+      campaignCopier(deserializeCampaign(json)),
+    ),
+  );
+  const cpmTracker = read("cpm_tracker_json", () =>
+    cache.copyOf(jsonText(row.cpm_tracker_json, "cpm_tracker_json"), "cpm_tracker_json", (json) => {
+      const tracker = deserializeCpmTracker(JSON.parse(json));
+      return () => copyCpmTracker(tracker);
+    }),
+  );
   const history = read("history_json", (): unknown =>
     JSON.parse(jsonText(row.history_json, "history_json")),
   );
@@ -238,11 +215,8 @@ export function rowToNegotiation(
     fail("history_json", new InvalidHistoryError(problems.filter((problem) => !ofState(problem))));
   }
   for (const column of ["created_at", "updated_at"] as const) {
-    const value = row[column];
-    if (validTimes.has(value)) continue;
-    const problem = timestampProblem(value);
+    const problem = cache.timestampProblem(row[column]);
     if (problem !== null) fail(column, new ValidationError(column, problem));
-    else validTimes.add(value);
   }
 
   if (failures.length > 0) {
@@ -272,32 +246,6 @@ function jsonText(value: unknown, column: string): string {
     throw new ValidationError(column, `expected JSON text, got ${describeValue(value)}`);
   }
   return value;
-}
-
-/** A JSON column's text read once per call: from the cache, or read now and cached. */
-function cachedParse(
-  value: unknown,
-  column: CachedParse["column"],
-  cache: CampaignCache,
-  parse: (json: string) => { copy: () => Campaign } | { tracker: CampaignCPMTracker },
-): CachedParse {
-  const json = jsonText(value, column);
-  let sameLength = cache.get(json.length);
-  if (sameLength === undefined) {
-    sameLength = [];
-    cache.set(json.length, sameLength);
-  }
-  for (const cached of sameLength) {
-    if (cached.json === json && cached.column === column) return cached;
-  }
-  let cached: CachedParse;
-  try {
-    cached = { json, column, ...parse(json) } as CachedParse;
-  } catch (error) {
-    cached = { json, column, error };
-  }
-  sameLength.push(cached);
-  return cached;
 }
 
 /**
@@ -331,12 +279,11 @@ export function rebuildRows(rows: readonly NegotiationStateRow[]): {
   restored: RestoredNegotiation[];
   failures: RowFailure[];
 } {
-  const campaigns: CampaignCache = new Map();
-  const validTimes = new Set<unknown>();
+  const cache = new RowReadCache();
   const restored: RestoredNegotiation[] = [];
   const failures: RowFailure[] = [];
   for (const row of rows) {
-    const rebuilt = rowToNegotiation(row, campaigns, validTimes);
+    const rebuilt = rowToNegotiation(row, cache);
     if (Array.isArray(rebuilt)) failures.push(...rebuilt);
     else restored.push(rebuilt);
   }
@@ -358,10 +305,9 @@ export function rebuildRows(rows: readonly NegotiationStateRow[]): {
 export function restoreNegotiationRows(
   rows: readonly NegotiationStateRow[],
 ): RestoredNegotiation[] {
-  const campaigns: CampaignCache = new Map();
-  const validTimes = new Set<unknown>();
+  const cache = new RowReadCache();
   return rows.map((row) => {
-    const rebuilt = rowToNegotiation(row, campaigns, validTimes);
+    const rebuilt = rowToNegotiation(row, cache);
     if (!Array.isArray(rebuilt)) return rebuilt;
     const [first] = rebuilt as [RowFailure];
     throw new ValidationError(

@@ -4,10 +4,10 @@ import type { Command } from "commander";
 import { errorMessage } from "../../errors/negotiation-error.js";
 import { filePersistence } from "../../persistence/file-persistence.js";
 import { parseExactJson } from "../../store/exact-json.js";
-import type { CampaignCache } from "../../store/negotiation-row.js";
 import type { NegotiationStateStore } from "../../store/negotiation-state-store.js";
 import type { NegotiationStateRow } from "../../store/negotiation-state-table.js";
 import { openNegotiationStore } from "../../store/open-negotiation-store.js";
+import { RowReadCache } from "../../store/row-read-cache.js";
 import { action, type CliContext } from "../cli-context.js";
 import { milliseconds } from "../option-values.js";
 import { plural } from "../plural.js";
@@ -139,7 +139,7 @@ function checkLines(
   const rows: NegotiationStateRow[] = [];
   const refusals: LineRefusal[] = [];
   const firstLineOf = new Map<string, number>();
-  const campaigns: CampaignCache = new Map();
+  const cache = new RowReadCache();
   lines.forEach((raw, index) => {
     progress.update(index);
     const line = index + 1;
@@ -152,7 +152,7 @@ function checkLines(
       refusals.push({ line, field: "", problem: `not JSON: ${errorMessage(error)}` });
       return;
     }
-    const checked = wireToRow(value, campaigns);
+    const checked = wireToRow(value, cache);
     for (const { field, problem } of checked.refusals ?? []) {
       refusals.push({ line, field, problem });
     }
