@@ -10,37 +10,14 @@ import { isBigNumber, moneyConstructor, toMoney } from "./money.js";
  * @internal
  */
 export function copyCampaign(campaign: Campaign): Campaign {
-  return copyValue(campaign) as Campaign;
+  return campaignCopier(campaign)();
 }
 
-function copyValue(value: unknown): unknown {
-  if (typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) {
-    const copy = new Array<unknown>(value.length);
-    for (let index = 0; index < value.length; index++) copy[index] = copyValue(value[index]);
-    return copy;
-  }
-  const prototype: unknown = Object.getPrototypeOf(value);
-  if (prototype === Object.prototype || prototype === null) return copyRecord(value);
+/** A `Big` of the package's own constructor, equal to `money`. */
+function copyMoney(money: unknown): unknown {
   const Money = moneyConstructor();
   // The package's own Big (every Big a parse makes) copies its digits without a parse.
-  if (value instanceof Money) return new Money(value);
-  if (isBigNumber(value)) return toMoney(value, "");
-  return copyRecord(value);
-}
-
-function copyRecord(value: object): Record<string, unknown> {
-  // A spread copies own enumerable fields as data (so "__proto__" stays a field), through
-  // V8's fast object clone; only the nested objects need copying after it.
-  const copy: Record<string, unknown> = { ...value };
-  for (const key of Object.keys(copy)) {
-    const child = copy[key];
-    if (typeof child === "object" && child !== null) {
-      // The field is the copy's own, so this assignment sets it, even for "__proto__".
-      copy[key] = copyValue(child);
-    }
-  }
-  return copy;
+  return money instanceof Money ? new Money(money) : toMoney(money, "");
 }
 
 /** How to copy one value of a campaign that does not change: found once, used per copy. */
@@ -69,13 +46,15 @@ function planFor(value: unknown): CopyPlan {
   }
   const prototype: unknown = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null && isBigNumber(value)) {
-    return (money) => copyValue(money);
+    return copyMoney;
   }
   const nested: [key: string, plan: CopyPlan][] = [];
   for (const [key, child] of Object.entries(value)) {
     if (typeof child === "object" && child !== null) nested.push([key, planFor(child)]);
   }
   return (record) => {
+    // A spread copies own enumerable fields as data (so "__proto__" stays a field), through
+    // V8's fast object clone; the field is then the copy's own, so setting it sets it.
     const copy: Record<string, unknown> = { ...(record as object) };
     for (const [key, plan] of nested) copy[key] = plan(copy[key]);
     return copy;
