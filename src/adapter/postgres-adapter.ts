@@ -2,7 +2,7 @@ import pg from "pg";
 import { ValidationError } from "../errors/validation-error.js";
 import { StorageError } from "../persistence/errors.js";
 import { TransactionConflictError } from "./errors.js";
-import { postgresFailure, retryableSqlState } from "./postgres-failure.js";
+import { isConnectionFailure, postgresFailure, retryableSqlState } from "./postgres-failure.js";
 import { postgresStatement, quoteIdentifier } from "./postgres-statement.js";
 import type {
   SqlExecutor,
@@ -560,14 +560,6 @@ export function postgresAdapter(
 
 function ignoreIdleError(): void {
   // The pool drops a broken idle connection by itself; a checked-out one rejects its query.
-}
-
-/** Whether `error` broke the connection (rather than a statement the server refused). */
-function isConnectionFailure(error: unknown): boolean {
-  const cause = error instanceof StorageError ? error.cause : error;
-  if (!(cause instanceof pg.DatabaseError)) return true;
-  // Connection exceptions, and the server shutting down or restarting.
-  return cause.code === undefined || cause.code.startsWith("08") || cause.code.startsWith("57P");
 }
 
 function parseInteger(text: string): number | bigint {

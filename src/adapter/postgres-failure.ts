@@ -1,3 +1,4 @@
+import pg from "pg";
 import { errorCode, errorMessage } from "../errors/negotiation-error.js";
 import { StorageError } from "../persistence/errors.js";
 
@@ -35,4 +36,19 @@ export function postgresFailure(location: string, doing: string, error: unknown)
   const sqlState = errorCode(error);
   const detail = `${doing} failed: ${errorMessage(error)}${sqlState === undefined ? "" : ` (${sqlState})`}`;
   return new StorageError(`PostgreSQL ${location}: ${detail}`, { cause: error, location, detail });
+}
+
+/**
+ * Whether `error` broke the connection, rather than being a statement the server refused:
+ * anything but a server error, and the server's connection exceptions (`08`) and shutdowns
+ * (`57P`, a restart among them).
+ *
+ * @param error - What a statement threw, or the `StorageError` wrapping it.
+ * @returns `true` when the connection must not be used again.
+ * @internal
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  const cause = error instanceof StorageError ? error.cause : error;
+  if (!(cause instanceof pg.DatabaseError)) return true;
+  return cause.code === undefined || cause.code.startsWith("08") || cause.code.startsWith("57P");
 }
