@@ -308,8 +308,10 @@ export class PostgresAdapter implements StorageAdapter {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.allSettled(this.#inFlight);
-      this.#pool.removeListener("error", ignoreIdleError);
+      // The adapter's own pool keeps the listener: a connection the server breaks while
+      // the pool ends still reports to it (unheard, the error would end the process).
       if (this.#ownsPool) await this.#pool.end();
+      else this.#pool.removeListener("error", ignoreIdleError);
     })();
     return this.#closing;
   }
