@@ -55,10 +55,11 @@ const callback =
     );
 
 /**
- * The real file system. Journal writes and syncs are synchronous: a write only copies into
- * the page cache, and a thread-pool round trip costs more than the copy, or than a third
- * of a data sync on a fast disk. The adapter groups concurrent saves into one sync, so the
- * event loop blocks once per group, as briefly as a native SQLite commit would.
+ * The real file system. Journal writes and syncs, and stats, are synchronous: a write only
+ * copies into the page cache and a stat reads cached metadata, and a thread-pool round trip
+ * costs more than either, or than a third of a data sync on a fast disk. The adapter
+ * groups concurrent saves into one sync, so the event loop blocks once per group, as
+ * briefly as a native SQLite commit would.
  */
 export const nodeFileSystem: FileSystem = {
   open: callback<[string, string], number>(fs.open),
@@ -80,7 +81,7 @@ export const nodeFileSystem: FileSystem = {
   rm: (path, options) => fsp.rm(path, options),
   mkdir: (path, options) => fsp.mkdir(path, options),
   readdir: (path) => fsp.readdir(path),
-  stat: (path) => fsp.stat(path),
+  stat: async (path) => fs.statSync(path),
 };
 
 /**
