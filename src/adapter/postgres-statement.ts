@@ -1,3 +1,5 @@
+import { rewritePlaceholders } from "./placeholders.js";
+
 /**
  * A statement as PostgreSQL takes it: `$1, $2, ...` where the store wrote `?`, and a name
  * under which each connection prepares it once.
@@ -33,19 +35,11 @@ export function postgresStatement(sql: string): PostgresStatement {
   const known = translated.get(sql);
   if (known !== undefined) return known;
   const statement: PostgresStatement = {
-    text: numberPlaceholders(sql),
+    text: rewritePlaceholders(sql, (index) => `$${index + 1}`),
     name: translated.size < MAX_PREPARED ? `negotiation_state_${translated.size}` : undefined,
   };
   if (statement.name !== undefined) translated.set(sql, statement);
   return statement;
-}
-
-/** `'...'` strings, `"..."` identifiers, `--` and `/* *\/` comments, or one `?`. */
-const TOKEN = /'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\/|\?/g;
-
-function numberPlaceholders(sql: string): string {
-  let count = 0;
-  return sql.replace(TOKEN, (token) => (token === "?" ? `$${++count}` : token));
 }
 
 /**

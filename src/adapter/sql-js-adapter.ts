@@ -22,6 +22,7 @@ import type {
   SqlValue,
   StorageAdapter,
 } from "./storage-adapter.js";
+import { Utf8TextBinding } from "./utf8-text-binding.js";
 
 /** What {@link openSqlJsAdapter} needs. */
 export interface SqlJsAdapterOptions {
@@ -101,6 +102,8 @@ export class SqlJsAdapter implements StorageAdapter {
   readonly #commits: GroupCommit<JournalEntry> | undefined;
   /** The stored file's format versions (header bytes 18–19): 2 and 2 mean WAL mode. */
   readonly #fileFormat: Uint8Array | undefined;
+  /** Absent for a database whose text is not UTF-8. */
+  readonly #textBinding: Utf8TextBinding | undefined;
   #closing: Promise<void> | undefined;
   #failure: StorageError | undefined;
   #nextSequence: number;
@@ -110,6 +113,7 @@ export class SqlJsAdapter implements StorageAdapter {
     this.#db = replayed.db;
     this.#persistence = persistence;
     this.#statements = new StatementCache(replayed.db);
+    this.#textBinding = isUtf8(replayed.db) ? new Utf8TextBinding() : undefined;
     this.#fileFormat = replayed.fileFormat;
     this.#nextSequence = replayed.sequence + 1;
     this.#checkpointedSequence = replayed.checkpointed;
@@ -438,7 +442,8 @@ export class SqlJsAdapter implements StorageAdapter {
   ): SqlRunResult {
     return entry.add(sql, params ?? [], () => {
       try {
-        runPrepared(this.#statements.get(sql), params ?? []);
+        const bound = this.#textBinding?.bind(sql, params ?? []) ?? { sql, params: params ?? [] };
+        runPrepared(this.#statements.get(bound.sql), bound.params);
       } catch (error) {
         throw sqlError(error, sql, this.location);
       }
@@ -457,5 +462,15 @@ export class SqlJsAdapter implements StorageAdapter {
   #closeDatabase(): void {
     this.#statements.clear();
     this.#db.close();
+  }
+}
+
+/** Whether the database keeps its text as UTF-8 (a file made elsewhere may say UTF-16). */
+function isUtf8(db: SqlJsDatabase): boolean {
+  const statement = db.prepare("PRAGMA encoding");
+  try {
+    return statement.step() && statement.get()[0] === "UTF-8";
+  } finally {
+    statement.free();
   }
 }
