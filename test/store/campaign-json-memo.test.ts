@@ -33,6 +33,27 @@ describe("campaignJson", () => {
     });
   });
 
+  it("writes a Big's digits changed in place", () => {
+    const campaign = parsed();
+    campaignJson(campaign);
+    (campaign.budget as { c: number[] }).c[0] = 9;
+    const json = campaignJson(campaign);
+    expect(json).toBe(serializeCampaign(campaign));
+    expect(JSON.parse(json).budget.startsWith("9")).toBe(true);
+  });
+
+  it("writes extra fields in their new order when only their order changed", () => {
+    const campaign = parsed();
+    campaign.extra_a = 1;
+    campaign.extra_b = 1;
+    campaignJson(campaign);
+    delete campaign.extra_a;
+    campaign.extra_a = 1;
+    const json = campaignJson(campaign);
+    expect(json).toBe(serializeCampaign(campaign));
+    expect(json.indexOf('"extra_b"')).toBeLessThan(json.indexOf('"extra_a"'));
+  });
+
   // Changes plain JSON cannot see: the campaign's JSON.stringify is the same before and after.
   const blurredChanges: [string, (campaign: Record<string, unknown>) => void, string][] = [
     [
