@@ -4,6 +4,9 @@ import type { SqlValue } from "./storage-adapter.js";
 /** Shorter text is bound as it is: sql.js encodes it about as fast as the bytes are copied. */
 const MIN_TEXT_LENGTH = 64;
 
+/** The scratch buffer's size: a few rows of the usual size. */
+const SCRATCH_BYTES = 1 << 16;
+
 /** How many statements' variants are remembered; the store runs about ten. */
 const MAX_STATEMENTS = 256;
 
@@ -25,6 +28,8 @@ export class Utf8TextBinding {
   /** The statement to prepare, by statement and by which parameters are bound as bytes. */
   readonly #variants = new Map<string, Map<number, string>>();
   readonly #encoder = new TextEncoder();
+  /** Where the bytes of usual rows are encoded, without an allocation per value. */
+  readonly #scratch = new Uint8Array(SCRATCH_BYTES);
 
   /**
    * What to prepare and bind for one run of a statement.
@@ -33,6 +38,7 @@ export class Utf8TextBinding {
    * @param params - Their values, in order.
    * @returns The statement to prepare and the values to bind: `sql` and `params` themselves
    *   when no parameter is long text, or when the statement's placeholders are not plain `?`s.
+   *   The bytes may share a buffer that the next call writes over: bind them at once.
    */
   bind(
     sql: string,
@@ -49,8 +55,19 @@ export class Utf8TextBinding {
     const variant = this.#variant(sql, params.length, asBytes);
     if (variant === sql) return { sql, params };
     const bound = params.slice();
+    let used = 0;
     for (let index = 0; index < bound.length; index++) {
-      if (asBytes & (1 << index)) bound[index] = this.#encoder.encode(bound[index] as string);
+      if (asBytes & (1 << index)) {
+        const text = bound[index] as string;
+        // 3 bytes per UTF-16 unit at most; longer text gets bytes of its own.
+        if (used + text.length * 3 > this.#scratch.length) {
+          bound[index] = this.#encoder.encode(text);
+        } else {
+          const { written } = this.#encoder.encodeInto(text, this.#scratch.subarray(used));
+          bound[index] = this.#scratch.subarray(used, used + written);
+          used += written;
+        }
+      }
     }
     return { sql: variant, params: bound };
   }
