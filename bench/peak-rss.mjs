@@ -36,7 +36,9 @@ export async function measurePeakRss({ folder, size, saves, contenders, timeoutM
       if (child.code !== 0) {
         throw new Error(`peak-rss.mjs ${contender.name} (${workload}) exited with ${child.code}`);
       }
-      const { beforeCloseBytes, maxRssBytes, restored } = JSON.parse(child.stdout);
+      const { beforeCloseBytes, maxRssBytes, restored, firstNewRowMs, worstSaveMs } = JSON.parse(
+        child.stdout,
+      );
       const goalBytes = 1.5 * fileBytes + 60 * MB;
       results.push({
         size,
@@ -48,6 +50,8 @@ export async function measurePeakRss({ folder, size, saves, contenders, timeoutM
         maxRssBytes,
         goalBytes,
         restored,
+        firstNewRowMs,
+        worstSaveMs,
       });
       log(
         `  peak RSS at ${size}, ${workload}: ${contender.label}: ${(beforeCloseBytes / MB).toFixed(0)} MB before close, ${(maxRssBytes / MB).toFixed(0)} MB with close (file ${(fileBytes / MB).toFixed(1)} MB)`,

@@ -114,7 +114,16 @@ export function journalReplayTable(results) {
 /** Peak RSS. */
 export function peakRssTable(results, contenders) {
   return table(
-    ["", "workload", "file MB", "peak RSS MB", "with close MB", "1.5 × file + 60 MB"],
+    [
+      "",
+      "workload",
+      "file MB",
+      "peak RSS MB",
+      "with close MB",
+      "1.5 × file + 60 MB",
+      "first new row ms",
+      "worst save ms",
+    ],
     results.map((r) => [
       contenders.find((c) => c.name === r.contender).label,
       r.workload,
@@ -122,6 +131,8 @@ export function peakRssTable(results, contenders) {
       (r.beforeCloseBytes / MB).toFixed(0),
       (r.maxRssBytes / MB).toFixed(0),
       (r.goalBytes / MB).toFixed(0),
+      r.firstNewRowMs.toFixed(2),
+      r.worstSaveMs.toFixed(2),
     ]),
   );
 }

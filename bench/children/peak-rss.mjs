@@ -1,7 +1,7 @@
 // Child of the peak RSS bench, in a fresh process: opens a populated database, saves
 // `saves` times (alternately an existing row and a new one), restores the active
 // negotiations when the workload says so, closes, and prints its peak resident set size
-// as JSON.
+// as JSON, with how long the first new row and the slowest save took.
 import { readFileSync } from "node:fs";
 
 const [name, path, size, saves, workload] = process.argv
@@ -14,15 +14,25 @@ const contender =
     ? (await import("../ours.mjs")).journal
     : (await import("../sqlite.mjs")).sqlite;
 const handle = await contender.open(path);
+const saveMs = [];
 for (let k = 0; k < saves; k++) {
-  await handle.save(
-    k % 2 === 0 ? contender.input((k * 7919) % size, k + 1) : contender.input(size + k),
-  );
+  const input = k % 2 === 0 ? contender.input((k * 7919) % size, k + 1) : contender.input(size + k);
+  const started = performance.now();
+  await handle.save(input);
+  saveMs.push(performance.now() - started);
 }
 const restored = workload === "saves and restore" ? (await handle.restore()).length : 0;
 const beforeCloseBytes = peakRssBytes();
 await handle.close();
-console.log(JSON.stringify({ beforeCloseBytes, maxRssBytes: peakRssBytes(), restored }));
+console.log(
+  JSON.stringify({
+    beforeCloseBytes,
+    maxRssBytes: peakRssBytes(),
+    restored,
+    firstNewRowMs: saveMs[1],
+    worstSaveMs: Math.max(...saveMs),
+  }),
+);
 
 /**
  * This process's own peak. On Linux, getrusage's maxRSS (process.resourceUsage) starts a

@@ -16,7 +16,8 @@ export interface ObservedFileSystem {
 }
 
 /**
- * Wraps a file system so that a command sees what a persistence read, as it read it: the
+ * Wraps a file system so that a command sees what a persistence read, as it read it (whole,
+ * or through a descriptor opened to read, noted when it is closed): the
  * journal and database bytes a read-only open replayed, or those a writer found once it held
  * the lock. Files in `emptied` read as empty, so that a database can be opened through the
  * same protocol without its journal's records.
@@ -36,8 +37,41 @@ export function observeReads(
   emptied: readonly string[] = [],
 ): ObservedFileSystem {
   const found = new Map<string, (Uint8Array | null)[]>(watched.map((path) => [path, []]));
+  /** Watched files open for reading through a descriptor, and what was read of each so far. */
+  const reading = new Map<number, { readonly path: string; bytes: Uint8Array }>();
   const fs: FileSystem = {
     ...base,
+    async open(path, flags) {
+      const reads = flags === "r" ? found.get(path) : undefined;
+      try {
+        const fd = await base.open(path, flags);
+        if (reads) reading.set(fd, { path, bytes: new Uint8Array() });
+        return fd;
+      } catch (error) {
+        if (errorCode(error) === "ENOENT") reads?.push(null);
+        throw error;
+      }
+    },
+    async read(fd, into, position) {
+      const count = await base.read(fd, into, position);
+      const file = reading.get(fd);
+      if (file && count > 0) {
+        const end = position + count;
+        if (end > file.bytes.length) {
+          const longer = new Uint8Array(end);
+          longer.set(file.bytes);
+          file.bytes = longer;
+        }
+        file.bytes.set(into.subarray(0, count), position);
+      }
+      return count;
+    },
+    async close(fd) {
+      const file = reading.get(fd);
+      reading.delete(fd);
+      if (file) found.get(file.path)?.push(file.bytes);
+      return base.close(fd);
+    },
     async readFile(path) {
       const reads = found.get(path);
       if (emptied.includes(path)) {

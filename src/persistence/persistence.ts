@@ -70,7 +70,10 @@ export interface Persistence {
 
 /** What {@link Persistence.open} found. */
 export interface StoredDatabase {
-  /** The SQLite image of the last checkpoint, or `null` when there is none. */
+  /**
+   * The SQLite image of the last checkpoint, or `null` when there is none. Zeros may follow
+   * the pages its header counts: room for the engine to grow into without copying it.
+   */
   readonly snapshot: Uint8Array | null;
   /** The entries appended since (entries the snapshot already holds may be among them). */
   readonly journal: readonly JournalEntry[];

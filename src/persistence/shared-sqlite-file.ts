@@ -3,6 +3,7 @@ import { errorCode } from "../errors/negotiation-error.js";
 import { replaceFileAtomically, syncDirectory } from "./atomic-file.js";
 import { ForeignWriteError, PendingSqliteJournalError, StorageError } from "./errors.js";
 import { type FileStat, type FileSystem, readIfPresent, statIfPresent } from "./file-system.js";
+import { readDatabaseWithRoom } from "./room-to-grow.js";
 import { applyWal, type CommittedWal, readCommittedWal } from "./sqlite-wal.js";
 import { storageFailure } from "./storage-failure.js";
 
@@ -122,7 +123,8 @@ export async function settleSqliteJournals(
  * Reads a database file together with the version it was read at; reads again while
  * another program changes it meanwhile.
  *
- * @returns The bytes (`null` when there is no file) and their version.
+ * @returns The bytes (`null` when there is no file), perhaps with room to grow after them
+ *   (see {@link readDatabaseWithRoom}), and their version.
  * @throws `StorageError` naming the file when it cannot be read, or keeps changing.
  */
 export async function readVersioned(
@@ -131,7 +133,7 @@ export async function readVersioned(
 ): Promise<{ image: Uint8Array | null; version: FileVersion }> {
   for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
     const before = await statIfPresent(fs, file);
-    const image = await readIfPresent(fs, file);
+    const image = await readDatabaseWithRoom(fs, file);
     const after = await statIfPresent(fs, file);
     if (sameStat(before, after)) {
       return { image, version: { stat: after, changeCounter: changeCounterOf(image) } };
