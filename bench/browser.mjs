@@ -1,0 +1,369 @@
+// `npm run bench:browser` (or `--quick`: small sizes, few samples, not the issue's figures;
+// `--profile` to take the CPU profiles even when the goal is met): in one headless Chromium
+// page, the durable save of our IndexedDB target against a bare strict IndexedDB put of the
+// same row, the goal of issue 15 for browsers (at most 1.3× at p50). At each size:
+// - A (indexeddb): `openNegotiationStore({ persistence: indexedDbPersistence(name) })`;
+// - B (bare): one object store keyed by thread id, each save one `{ durability: "strict" }`
+//   readwrite transaction with one `put` of the row, its JSON columns stringified;
+// - C (memory): our store on memoryPersistence, no I/O: the share of a save spent in the page.
+// Each is populated in one transaction, closed and reopened; then unmeasured saves, then
+// measured ones, contenders in turn save by save, order rotated every round
+// (measurePostgresSaves, run inside the page). Then each save of A and B is cut where it
+// calls `transaction()` and `put()` and where `complete` fires; and when A is over 1.3× a
+// bare put, A and B run alone under Chromium's sampling profiler (CDP `Profiler`), for the
+// functions that take the page's time. Figures go to bench/results/browser-<date>-<commit>.json
+// (`--name=<name>`; `browser-quick` for a quick run).
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import { chromium } from "playwright-core";
+import { count, machineInfo, ms, ratio, table, writeRunResults } from "./report.mjs";
+import { saveRatios } from "./save-latency.mjs";
+import { saveLatencyTable } from "./tables.mjs";
+import { withTempFolder } from "./temp.mjs";
+
+const quick = process.argv.includes("--quick");
+const forceProfile = process.argv.includes("--profile");
+const nameArg = process.argv.find((arg) => arg.startsWith("--name="))?.slice("--name=".length);
+
+const CONFIG = quick
+  ? { sizes: [100, 1_000], goalSize: 1_000, warmup: 100, samples: 300, profileSaves: 300 }
+  : {
+      sizes: [100, 1_000, 10_000],
+      goalSize: 10_000,
+      warmup: 1_000,
+      samples: 2_000,
+      profileSaves: 2_000,
+    };
+const GOAL = 1.3;
+/** The profiler's sampling interval, in µs. */
+const SAMPLING_US = 100;
+/** Functions shown in the terminal, and kept in the results. */
+const TOP_FUNCTIONS = 15;
+const KEPT_FUNCTIONS = 40;
+
+const CONTENDERS = [
+  { name: "indexeddb", page: "indexedDb", label: "A negotiation-state (indexedDbPersistence)" },
+  { name: "bare", page: "bare", label: "B bare IndexedDB put, strict" },
+  { name: "memory", page: "memory", label: "C negotiation-state (memory, no I/O)" },
+];
+const [A, B] = CONTENDERS;
+
+const started = Date.now();
+const log = (line) =>
+  process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
+const section = (title, body) => console.log(`\n${title}\n${body}`);
+
+/**
+ * The tests' Chromium finder and flags (test/support/chromium.ts), transpiled, since Node 20
+ * runs no TypeScript. The bench never installs a browser: without one it stops.
+ */
+async function chromiumToDrive(folder) {
+  const outfile = join(folder, "chromium.mjs");
+  await build({
+    entryPoints: ["test/support/chromium.ts"],
+    outfile,
+    format: "esm",
+    logLevel: "silent",
+  });
+  const { findChromium, CHROMIUM_ARGS } = await import(pathToFileURL(outfile).href);
+  const executablePath = findChromium();
+  if (executablePath === undefined) {
+    throw new Error(
+      "No Chromium found (CHROMIUM_PATH, /usr/bin/chromium and the like, Playwright's cache): install one (apt-get install chromium, or npx playwright install chromium) or set CHROMIUM_PATH",
+    );
+  }
+  return { executablePath, args: CHROMIUM_ARGS };
+}
+
+/**
+ * Serves the page, its bundle and the WASM from memory on 127.0.0.1 (a secure context, so
+ * Web Locks exist), cross-origin isolated: only then does `performance.now()` count in
+ * steps of 5 µs rather than 100 µs.
+ */
+async function servePage(folder) {
+  const script = join(folder, "browser-page.js");
+  await build({
+    entryPoints: ["bench/browser-page.mjs"],
+    bundle: true,
+    format: "esm",
+    outfile: script,
+    logLevel: "silent",
+  });
+  const bundle = await readFile(script);
+  const files = {
+    "/": [
+      "text/html",
+      '<!doctype html><link rel="icon" href="data:,"><script type="module" src="/browser-page.js"></script>',
+    ],
+    "/browser-page.js": ["text/javascript", bundle],
+    "/sql-wasm.wasm": ["application/wasm", await readFile("dist/sql-wasm.wasm")],
+  };
+  const server = createServer((request, response) => {
+    const file = files[new URL(request.url ?? "/", "http://127.0.0.1").pathname];
+    if (file === undefined) return void response.writeHead(404).end();
+    response.writeHead(200, {
+      "Content-Type": file[0],
+      "Cross-Origin-Opener-Policy": "same-origin",
+      "Cross-Origin-Embedder-Policy": "require-corp",
+    });
+    response.end(file[1]);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/`,
+    bundle: bundle.toString("utf8"),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/**
+ * The module of each line of the bundle, from the `// path` comment esbuild writes before
+ * every module it inlines.
+ */
+function moduleLines(bundle) {
+  const starts = [];
+  bundle.split("\n").forEach((line, index) => {
+    const found = /^\/\/ ((?:\.\.\/)*(?:dist|bench|test|node_modules)\/\S+)$/.exec(line);
+    if (found) starts.push({ line: index, module: found[1].replace(/^(\.\.\/)+/, "") });
+  });
+  return (line) => starts.findLast((start) => start.line <= line)?.module ?? "page";
+}
+
+/**
+ * Self time by function from a CDP profile: each sample counts the time until the next
+ * one. The page's idle time, the garbage collector and V8's own work apart; the WASM of
+ * sql.js as one line.
+ */
+function selfTimes(profile, moduleOf, saves) {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const totals = new Map();
+  profile.samples.forEach((id, i) => {
+    const frame = nodes.get(id);
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    const key = frame.url.startsWith("wasm://")
+      ? "(sql.js WASM)"
+      : frame.url === ""
+        ? frame.functionName || "(native)"
+        : `${frame.functionName || `(anonymous, bundle line ${frame.lineNumber + 1})`}  ${moduleOf(frame.lineNumber)}`;
+    totals.set(key, (totals.get(key) ?? 0) + us);
+  });
+  const idle = totals.get("(idle)") ?? 0;
+  const all = [...totals.values()].reduce((sum, us) => sum + us, 0);
+  const busy = all - idle;
+  const busyOnly = [...totals].filter(([key]) => key !== "(idle)");
+  const perSave = (entries) =>
+    entries
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, us]) => ({ name, usPerSave: us / saves, shareOfBusy: us / busy }));
+  const groups = new Map();
+  for (const [key, us] of busyOnly) groups.set(groupOf(key), (groups.get(groupOf(key)) ?? 0) + us);
+  return {
+    saves,
+    totalMs: all / 1000,
+    idleMs: idle / 1000,
+    busyUsPerSave: busy / saves,
+    groups: perSave([...groups]),
+    functions: perSave(busyOnly),
+  };
+}
+
+/** What a line of {@link selfTimes} belongs to. */
+function groupOf(key) {
+  if (key === "(sql.js WASM)" || key.includes("node_modules/sql.js"))
+    return "sql.js (WASM and glue)";
+  if (key.includes(" dist/")) return "negotiation-state (dist)";
+  if (key.includes(" bench/") || key.includes(" test/")) return "bench page (inputs, bare row)";
+  if (key.includes(" node_modules/")) return "big.js, valibot";
+  if (/^(transaction|put|objectStore|addEventListener)$/.test(key)) return "IndexedDB calls";
+  if (key.startsWith("(")) return key;
+  return "other built-ins (encode, stringify, ...)";
+}
+
+/** Runs `saves` saves of one contender alone under the sampling profiler. */
+async function profileContender(page, cdp, contender, moduleOf) {
+  await page.evaluate((args) => globalThis.bench.prepare(args), {
+    name: contender.page,
+    size: CONFIG.goalSize,
+    warmup: CONFIG.warmup,
+  });
+  await cdp.send("Profiler.start");
+  const elapsed = await page.evaluate(
+    (saves) => globalThis.bench.run({ saves }),
+    CONFIG.profileSaves,
+  );
+  const { profile } = await cdp.send("Profiler.stop");
+  await page.evaluate(() => globalThis.bench.finish());
+  return {
+    contender: contender.name,
+    msPerSave: elapsed / CONFIG.profileSaves,
+    ...selfTimes(profile, moduleOf, CONFIG.profileSaves),
+  };
+}
+
+const PHASE_COLUMNS = {
+  beforeTransaction: "until transaction()",
+  transactionCall: "transaction()",
+  putCall: "put()",
+  commit: "put() to complete",
+  afterComplete: "complete to resolved",
+  whole: "whole save",
+};
+
+function phaseTable(phases) {
+  const keys = Object.keys(PHASE_COLUMNS);
+  const us = (value) => (value * 1000).toFixed(0);
+  const [a, b] = [phases[A.name], phases[B.name]];
+  return table(
+    ["", ...Object.values(PHASE_COLUMNS)],
+    [
+      [A.label, ...keys.map((key) => us(a[key]))],
+      [B.label, ...keys.map((key) => us(b[key]))],
+      ["A − B", ...keys.map((key) => us(a[key] - b[key]))],
+    ],
+  );
+}
+
+function profileTable(profiled) {
+  const lines = [];
+  for (const p of profiled) {
+    const label = CONTENDERS.find((c) => c.name === p.contender).label;
+    lines.push(
+      `${label}: ${ms(p.msPerSave)} ms a save alone, of which the page is busy ${p.busyUsPerSave.toFixed(0)} µs (${p.saves} saves, ${p.idleMs.toFixed(0)} of ${p.totalMs.toFixed(0)} ms idle)`,
+      table(
+        ["self time by group", "µs/save", "% of busy"],
+        p.groups.map((g) => [g.name, g.usPerSave.toFixed(1), (g.shareOfBusy * 100).toFixed(1)]),
+      ),
+      table(
+        ["self time", "µs/save", "% of busy"],
+        p.functions
+          .slice(0, TOP_FUNCTIONS)
+          .map((f) => [f.name, f.usPerSave.toFixed(1), (f.shareOfBusy * 100).toFixed(1)]),
+      ),
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
+const machine = machineInfo();
+// Other processes on the machine weigh on every contender alike (they take turns), but say how much.
+machine.loadAverageAtStart = loadavg();
+
+const results = await withTempFolder(async (folder) => {
+  const { executablePath, args } = await chromiumToDrive(folder);
+  const site = await servePage(folder);
+  let context;
+  try {
+    // A persistent profile on disk: the contexts of `chromium.launch` are incognito ones,
+    // whose IndexedDB lives in memory and never syncs.
+    context = await chromium.launchPersistentContext(join(folder, "profile"), {
+      executablePath,
+      args,
+      headless: true,
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on("console", (message) => log(`  ${message.text()}`));
+    page.on("pageerror", (error) => log(`page error: ${error.stack ?? error}`));
+    await page.goto(site.url);
+    await page.waitForFunction(() => globalThis.bench !== undefined);
+    machine.browser = await page.evaluate(() => navigator.userAgent);
+    machine.crossOriginIsolated = await page.evaluate(() => globalThis.bench.isolated());
+    console.log(
+      `negotiation-state ${machine.versions["negotiation-state"]} browser bench${quick ? " (quick: reduced sizes, not the issue's goals)" : ""}: ${machine.cpu}, ${machine.cores} cores, ${machine.browser}, profile in ${folder}`,
+    );
+
+    const saves = [];
+    for (const size of CONFIG.sizes) {
+      log(`save latency at ${count(size)} rows`);
+      const measured = await page.evaluate((options) => globalThis.bench.measure(options), {
+        names: CONTENDERS.map((c) => c.page),
+        size,
+        warmup: CONFIG.warmup,
+        samples: CONFIG.samples,
+      });
+      for (const result of measured) saves.push({ size, ...result });
+    }
+    const ratios = saveRatios(saves, A.name, [B.name]);
+    const inProcessShare = CONFIG.sizes.map((size) => {
+      const p50 = (name) => saves.find((s) => s.size === size && s.contender === name).p50;
+      return { size, memoryOverIndexedDb: p50("memory") / p50(A.name) };
+    });
+    section(
+      `Durable save latency in Chromium (ms): one awaited save at a time, half of them new rows; ${count(CONFIG.warmup)} unmeasured saves each, then ${count(CONFIG.samples)} each, contenders in turn save by save, order rotated every round`,
+      saveLatencyTable(saves, ratios, CONTENDERS, A.name),
+    );
+    section(
+      "In-process share: C p50 / A p50",
+      inProcessShare
+        .map((s) => `${count(s.size)} rows: ${(s.memoryOverIndexedDb * 100).toFixed(0)}%`)
+        .join("\n"),
+    );
+
+    log(`phases at ${count(CONFIG.goalSize)} rows`);
+    const phases = await page.evaluate((options) => globalThis.bench.phases(options), {
+      size: CONFIG.goalSize,
+      warmup: CONFIG.warmup,
+      samples: CONFIG.samples,
+    });
+    section(
+      `Where a save's time goes at ${count(CONFIG.goalSize)} rows (median µs; A and B interleaved as above)`,
+      phaseTable(phases),
+    );
+
+    const overGoal = ratios.bySize.some(({ vs }) => vs[B.name].p50 > GOAL);
+    let profiles = null;
+    if (overGoal || forceProfile) {
+      log(`CPU profiles at ${count(CONFIG.goalSize)} rows`);
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.setSamplingInterval", { interval: SAMPLING_US });
+      const moduleOf = moduleLines(site.bundle);
+      profiles = [];
+      for (const contender of [A, B])
+        profiles.push(await profileContender(page, cdp, contender, moduleOf));
+      section(
+        `CPU profiles at ${count(CONFIG.goalSize)} rows: ${count(CONFIG.profileSaves)} saves of one contender alone, sampled every ${SAMPLING_US} µs; top self time`,
+        profileTable(profiles),
+      );
+      // The long tail of rarely sampled functions says nothing.
+      for (const p of profiles) p.functions = p.functions.slice(0, KEPT_FUNCTIONS);
+    }
+    return { saves, saveRatios: ratios, inProcessShare, phases, profiles };
+  } finally {
+    // The browser first: the server's close waits for the connections it keeps alive.
+    await context?.close();
+    await site.close();
+  }
+});
+
+machine.loadAverageAtEnd = loadavg();
+const goal = results.saveRatios.bySize.map(({ size, vs }) => ({
+  size,
+  p50Ratio: vs[B.name].p50,
+  pass: vs[B.name].p50 <= GOAL,
+}));
+section(
+  `Goal of issue 15 in Chromium: A p50 ≤ ${GOAL}× B p50${quick ? " (quick run, not the issue's figures)" : ""}`,
+  table(
+    ["rows", "A / B p50", "result"],
+    goal.map((g) => [count(g.size), ratio(g.p50Ratio), g.pass ? "pass" : "FAIL"]),
+  ),
+);
+
+const file = await writeRunResults(
+  { prefix: "browser-", given: nameArg, quick, started, machine },
+  {
+    contenders: Object.fromEntries(CONTENDERS.map((c) => [c.name, c.label])),
+    config: CONFIG,
+    goal,
+    ...results,
+  },
+);
+console.log(
+  `\nLoad average (1, 5, 15 min) at the start ${machine.loadAverageAtStart.map((l) => l.toFixed(1)).join(", ")}, at the end ${machine.loadAverageAtEnd.map((l) => l.toFixed(1)).join(", ")} on ${machine.cores} cores`,
+);
+console.log(`\nResults: ${file} (${Math.round((Date.now() - started) / 1000)} s)`);
