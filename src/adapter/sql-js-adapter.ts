@@ -105,6 +105,8 @@ export class SqlJsAdapter implements StorageAdapter {
   /** Absent for a database whose text is not UTF-8. */
   readonly #textBinding: Utf8TextBinding | undefined;
   #closing: Promise<void> | undefined;
+  /** A snapshot being written while later calls go on, until its checkpoint is recorded. */
+  #writing: Promise<void> | undefined;
   #failure: StorageError | undefined;
   #nextSequence: number;
   #checkpointedSequence: number;
@@ -129,10 +131,13 @@ export class SqlJsAdapter implements StorageAdapter {
           return this.#failure;
         },
         drained: () => {
-          if (this.#persistence.wantsCheckpoint?.() && !this.#closing) {
+          if (this.#persistence.wantsCheckpoint?.() && !this.#closing && !this.#writing) {
             // A failed checkpoint loses nothing (the journal still holds every entry); it is
             // tried again later, and close() reports it.
-            this.checkpoint().catch(() => undefined);
+            const checkpoint = this.#persistence.appendsDuringCheckpoint
+              ? this.#checkpointAlongside()
+              : this.checkpoint();
+            checkpoint.catch(() => undefined);
           }
         },
       });
@@ -390,12 +395,39 @@ export class SqlJsAdapter implements StorageAdapter {
    * since the last checkpoint, only when the target asks for one or `evenIfUnchanged`.
    */
   async #checkpoint({ evenIfUnchanged = false } = {}): Promise<void> {
+    await this.#writing?.catch(() => undefined);
     await this.#commits?.flushed();
     if (this.#failure) throw this.#failure;
     const sequence = this.#nextSequence - 1;
     const unchanged = sequence === this.#checkpointedSequence;
     if (this.#persistence.readOnly) return;
     if (unchanged && !evenIfUnchanged && !this.#persistence.wantsCheckpoint?.()) return;
+    await this.#writeSnapshot(sequence);
+  }
+
+  /**
+   * A checkpoint that holds later calls back only while the snapshot is taken: they go on
+   * while it is written (the target appends their entries meanwhile, and keeps them).
+   */
+  async #checkpointAlongside(): Promise<void> {
+    const { writing } = await this.#exclusive(async () => {
+      await this.#commits?.flushed();
+      if (this.#failure) throw this.#failure;
+      // One asked for meanwhile is under way already, or was written.
+      if (this.#writing || !this.#persistence.wantsCheckpoint?.())
+        return { writing: this.#writing };
+      // Begun before this task ends, so that no entry is appended before the target has it.
+      this.#writing = this.#writeSnapshot(this.#nextSequence - 1).finally(() => {
+        this.#writing = undefined;
+      });
+      this.#writing.catch(() => undefined);
+      return { writing: this.#writing };
+    });
+    await writing;
+  }
+
+  /** Hands the target a snapshot holding every entry up to `sequence`, all of them durable. */
+  async #writeSnapshot(sequence: number): Promise<void> {
     try {
       await this.#persistence.checkpoint(checkpointImage(this.#db, sequence, this.#fileFormat));
     } catch (error) {
@@ -403,7 +435,7 @@ export class SqlJsAdapter implements StorageAdapter {
       if (error instanceof ForeignWriteError && !this.#closing) this.#fail(error);
       throw error;
     }
-    this.#checkpointedSequence = sequence;
+    this.#checkpointedSequence = Math.max(this.#checkpointedSequence, sequence);
   }
 
   /**

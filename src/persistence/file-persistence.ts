@@ -127,6 +127,33 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   let journalIdentity: FileStat | undefined;
   /** The journal was lost and could not be written again at its path. */
   let journalLost = false;
+  /**
+   * While a checkpoint is written: where the records its snapshot does not hold begin
+   * (those appended since it was called), which the journal keeps when it is cut.
+   */
+  let snapshotHolds: number | undefined;
+  /** Journal writes take turns with the end of a checkpoint (its rename, the journal's cut). */
+  let journalTurn: Promise<void> = Promise.resolve();
+  const takeJournalTurn = async (): Promise<() => void> => {
+    const previous = journalTurn;
+    let release = () => {};
+    journalTurn = new Promise((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    return release;
+  };
+
+  /** The journal's bytes from `from` to `to`, read through its descriptor. */
+  const readJournal = async (fd: number, from: number, to: number): Promise<Uint8Array> => {
+    const bytes = new Uint8Array(to - from);
+    for (let read = 0; read < bytes.length; ) {
+      const count = await fs.read(fd, bytes.subarray(read), from + read);
+      if (count <= 0) throw new Error(`the journal ended after ${from + read} of ${to} bytes`);
+      read += count;
+    }
+    return bytes;
+  };
 
   const openJournal = async (): Promise<number> => {
     // "a" creates the file when missing and changes nothing otherwise; records are then
@@ -144,13 +171,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
    * readable through the open descriptor, so they are written again, whole, at its path.
    */
   const restoreLostJournal = async (lost: number): Promise<number> => {
-    const records = new Uint8Array(target.recordBytes);
-    for (let read = 0; read < records.length; ) {
-      const count = await fs.read(lost, records.subarray(read), read);
-      if (count <= 0)
-        throw new Error(`the lost journal ended after ${read} of ${records.length} bytes`);
-      read += count;
-    }
+    const records = await readJournal(lost, 0, target.recordBytes);
     await replaceFileAtomically(fs, journalFile, records);
     const fd = await fs.open(journalFile, "r+");
     journalIdentity = await fs.stat(journalFile);
@@ -165,8 +186,109 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     return now === null || now.dev !== journalIdentity?.dev || now.ino !== journalIdentity?.ino;
   };
 
+  /**
+   * Cuts the journal once a new snapshot holds its records up to `from`: the records after
+   * are written, alone, into a journal that replaces it atomically.
+   */
+  const keepRecordsFrom = async (from: number): Promise<void> => {
+    const fd = journal as number;
+    const kept = await readJournal(fd, from, target.recordBytes);
+    await replaceFileAtomically(fs, journalFile, kept);
+    journal = await fs.open(journalFile, "r+");
+    journalIdentity = await fs.stat(journalFile);
+    await fs.close(fd).catch(() => undefined);
+    journalCapacity = kept.length;
+    journalCutAt = undefined;
+    target.checkpointed(kept.length);
+  };
+
+  /** Appends records in the journal's turn; see `append`. */
+  const appendInTurn = async (records: Uint8Array): Promise<void> => {
+    // Neither a journal another writer may own is written, nor anything acknowledged
+    // once this one is not the writer any more. Both checks are asked at once (each is a
+    // round trip through the runtime's I/O threads); a lost lock is reported first.
+    const [lockCheck, journalCheck] = await Promise.allSettled([
+      target.lock?.check(),
+      journalIsLost(),
+    ]);
+    if (lockCheck.status === "rejected") throw lockCheck.reason;
+    if (journalCheck.status === "rejected") {
+      throw target.failure("examine the journal", journalCheck.reason, journalFile);
+    }
+    const lost = journalCheck.value;
+    if (lost) {
+      try {
+        journal = await restoreLostJournal(journal as number);
+      } catch (cause) {
+        journalLost = true;
+        throw target.failure("write again the lost journal", cause, journalFile);
+      }
+    }
+    const fd = journal as number;
+    try {
+      if (journalCutAt !== undefined) {
+        await fs.ftruncate(fd, journalCutAt);
+        await fs.fdatasync(fd);
+        // What was cut was never acknowledged, or an earlier snapshot holds it.
+        if (snapshotHolds !== undefined) snapshotHolds = Math.min(snapshotHolds, journalCutAt);
+        target.recordsCutAt(journalCutAt);
+        journalCapacity = journalCutAt;
+        journalCutAt = undefined;
+      }
+      const end = target.recordBytes + records.length;
+      if (end > journalCapacity) {
+        // Syncing a write into space the file already has costs about half as much as
+        // one that also grows it, so the file grows ahead of the records, zero-filled.
+        const capacity = Math.max(end, journalCapacity + JOURNAL_GROWTH_BYTES);
+        await writeAll(fs, fd, new Uint8Array(capacity - end), end);
+        journalCapacity = capacity;
+      }
+      await writeAll(fs, fd, records, target.recordBytes);
+      await fs.fdatasync(fd);
+      target.recordsAppended(records.length);
+    } catch (cause) {
+      // Take back what may have reached the disk: these entries are being refused.
+      journalCapacity = target.recordBytes;
+      await fs
+        .ftruncate(fd, target.recordBytes)
+        .then(() => fs.fdatasync(fd))
+        .catch(() => undefined);
+      throw target.failure("append to the journal", cause, journalFile);
+    }
+    await target.lock?.check();
+  };
+
+  /** Empties the journal of the records a new snapshot holds, those before `keepFrom`. */
+  const cutJournal = async (keepFrom: number): Promise<void> => {
+    if ((target.recordBytes === 0 && journalCutAt === undefined) || journal === undefined) {
+      target.checkpointed();
+      return;
+    }
+    if (target.recordBytes > keepFrom) {
+      try {
+        await keepRecordsFrom(keepFrom);
+      } catch (cause) {
+        // The journal still holds every record; those the snapshot has are skipped on open.
+        throw target.failure("keep the newest records of the journal", cause, journalFile);
+      }
+      return;
+    }
+    try {
+      await fs.ftruncate(journal, 0);
+      await fs.fdatasync(journal);
+      journalCapacity = 0;
+      journalCutAt = undefined;
+      target.checkpointed();
+    } catch (cause) {
+      // The new snapshot holds every entry, and they are skipped by sequence on open.
+      journalCutAt = 0;
+      throw target.failure("empty the journal", cause, journalFile);
+    }
+  };
+
   const persistence: Persistence = {
     location: file,
+    appendsDuringCheckpoint: true,
     wantsCheckpoint: () => target.wantsCheckpoint(),
     journalLost: () => journalLost,
 
@@ -201,15 +323,22 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     },
 
     async checkpoint(snapshot) {
+      // Records appended from here on are not in the snapshot: the journal keeps them.
+      snapshotHolds = target.recordBytes;
       let written = fileVersion;
+      let releaseTurn: (() => void) | undefined;
       try {
-        // Checked at the last moment, once the new image is durable under its temp name.
+        // Checked at the last moment, once the new image is durable under its temp name;
+        // from then on until the journal is cut, no record is appended.
         await replaceFileAtomically(fs, file, snapshot, async (temp) => {
+          releaseTurn = await takeJournalTurn();
           await target.lock?.check();
           await checkUnchanged(fs, file, fileVersion);
           written = await versionWritten(fs, temp, snapshot);
         });
       } catch (cause) {
+        releaseTurn?.();
+        snapshotHolds = undefined;
         // A rename that took effect before failing, or a folder sync failing after it,
         // leaves this writer's own file in place.
         if (written !== fileVersion && (await isCurrentVersion(fs, file, written))) {
@@ -218,20 +347,12 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
         throw target.wrap("write the database", cause);
       }
       fileVersion = written;
-      if ((target.recordBytes === 0 && journalCutAt === undefined) || journal === undefined) {
-        target.checkpointed();
-        return;
-      }
+      const keepFrom = snapshotHolds;
+      snapshotHolds = undefined;
       try {
-        await fs.ftruncate(journal, 0);
-        await fs.fdatasync(journal);
-        journalCapacity = 0;
-        journalCutAt = undefined;
-        target.checkpointed();
-      } catch (cause) {
-        // The new snapshot holds every entry, and they are skipped by sequence on open.
-        journalCutAt = 0;
-        throw target.failure("empty the journal", cause, journalFile);
+        await cutJournal(keepFrom);
+      } finally {
+        releaseTurn?.();
       }
     },
 
@@ -256,56 +377,12 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     ...persistence,
     async append(entries) {
       const records = encodeJournalEntries(entries);
-      // Neither a journal another writer may own is written, nor anything acknowledged
-      // once this one is not the writer any more. Both checks are asked at once (each is a
-      // round trip through the runtime's I/O threads); a lost lock is reported first.
-      const [lockCheck, journalCheck] = await Promise.allSettled([
-        target.lock?.check(),
-        journalIsLost(),
-      ]);
-      if (lockCheck.status === "rejected") throw lockCheck.reason;
-      if (journalCheck.status === "rejected") {
-        throw target.failure("examine the journal", journalCheck.reason, journalFile);
-      }
-      const lost = journalCheck.value;
-      if (lost) {
-        try {
-          journal = await restoreLostJournal(journal as number);
-        } catch (cause) {
-          journalLost = true;
-          throw target.failure("write again the lost journal", cause, journalFile);
-        }
-      }
-      const fd = journal as number;
+      const releaseTurn = await takeJournalTurn();
       try {
-        if (journalCutAt !== undefined) {
-          await fs.ftruncate(fd, journalCutAt);
-          await fs.fdatasync(fd);
-          target.recordsCutAt(journalCutAt);
-          journalCapacity = journalCutAt;
-          journalCutAt = undefined;
-        }
-        const end = target.recordBytes + records.length;
-        if (end > journalCapacity) {
-          // Syncing a write into space the file already has costs about half as much as
-          // one that also grows it, so the file grows ahead of the records, zero-filled.
-          const capacity = Math.max(end, journalCapacity + JOURNAL_GROWTH_BYTES);
-          await writeAll(fs, fd, new Uint8Array(capacity - end), end);
-          journalCapacity = capacity;
-        }
-        await writeAll(fs, fd, records, target.recordBytes);
-        await fs.fdatasync(fd);
-        target.recordsAppended(records.length);
-      } catch (cause) {
-        // Take back what may have reached the disk: these entries are being refused.
-        journalCapacity = target.recordBytes;
-        await fs
-          .ftruncate(fd, target.recordBytes)
-          .then(() => fs.fdatasync(fd))
-          .catch(() => undefined);
-        throw target.failure("append to the journal", cause, journalFile);
+        await appendInTurn(records);
+      } finally {
+        releaseTurn();
       }
-      await target.lock?.check();
     },
   };
 }

@@ -54,17 +54,27 @@ const callback =
       call(...args, (error, result) => (error ? reject(error) : resolve(result as R))),
     );
 
+/** Writes up to this long are made at once, on the calling thread; longer ones in the thread pool. */
+const SYNCHRONOUS_WRITE_BYTES = 1024 * 1024;
+
 /**
- * The real file system. Journal writes and syncs, and stats, are synchronous: a write only
- * copies into the page cache and a stat reads cached metadata, and a thread-pool round trip
- * costs more than either, or than a third of a data sync on a fast disk. The adapter
- * groups concurrent saves into one sync, so the event loop blocks once per group, as
- * briefly as a native SQLite commit would.
+ * The real file system. Journal writes and syncs, and stats, are synchronous: a write of a
+ * record only copies into the page cache and a stat reads cached metadata, and a
+ * thread-pool round trip costs more than either, or than a third of a data sync on a fast
+ * disk. The adapter groups concurrent saves into one sync, so the event loop blocks once
+ * per group, as briefly as a native SQLite commit would. A database image is written, and
+ * fsynced, in the thread pool: saves go on meanwhile.
  */
 export const nodeFileSystem: FileSystem = {
   open: callback<[string, string], number>(fs.open),
-  write: async (fd, data, offset, length, position) =>
-    fs.writeSync(fd, data, offset, length, position),
+  write: async (fd, data, offset, length, position) => {
+    if (length <= SYNCHRONOUS_WRITE_BYTES) return fs.writeSync(fd, data, offset, length, position);
+    return new Promise((resolve, reject) =>
+      fs.write(fd, data, offset, length, position, (error, written) =>
+        error ? reject(error) : resolve(written),
+      ),
+    );
+  },
   fsync: callback<[number]>(fs.fsync),
   fdatasync: async (fd) => fs.fdatasyncSync(fd),
   ftruncate: callback<[number, number]>(fs.ftruncate),

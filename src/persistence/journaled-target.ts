@@ -140,9 +140,12 @@ export class JournaledTarget<TLock extends WriterLock> {
     this.#recordBytes = recordBytes;
   }
 
-  /** Records a checkpoint that left the journal empty: the snapshot holds every record. */
-  checkpointed(): void {
-    this.#recordBytes = 0;
+  /**
+   * Records a checkpoint: the snapshot holds every record but the last `keptBytes` (those
+   * appended while it was written), which the journal now holds alone.
+   */
+  checkpointed(keptBytes = 0): void {
+    this.#recordBytes = keptBytes;
     this.#leftovers = false;
   }
 

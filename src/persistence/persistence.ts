@@ -6,7 +6,7 @@
  * acknowledged, and replayed by the adapter on the next open.
  *
  * The calls come in this order: one `open`; then `append` and `checkpoint`, never two at
- * once; one `close`.
+ * once (but see {@link Persistence.appendsDuringCheckpoint}); one `close`.
  */
 export interface Persistence {
   /** Names the place for messages: a file path, an IndexedDB name, `"memory"`. */
@@ -17,6 +17,14 @@ export interface Persistence {
    * and the adapter refuses every change and never checkpoints.
    */
   readonly readOnly?: boolean;
+
+  /**
+   * `true` when `append` may be called while a `checkpoint` is under way (never two appends
+   * at once, nor two checkpoints): the snapshot holds every entry appended before the
+   * `checkpoint` call, and the journal keeps those appended after it. The adapter then
+   * writes checkpoints without holding saves back for the length of the write.
+   */
+  readonly appendsDuringCheckpoint?: boolean;
 
   /**
    * Takes the writer lock and reads what is stored.
@@ -55,7 +63,8 @@ export interface Persistence {
 
   /**
    * Replaces the snapshot with one holding every entry appended so far, then empties the
-   * journal. Crash-safe at every step: the old snapshot and journal stay usable until the
+   * journal (of those entries: with `appendsDuringCheckpoint`, entries appended since the
+   * call stay). Crash-safe at every step: the old snapshot and journal stay usable until the
    * new snapshot is durable, and entries the new snapshot already holds are skipped by
    * sequence on the next open.
    *

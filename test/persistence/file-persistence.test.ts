@@ -1,15 +1,18 @@
 import { spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
+import { TEMP_MARK } from "../../src/persistence/atomic-file.js";
 import {
   CorruptDatabaseError,
   DatabaseLockedError,
   StorageError,
 } from "../../src/persistence/errors.js";
-import { filePersistence } from "../../src/persistence/file-persistence.js";
+import { filePersistence, JOURNAL_SUFFIX } from "../../src/persistence/file-persistence.js";
+import { type FileSystem, nodeFileSystem } from "../../src/persistence/file-system.js";
+import { decodeJournal } from "../../src/persistence/journal-codec.js";
 
 let folder: string;
 let file: string;
@@ -249,4 +252,115 @@ async function filesIn(path: string): Promise<Record<string, string>> {
       names.map(async (name) => [name, (await readFile(join(path, name))).toString("hex")]),
     ),
   );
+}
+
+describe("a checkpoint written while saves go on", () => {
+  /** The real file system, but the sync of a new database image waits until `open()` is called. */
+  function gatedFileSystem() {
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let waiting = false;
+    const temps = new Map<number, string>();
+    const fs: FileSystem = {
+      ...nodeFileSystem,
+      async open(path, flags) {
+        const fd = await nodeFileSystem.open(path, flags);
+        temps.set(fd, path);
+        return fd;
+      },
+      async fsync(fd) {
+        const path = temps.get(fd) ?? "";
+        if (basename(path).startsWith(`${basename(file)}${TEMP_MARK}`)) {
+          waiting = true;
+          await gate;
+        }
+        return nodeFileSystem.fsync(fd);
+      },
+    };
+    return { fs, open: () => open(), isWaiting: () => waiting };
+  }
+
+  it("acknowledges saves meanwhile, keeps them in the journal, and holds them after a crash at any point", async () => {
+    const gated = gatedFileSystem();
+    const adapter = await openSqlJsAdapter({
+      persistence: filePersistence(file, { checkpointBytes: 1, fileSystem: gated.fs }),
+    });
+    await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
+    await adapter.run("INSERT INTO t VALUES (0, 'first')");
+    await waitFor(gated.isWaiting);
+    // The checkpoint of the first two entries waits on its sync: these saves must not.
+    for (let k = 1; k <= 20; k++) {
+      await expectSoon(adapter.run("INSERT INTO t VALUES (?, ?)", [k, `while writing ${k}`]));
+    }
+    const crashed = join(folder, "crashed");
+    await mkdir(crashed);
+    for (const name of await readdir(folder)) {
+      if (name.startsWith("negotiations.db") && !name.endsWith(".lock")) {
+        await copyFile(join(folder, name), join(crashed, name));
+      }
+    }
+    gated.open();
+    await adapter.run("INSERT INTO t VALUES (21, 'after')");
+    await adapter.checkpoint();
+    const journal = decodeJournal(await readFile(`${file}${JOURNAL_SUFFIX}`), file);
+    expect(journal.entries, "the checkpoint kept only what its snapshot lacks").toEqual([]);
+    await adapter.close();
+    for (const path of [file, join(crashed, "negotiations.db")]) {
+      const reopened = await openSqlJsAdapter({ persistence: filePersistence(path) });
+      const rows = await reopened.all<{ k: number }>("SELECT k FROM t ORDER BY k");
+      expect(rows.map((row) => row.k)).toEqual([...Array(path === file ? 22 : 21).keys()]);
+      await reopened.close();
+    }
+  });
+
+  it("keeps in the journal, alone, the records appended while the snapshot was written", async () => {
+    const gated = gatedFileSystem();
+    const adapter = await openSqlJsAdapter({
+      persistence: filePersistence(file, { checkpointBytes: 1, fileSystem: gated.fs }),
+    });
+    await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
+    await waitFor(gated.isWaiting);
+    await adapter.run("INSERT INTO t VALUES (1, 'one')");
+    await adapter.run("INSERT INTO t VALUES (2, 'two')");
+    const before = decodeJournal(await readFile(`${file}${JOURNAL_SUFFIX}`), file).entries;
+    expect(before.map((entry) => entry.sequence)).toEqual([1, 2, 3]);
+    gated.open();
+    // The next save waits for the checkpoint's end: the journal is cut by then.
+    await waitFor(async () => {
+      const entries = decodeJournal(await readFile(`${file}${JOURNAL_SUFFIX}`), file).entries;
+      return entries.length > 0 && entries[0]?.sequence !== 1;
+    });
+    const after = decodeJournal(await readFile(`${file}${JOURNAL_SUFFIX}`), file).entries;
+    expect(after.map((entry) => entry.sequence).slice(0, 2)).toEqual([2, 3]);
+    await adapter.close();
+    const reopened = await openSqlJsAdapter({ persistence: filePersistence(file) });
+    expect(await reopened.all("SELECT k, v FROM t ORDER BY k")).toEqual([
+      { k: 1, v: "one" },
+      { k: 2, v: "two" },
+    ]);
+    await reopened.close();
+  });
+});
+
+/** Resolves once `condition` holds, checking every few milliseconds for up to 10 s. */
+async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !(await condition()); ) {
+    if (Date.now() > deadline) throw new Error("the condition never held");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Awaits `promise`, failing if it is still pending after 5 s (it would wait for ever). */
+async function expectSoon<T>(promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("still waiting after 5 s")), 5_000);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
