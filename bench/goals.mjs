@@ -62,6 +62,15 @@ export function checkGoals(results, goalSize) {
     "≤ 1.30×",
   );
 
+  const longest = results.longRun.find((r) => r.contender === "journal");
+  add(
+    `worst save of ${count(longest.n)} saves at ${count(longest.size)} rows (checkpoints included)`,
+    longest.max,
+    50,
+    (value) => `${value.toFixed(0)} ms`,
+    "≤ 50 ms",
+  );
+
   const rss = peakRss.find((r) => r.contender === "journal" && r.workload === "saves");
   add(
     `peak RSS of open + ${rss.saves} saves at ${count(rss.size)} (file ${(rss.fileBytes / MB).toFixed(1)} MB)`,

@@ -7,7 +7,8 @@
 // 3. 100 concurrent saves against 100 sequential better-sqlite3 autocommits;
 // 4. open + restoreActive against open + select + JSON.parse;
 // 5. open after a SIGKILL (journal replay);
-// 6. peak RSS of a fresh process.
+// 6. peak RSS of a fresh process;
+// 7. the worst save of a long run at 50,000 rows, through the checkpoints it triggers.
 import { loadavg } from "node:os";
 import { measureConcurrentSaves } from "./concurrent-saves.mjs";
 import { CPU_BEFORE_ISSUE_15, checkGoals, formatGoals } from "./goals.mjs";
@@ -24,6 +25,7 @@ import {
   concurrentTable,
   cpuTable,
   journalReplayTable,
+  longRunTable,
   openRestoreTable,
   peakRssTable,
   saveLatencyTable,
@@ -47,6 +49,8 @@ const CONFIG = quick
       replayCounts: [100, 1_000],
       rssSize: 1_000,
       rssSaves: 20,
+      longRunSize: 1_000,
+      longRunSaves: 2_000,
       childTimeoutMs: 60_000,
     }
   : {
@@ -63,6 +67,9 @@ const CONFIG = quick
       replayCounts: [1_000, 10_000],
       rssSize: 50_000,
       rssSaves: 200,
+      // 20,000 saves of rows of about 4 KB: the journal passes its 64 MiB checkpoint threshold.
+      longRunSize: 50_000,
+      longRunSaves: 20_000,
       childTimeoutMs: 600_000,
     };
 
@@ -169,9 +176,24 @@ const results = await withTempFolder(async (folder) => {
     peakRssTable(peakRss, allContenders),
   );
 
+  log("7. a long run");
+  const longRun = await measureSaveLatency({
+    folder,
+    sizes: [CONFIG.longRunSize],
+    contenders: [journal, sqlite],
+    warmup: 0,
+    samples: CONFIG.longRunSaves,
+    log,
+  });
+  section(
+    `${count(CONFIG.longRunSaves)} saves at ${count(CONFIG.longRunSize)} rows right after an open, contenders in turn save by save (the checkpoints they trigger included)`,
+    longRunTable(longRun, durable),
+  );
+
   return {
     saveLatency,
     saveRatios: ratios,
+    longRun,
     cpuPerSave,
     concurrentSaves,
     openRestore,

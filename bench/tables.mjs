@@ -136,3 +136,17 @@ export function peakRssTable(results, contenders) {
     ]),
   );
 }
+
+/** The long run: each contender's percentiles and worst save, in ms. */
+export function longRunTable(results, contenders) {
+  return table(
+    ["", "p50 ms", "p99 ms", "worst ms", "n"],
+    results.map((r) => [
+      contenders.find((c) => c.name === r.contender).label,
+      ms(r.p50),
+      ms(r.p99),
+      ms(r.max),
+      count(r.n),
+    ]),
+  );
+}
