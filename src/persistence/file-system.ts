@@ -146,3 +146,18 @@ export async function statIfPresent(fs: FileSystem, path: string): Promise<FileS
     throw storageFailure("examine", path, cause);
   }
 }
+
+/**
+ * Opens a file to read it, or tells that there is none.
+ *
+ * @returns A file descriptor, or `null` when the file does not exist.
+ * @throws `StorageError` naming the file when it exists but cannot be opened.
+ */
+export async function openToReadIfPresent(fs: FileSystem, path: string): Promise<number | null> {
+  try {
+    return await fs.open(path, "r");
+  } catch (cause) {
+    if (errorCode(cause) === "ENOENT") return null;
+    throw storageFailure("read", path, cause);
+  }
+}

@@ -1,5 +1,4 @@
-import { errorCode } from "../errors/negotiation-error.js";
-import type { FileSystem } from "./file-system.js";
+import { type FileSystem, openToReadIfPresent } from "./file-system.js";
 import { storageFailure } from "./storage-failure.js";
 
 const MIB = 1024 * 1024;
@@ -25,13 +24,8 @@ export async function readDatabaseWithRoom(
   fs: FileSystem,
   path: string,
 ): Promise<Uint8Array | null> {
-  let fd: number;
-  try {
-    fd = await fs.open(path, "r");
-  } catch (cause) {
-    if (errorCode(cause) === "ENOENT") return null;
-    throw storageFailure("read", path, cause);
-  }
+  const fd = await openToReadIfPresent(fs, path);
+  if (fd === null) return null;
   let bytes: Uint8Array;
   try {
     bytes = await readWithRoom(fs, fd, path);

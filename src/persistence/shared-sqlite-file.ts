@@ -1,8 +1,13 @@
 import { dirname } from "node:path";
-import { errorCode } from "../errors/negotiation-error.js";
 import { replaceFileAtomically, syncDirectory } from "./atomic-file.js";
 import { ForeignWriteError, PendingSqliteJournalError, StorageError } from "./errors.js";
-import { type FileStat, type FileSystem, readIfPresent, statIfPresent } from "./file-system.js";
+import {
+  type FileStat,
+  type FileSystem,
+  openToReadIfPresent,
+  readIfPresent,
+  statIfPresent,
+} from "./file-system.js";
 import { readDatabaseWithRoom } from "./room-to-grow.js";
 import { applyWal, type CommittedWal, readCommittedWal } from "./sqlite-wal.js";
 import { storageFailure } from "./storage-failure.js";
@@ -261,13 +266,8 @@ function changeCounterOf(image: Uint8Array | null): number | null {
 
 /** The first bytes of a file (fewer when it is shorter), or `null` when there is none. */
 async function readHead(fs: FileSystem, path: string, bytes: number): Promise<Uint8Array | null> {
-  let fd: number;
-  try {
-    fd = await fs.open(path, "r");
-  } catch (cause) {
-    if (errorCode(cause) === "ENOENT") return null;
-    throw storageFailure("read", path, cause);
-  }
+  const fd = await openToReadIfPresent(fs, path);
+  if (fd === null) return null;
   try {
     const head = new Uint8Array(bytes);
     const read = await fs.read(fd, head, 0).finally(() => fs.close(fd));

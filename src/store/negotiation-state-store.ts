@@ -221,7 +221,9 @@ export interface NegotiationStateOperations {
   /**
    * Rebuilds every unfinished negotiation from its row, without replaying events. Every
    * row is tried: one that cannot be rebuilt never hides the others, and none is dropped
-   * silently.
+   * silently. Each negotiation is its own: rows of one campaign are read once, but every
+   * negotiation gets its own copy of the campaign, tracker, context and machine, so a
+   * caller may change any of them without touching another.
    *
    * @returns The negotiations as domain objects, oldest first, when every row was rebuilt.
    * @throws `RestoreError` (code `RESTORE_INCOMPLETE`, a `ValidationError`) when one or more
