@@ -17,11 +17,14 @@ import { pack } from "./packed.js";
 //   negotiation-state/indexeddb, whole                                3,593 ->   3,593    4,000
 //   the tarball (npm pack; mostly sql.js's WASM)                    738,030 -> 503,249  560,000
 // The tarball lost its source maps (982 KB unpacked, with the sources inlined).
+// Issue 15 (speed) added 0.8 KB to the main entry, 40,685 (the UTF-8 text binding, the
+// campaign memo's copy, checkpoints written while saves go on), budget 44,000; and 0.4 KB
+// to negotiation-state/indexeddb, 4,007 (CRC-32 slicing by 8), budget 4,400.
 
 const BUDGETS: Record<string, { contents: string; gzipBytes: number }> = {
   "the main entry, whole": {
     contents: 'export * from "negotiation-state";',
-    gzipBytes: 40_000,
+    gzipBytes: 44_000,
   },
   "NegotiationStateMachine alone": {
     contents: 'export { NegotiationStateMachine } from "negotiation-state";',
@@ -42,7 +45,7 @@ const BUDGETS: Record<string, { contents: string; gzipBytes: number }> = {
   },
   "negotiation-state/indexeddb, whole": {
     contents: 'export * from "negotiation-state/indexeddb";',
-    gzipBytes: 4_000,
+    gzipBytes: 4_400,
   },
 };
 
