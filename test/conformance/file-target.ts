@@ -1,7 +1,8 @@
-import { copyFile, mkdtemp, readdir } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import type { FilePersistenceOptions } from "../../src/file.js";
 import type { Persistence } from "../../src/index.js";
+import { copyAsCrashWould } from "../support/crash-copy.js";
 import { type OpenNegotiationStore, type Place, persistencePlace, type Target } from "./targets.js";
 
 type FilePersistence = (path: string, options?: FilePersistenceOptions) => Persistence;
@@ -24,9 +25,7 @@ export function fileTarget(
       (options) => filePersistence(path, options),
       async () => {
         const copy = await mkdtemp(join(root, "crash-"));
-        for (const name of await readdir(folder)) {
-          if (!name.endsWith(".lock")) await copyFile(join(folder, name), join(copy, name));
-        }
+        copyAsCrashWould(folder, copy);
         return place(copy);
       },
     );

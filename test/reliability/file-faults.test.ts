@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -7,8 +7,7 @@ import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
 import type { SqlRow } from "../../src/adapter/storage-adapter.js";
-import { errorCode, isNegotiationError } from "../../src/errors/negotiation-error.js";
-import { TEMP_MARK } from "../../src/persistence/atomic-file.js";
+import { isNegotiationError } from "../../src/errors/negotiation-error.js";
 import {
   type FilePersistenceOptions,
   filePersistence,
@@ -17,6 +16,7 @@ import {
 import { type FileSystem, nodeFileSystem } from "../../src/persistence/file-system.js";
 import { decodeJournal } from "../../src/persistence/journal-codec.js";
 import { openNegotiationStore } from "../../src/store/open-negotiation-store.js";
+import { copyAsCrashWould } from "../support/crash-copy.js";
 import {
   type FaultKind,
   type FaultyFileSystem,
@@ -132,23 +132,10 @@ async function filesOf(folder: string): Promise<Map<string, Buffer>> {
 const withoutLock = (files: Map<string, Buffer>) =>
   new Map([...files].filter(([name]) => !name.includes(".lock")));
 
-/**
- * The folder as a crash now would leave it. Copied without yielding, so that nothing this
- * process does meanwhile (a save, the end of a checkpoint) lands in half of the copy; a
- * checkpoint's write or rename under way in the thread pool may, as it may in a crash, and a
- * temp file it renames away meanwhile is left out.
- */
 async function crashCopy(folder: string): Promise<string> {
   const copy = `${folder}-crash-${++folders}`;
   mkdirSync(copy);
-  for (const name of readdirSync(folder)) {
-    if (name.includes(".lock")) continue;
-    try {
-      copyFileSync(join(folder, name), join(copy, name));
-    } catch (error) {
-      if (!(name.includes(TEMP_MARK) && errorCode(error) === "ENOENT")) throw error;
-    }
-  }
+  copyAsCrashWould(folder, copy);
   return join(copy, DB);
 }
 
