@@ -62,10 +62,6 @@ export function indexedDbPersistence(
     describeDomException,
   );
   let database: IDBDatabase | undefined;
-  /** The sequence of the last entry appended: a checkpoint's snapshot holds it and those before. */
-  let lastAppended = 0;
-  /** The sequence of the first entry the journal may hold. */
-  let firstInJournal = 1;
 
   const write = async (stores: string[], fill: (transaction: IDBTransaction) => void) => {
     if (database === undefined) throw new StorageError(`${location} is not open`, { location });
@@ -85,7 +81,6 @@ export function indexedDbPersistence(
 
   return {
     location,
-    appendsDuringCheckpoint: true,
 
     async open(): Promise<StoredDatabase> {
       const { indexedDB, locks } = browserStorage(location);
@@ -101,8 +96,6 @@ export function indexedDbPersistence(
             throw target.wrap("read", cause);
           });
           target.recordsFound(stored.journalBytes, stored.journalBytes > 0);
-          lastAppended = stored.journal.at(-1)?.sequence ?? 0;
-          firstInJournal = stored.journal[0]?.sequence ?? 1;
           return { snapshot: stored.snapshot, journal: stored.journal };
         },
         () => {
@@ -125,36 +118,20 @@ export function indexedDbPersistence(
         throw target.failure("append to the journal of", cause);
       }
       target.recordsAppended(records.reduce((sum, record) => sum + record.length, 0));
-      lastAppended = entries.at(-1)?.sequence ?? lastAppended;
     },
 
     wantsCheckpoint: () => target.wantsCheckpoint(),
 
     async checkpoint(snapshot) {
-      // Entries appended from here on are not in the snapshot: the journal keeps them.
-      const held = lastAppended;
-      const heldBytes = target.recordBytes;
       try {
-        // The snapshot's transaction leaves the journal's store out of its scope, so the
-        // appends made while it commits are not queued behind it.
-        await write([SNAPSHOT_STORE], (transaction) => {
+        await write([SNAPSHOT_STORE, JOURNAL_STORE], (transaction) => {
           transaction.objectStore(SNAPSHOT_STORE).put(snapshot, SNAPSHOT_KEY);
-        });
-        // Until these go, open skips them by sequence: the snapshot holds them.
-        await write([JOURNAL_STORE], (transaction) => {
-          const journal = transaction.objectStore(JOURNAL_STORE);
-          const { IDBKeyRange } = globalThis as { IDBKeyRange?: typeof globalThis.IDBKeyRange };
-          // A shim may provide indexedDB alone: then each key goes by itself.
-          if (IDBKeyRange) journal.delete(IDBKeyRange.upperBound(held));
-          else
-            for (let sequence = firstInJournal; sequence <= held; sequence++)
-              journal.delete(sequence);
+          transaction.objectStore(JOURNAL_STORE).clear();
         });
       } catch (cause) {
         throw target.failure("write the snapshot of", cause);
       }
-      firstInJournal = held + 1;
-      target.checkpointed(target.recordBytes - heldBytes);
+      target.checkpointed();
     },
 
     async close() {

@@ -1,9 +1,7 @@
-import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
+import { IDBFactory } from "fake-indexeddb";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { openSqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
 import { isNegotiationError, openNegotiationStore } from "../../src/index.js";
 import { indexedDbPersistence } from "../../src/indexeddb.js";
-import type { JournalEntry } from "../../src/persistence/persistence.js";
 import { negotiation } from "../support/negotiations.js";
 
 // The IndexedDB target is tested in Chromium (*.browser.test.ts) and, through the
@@ -48,68 +46,4 @@ describe("indexedDbPersistence outside a browser", () => {
     expect((await second.loadActive()).map((row) => row.thread_id)).toEqual(["held"]);
     await second.close();
   });
-});
-
-describe("an IndexedDB checkpoint written while saves go on", () => {
-  afterEach(() => vi.unstubAllGlobals());
-
-  const entry = (sequence: number, sql: string): JournalEntry => ({
-    sequence,
-    statements: [{ sql, params: [] }],
-  });
-  const ENTRIES = [
-    entry(1, "CREATE TABLE t (k INTEGER PRIMARY KEY)"),
-    entry(2, "INSERT INTO t VALUES (1)"),
-    entry(3, "INSERT INTO t VALUES (2)"),
-  ];
-
-  /** The image a checkpoint of ENTRIES writes. */
-  async function imageOfEntries(): Promise<Uint8Array> {
-    let image: Uint8Array | undefined;
-    const adapter = await openSqlJsAdapter({
-      persistence: {
-        location: "image",
-        open: async () => ({ snapshot: null, journal: ENTRIES }),
-        append: async () => {},
-        checkpoint: async (snapshot) => {
-          image = snapshot;
-        },
-        close: async () => {},
-      },
-    });
-    await adapter.close();
-    return image as Uint8Array;
-  }
-
-  // With IDBKeyRange (fake-indexeddb/auto, browsers) the journal is cut by one range
-  // delete; a shim of indexedDB alone gets a delete per key.
-  for (const withKeyRange of [true, false]) {
-    it(`keeps the entries appended meanwhile, and drops those the snapshot holds${withKeyRange ? "" : " (no IDBKeyRange)"}`, async () => {
-      vi.stubGlobal("indexedDB", new IDBFactory());
-      if (withKeyRange) vi.stubGlobal("IDBKeyRange", IDBKeyRange);
-      const image = await imageOfEntries();
-      const persistence = indexedDbPersistence("alongside");
-      expect(persistence.appendsDuringCheckpoint).toBe(true);
-      await persistence.open();
-      await persistence.append?.(ENTRIES);
-      const settled: string[] = [];
-      const checkpointing = persistence.checkpoint(image).then(() => settled.push("checkpoint"));
-      await persistence.append?.([entry(4, "INSERT INTO t VALUES (4)")]);
-      settled.push("append");
-      await persistence.append?.([entry(5, "INSERT INTO t VALUES (5)")]);
-      await checkpointing;
-      expect(settled[0], "an append is not queued behind the snapshot's write").toBe("append");
-      await persistence.close();
-
-      const read = indexedDbPersistence("alongside");
-      const stored = await read.open();
-      expect(stored.journal.map((kept) => kept.sequence)).toEqual([4, 5]);
-      await read.close();
-      const adapter = await openSqlJsAdapter({ persistence: indexedDbPersistence("alongside") });
-      expect(await adapter.all("SELECT k FROM t ORDER BY k")).toEqual(
-        [1, 2, 4, 5].map((k) => ({ k })),
-      );
-      await adapter.close();
-    });
-  }
 });
