@@ -205,17 +205,14 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   /** Appends records in the journal's turn; see `append`. */
   const appendInTurn = async (records: Uint8Array): Promise<void> => {
     // Neither a journal another writer may own is written, nor anything acknowledged
-    // once this one is not the writer any more. Both checks are asked at once (each is a
-    // round trip through the runtime's I/O threads); a lost lock is reported first.
-    const [lockCheck, journalCheck] = await Promise.allSettled([
-      target.lock?.check(),
-      journalIsLost(),
-    ]);
-    if (lockCheck.status === "rejected") throw lockCheck.reason;
-    if (journalCheck.status === "rejected") {
-      throw target.failure("examine the journal", journalCheck.reason, journalFile);
+    // once this one is not the writer any more.
+    await target.lock?.check();
+    let lost: boolean;
+    try {
+      lost = await journalIsLost();
+    } catch (cause) {
+      throw target.failure("examine the journal", cause, journalFile);
     }
-    const lost = journalCheck.value;
     if (lost) {
       try {
         journal = await restoreLostJournal(journal as number);
