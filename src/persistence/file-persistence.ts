@@ -1,6 +1,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { replaceFileAtomically, syncDirectory, TEMP_MARK } from "./atomic-file.js";
 import { StorageError } from "./errors.js";
+import { EventLoopTurns } from "./event-loop-turns.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";
 import {
   type FileStat,
@@ -144,6 +145,8 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     return release;
   };
 
+  const eventLoop = new EventLoopTurns();
+
   /** The journal's bytes from `from` to `to`, read through its descriptor. */
   const readJournal = async (fd: number, from: number, to: number): Promise<Uint8Array> => {
     const bytes = new Uint8Array(to - from);
@@ -204,6 +207,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
 
   /** Appends records in the journal's turn; see `append`. */
   const appendInTurn = async (records: Uint8Array): Promise<void> => {
+    await eventLoop.turn();
     // Neither a journal another writer may own is written, nor anything acknowledged
     // once this one is not the writer any more.
     await target.lock?.check();
