@@ -170,30 +170,14 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   };
 
   /**
-   * The journal was deleted or replaced while open: the records written so far are still
-   * readable through the open descriptor, so they are written again, whole, at its path.
+   * Writes the journal's records from `from` on, alone, into a journal that replaces the one
+   * at its path atomically, and appends to it from then on. The records are read through the
+   * open descriptor, so this also writes again a journal that was deleted or replaced while
+   * open.
+   *
+   * @returns How many bytes of records the new journal holds.
    */
-  const restoreLostJournal = async (lost: number): Promise<number> => {
-    const records = await readJournal(lost, 0, target.recordBytes);
-    await replaceFileAtomically(fs, journalFile, records);
-    const fd = await fs.open(journalFile, "r+");
-    journalIdentity = await fs.stat(journalFile);
-    await fs.close(lost).catch(() => undefined);
-    journalCapacity = target.recordBytes;
-    journalCutAt = undefined;
-    return fd;
-  };
-
-  const journalIsLost = async (): Promise<boolean> => {
-    const now = await statIfPresent(fs, journalFile);
-    return now === null || now.dev !== journalIdentity?.dev || now.ino !== journalIdentity?.ino;
-  };
-
-  /**
-   * Cuts the journal once a new snapshot holds its records up to `from`: the records after
-   * are written, alone, into a journal that replaces it atomically.
-   */
-  const keepRecordsFrom = async (from: number): Promise<void> => {
+  const rewriteJournalFrom = async (from: number): Promise<number> => {
     const fd = journal as number;
     const kept = await readJournal(fd, from, target.recordBytes);
     await replaceFileAtomically(fs, journalFile, kept);
@@ -202,7 +186,12 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     await fs.close(fd).catch(() => undefined);
     journalCapacity = kept.length;
     journalCutAt = undefined;
-    target.checkpointed(kept.length);
+    return kept.length;
+  };
+
+  const journalIsLost = async (): Promise<boolean> => {
+    const now = await statIfPresent(fs, journalFile);
+    return now === null || now.dev !== journalIdentity?.dev || now.ino !== journalIdentity?.ino;
   };
 
   /** Appends records in the journal's turn; see `append`. */
@@ -219,7 +208,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     }
     if (lost) {
       try {
-        journal = await restoreLostJournal(journal as number);
+        await rewriteJournalFrom(0);
       } catch (cause) {
         journalLost = true;
         throw target.failure("write again the lost journal", cause, journalFile);
@@ -267,7 +256,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     }
     if (target.recordBytes > keepFrom) {
       try {
-        await keepRecordsFrom(keepFrom);
+        target.checkpointed(await rewriteJournalFrom(keepFrom));
       } catch (cause) {
         // The journal still holds every record; those the snapshot has are skipped on open.
         throw target.failure("keep the newest records of the journal", cause, journalFile);
