@@ -102,8 +102,11 @@ export class SqlJsAdapter implements StorageAdapter {
   readonly #commits: GroupCommit<JournalEntry> | undefined;
   /** The stored file's format versions (header bytes 18–19): 2 and 2 mean WAL mode. */
   readonly #fileFormat: Uint8Array | undefined;
-  /** Absent for a database whose text is not UTF-8. */
-  readonly #textBinding: Utf8TextBinding | undefined;
+  /**
+   * Long text bound as UTF-8 bytes: `undefined` until the database holds a schema (until
+   * then a PRAGMA may still change its encoding), `false` for text that is not UTF-8.
+   */
+  #textBinding: Utf8TextBinding | false | undefined;
   #closing: Promise<void> | undefined;
   /** A snapshot being written while later calls go on, until its checkpoint is recorded. */
   #writing: Promise<void> | undefined;
@@ -115,7 +118,6 @@ export class SqlJsAdapter implements StorageAdapter {
     this.#db = replayed.db;
     this.#persistence = persistence;
     this.#statements = new StatementCache(replayed.db);
-    this.#textBinding = isUtf8(replayed.db) ? new Utf8TextBinding() : undefined;
     this.#fileFormat = replayed.fileFormat;
     this.#nextSequence = replayed.sequence + 1;
     this.#checkpointedSequence = replayed.checkpointed;
@@ -474,13 +476,23 @@ export class SqlJsAdapter implements StorageAdapter {
   ): SqlRunResult {
     return entry.add(sql, params ?? [], () => {
       try {
-        const bound = this.#textBinding?.bind(sql, params ?? []) ?? { sql, params: params ?? [] };
+        const bound = this.#utf8TextBinding()?.bind(sql, params ?? []) ?? {
+          sql,
+          params: params ?? [],
+        };
         runPrepared(this.#statements.get(bound.sql), bound.params);
       } catch (error) {
         throw sqlError(error, sql, this.location);
       }
       return { changes: this.#db.getRowsModified() };
     });
+  }
+
+  #utf8TextBinding(): Utf8TextBinding | undefined {
+    if (this.#textBinding === undefined && readPragma(this.#db, "schema_version") !== 0) {
+      this.#textBinding = readPragma(this.#db, "encoding") === "UTF-8" && new Utf8TextBinding();
+    }
+    return this.#textBinding || undefined;
   }
 
   #allNow<Row extends SqlRow>(sql: string, params: readonly SqlValue[] | undefined): Row[] {
@@ -497,11 +509,11 @@ export class SqlJsAdapter implements StorageAdapter {
   }
 }
 
-/** Whether the database keeps its text as UTF-8 (a file made elsewhere may say UTF-16). */
-function isUtf8(db: SqlJsDatabase): boolean {
-  const statement = db.prepare("PRAGMA encoding");
+/** The value of a PRAGMA that reads one value. */
+function readPragma(db: SqlJsDatabase, name: "encoding" | "schema_version"): SqlValue {
+  const statement = db.prepare(`PRAGMA ${name}`);
   try {
-    return statement.step() && statement.get()[0] === "UTF-8";
+    return statement.step() ? (statement.get()[0] ?? null) : null;
   } finally {
     statement.free();
   }

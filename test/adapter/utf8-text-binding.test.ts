@@ -67,6 +67,18 @@ describe("the sql.js adapter's text", () => {
     await reopened.close();
   });
 
+  it("binds text as it is in a new database made UTF-16 in the same session", async () => {
+    const adapter = await openSqlJsAdapter({ persistence: memoryPersistence() });
+    await adapter.run("PRAGMA encoding = 'UTF-16le'");
+    await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
+    for (const [k, text] of TEXTS.entries()) {
+      await adapter.run("INSERT INTO t (k, v) VALUES (?, ?)", [k, text]);
+    }
+    const rows = await adapter.all<{ v: string }>("SELECT v FROM t ORDER BY k");
+    expect(rows.map((row) => row.v)).toEqual(TEXTS);
+    await adapter.close();
+  });
+
   it("binds text as it is in a database whose encoding is UTF-16", async () => {
     const persistence = memoryPersistence();
     const creating = await openSqlJsAdapter({ persistence });
