@@ -2,6 +2,7 @@ import { errorMessage } from "../errors/negotiation-error.js";
 import { CorruptDatabaseError } from "../persistence/errors.js";
 import type { JournalEntry, StoredDatabase } from "../persistence/persistence.js";
 import { readCheckpointSequence } from "./checkpoint-table.js";
+import { openHandingOver } from "./handed-over-bytes.js";
 import type { SqlJsDatabase, SqlJsEngine } from "./sql-js-engine.js";
 import { checkSqliteImage } from "./sqlite-image.js";
 
@@ -21,8 +22,8 @@ export interface ReplayedDatabase {
 }
 
 /**
- * Rebuilds a database from its snapshot and journal: checks the snapshot's bytes, loads
- * them, and redoes, in one transaction, the journal entries the snapshot does not hold.
+ * Rebuilds a database from its snapshot and journal: checks the snapshot's bytes, hands
+ * them over to the engine (they are its own from then on), and redoes, in one transaction, the journal entries the snapshot does not hold.
  * Nothing stored is changed.
  *
  * @param engine - The sql.js engine to load it in.
@@ -43,7 +44,7 @@ export function replayJournal(
   // Read before the engine sees the bytes: it may write to them in place.
   const fileFormat =
     snapshot && snapshot.length >= 20 ? Uint8Array.from(snapshot.subarray(18, 20)) : undefined;
-  const db = new engine.Database(snapshot ?? undefined);
+  const db = snapshot ? openHandingOver(engine, snapshot) : new engine.Database();
   try {
     const checkpointed = readyDatabase(db, location);
     const sequence = redo(db, journal, checkpointed, location);

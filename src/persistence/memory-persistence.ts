@@ -18,7 +18,8 @@ export function memoryPersistence(): Persistence {
     async open() {
       if (isOpen) throw new DatabaseLockedError("memory", "it is already open in this process");
       isOpen = true;
-      return { snapshot: stored, journal: [] };
+      // The adapter writes to the bytes it is given; these stay the last checkpoint's.
+      return { snapshot: stored?.slice() ?? null, journal: [] };
     },
     // The live database is the only copy: a commit is as durable as memory gets.
     async append() {},

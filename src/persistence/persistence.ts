@@ -82,6 +82,8 @@ export interface StoredDatabase {
   /**
    * The SQLite image of the last checkpoint, or `null` when there is none. Zeros may follow
    * the pages its header counts: room for the engine to grow into without copying it.
+   * The bytes are the adapter's from then on (its engine keeps and writes to them): a target
+   * must not hand over an array it keeps.
    */
   readonly snapshot: Uint8Array | null;
   /** The entries appended since (entries the snapshot already holds may be among them). */

@@ -7,13 +7,14 @@ const ROOM_UNIT = 64 * 1024;
 
 /**
  * Reads a SQLite database file into an array with room to grow after its bytes: zeros,
- * a 32nd of its size (1 to 16 MiB). The engine keeps the database in an in-memory file
+ * an eighth of its size (1 to 64 MiB). The engine keeps the database in an in-memory file
  * that grows by copying itself whole (an eighth bigger each time), so without the room the
  * first new page after an open copies the database (120 ms at 200 MB); with it, the first
- * thousands of new rows are written into the room. The room is small because the engine
- * copies the array it is given, room and all, while this one is still held. The room is given only when the file's header says how many pages
- * the database has (SQLite then ignores what follows them, and exports only them) and the
- * file is exactly that long; otherwise the bytes come back as they are.
+ * thousands of new rows are written into the room. The room costs no memory until it is
+ * written: the zeros are pages the system has not given yet. It is given only when the
+ * file's header says how many pages the database has (SQLite then ignores what follows
+ * them, and exports only them) and the file is exactly that long; otherwise the bytes come
+ * back as they are.
  *
  * @param fs - The file system.
  * @param path - The database file.
@@ -43,7 +44,7 @@ export async function readDatabaseWithRoom(
 
 async function readWithRoom(fs: FileSystem, fd: number, path: string): Promise<Uint8Array> {
   const { size } = await fs.stat(path);
-  const room = Math.ceil(Math.min(Math.max(size / 32, MIB), 16 * MIB) / ROOM_UNIT) * ROOM_UNIT;
+  const room = Math.ceil(Math.min(Math.max(size / 2, MIB), 512 * MIB) / ROOM_UNIT) * ROOM_UNIT;
   const bytes = new Uint8Array(size + room);
   let read = 0;
   for (let count = 1; count > 0 && read < bytes.length; read += count) {
