@@ -1,6 +1,6 @@
 import { copyFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { defineConfig } from "tsup";
+import { build, defineConfig, type Options } from "tsup";
 
 const require = createRequire(import.meta.url);
 
@@ -12,6 +12,27 @@ const require = createRequire(import.meta.url);
  * package does not declare itself free of side effects) into a consumer's bundle.
  */
 const CHUNK_CUTS = { "chunk-cut-state-machine": "src/domain/negotiation-state-machine.ts" };
+
+/**
+ * The worker thread the file target starts by its URL beside the other modules (as ESM from
+ * either build), built whole into one file after the main build: as an entry of it, it
+ * would share chunks with the main entry and change how they are cut.
+ */
+const SNAPSHOT_WORKER: Options = {
+  config: false,
+  entry: { "snapshot-worker": "src/snapshot-worker.ts" },
+  format: ["esm"],
+  splitting: false,
+  clean: false,
+  dts: false,
+  sourcemap: false,
+  target: "es2022",
+  platform: "neutral",
+  removeNodeProtocol: false,
+  external: [/^node:/],
+  treeshake: true,
+  silent: true,
+};
 
 export default defineConfig({
   entry: {
@@ -63,5 +84,6 @@ export default defineConfig({
       await rm(`dist/${cut}.js`, { force: true });
       await rm(`dist/${cut}.cjs`, { force: true });
     }
+    await build(SNAPSHOT_WORKER);
   },
 });

@@ -419,7 +419,8 @@ export class SqlJsAdapter implements StorageAdapter {
       if (this.#writing || !this.#persistence.wantsCheckpoint?.())
         return { writing: this.#writing };
       // Begun before this task ends, so that no entry is appended before the target has it.
-      this.#writing = this.#writeSnapshot(this.#nextSequence - 1).finally(() => {
+      const sequence = this.#nextSequence - 1;
+      this.#writing = this.#writeSnapshot(sequence, { fromStored: true }).finally(() => {
         this.#writing = undefined;
       });
       this.#writing.catch(() => undefined);
@@ -428,10 +429,16 @@ export class SqlJsAdapter implements StorageAdapter {
     await writing;
   }
 
-  /** Hands the target a snapshot holding every entry up to `sequence`, all of them durable. */
-  async #writeSnapshot(sequence: number): Promise<void> {
+  /**
+   * Hands the target a snapshot holding every entry up to `sequence`, all of them durable;
+   * with `fromStored`, lets the target rebuild it from what it stores when it can. Either is
+   * begun before the first await, within the caller's turn.
+   */
+  async #writeSnapshot(sequence: number, { fromStored = false } = {}): Promise<void> {
+    const persistence = this.#persistence;
     try {
-      await this.#persistence.checkpoint(checkpointImage(this.#db, sequence, this.#fileFormat));
+      await ((fromStored && persistence.checkpointFromStored?.(sequence)) ||
+        persistence.checkpoint(checkpointImage(this.#db, sequence, this.#fileFormat)));
     } catch (error) {
       // close() closes everything itself.
       if (error instanceof ForeignWriteError && !this.#closing) this.#fail(error);

@@ -14,6 +14,7 @@ import {
 import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";
 import { JournaledTarget } from "./journaled-target.js";
 import type { Persistence, StoredDatabase } from "./persistence.js";
+import { readDatabaseWithRoom } from "./room-to-grow.js";
 import {
   checkUnchanged,
   type FileVersion,
@@ -23,6 +24,8 @@ import {
   settleSqliteJournals,
   versionWritten,
 } from "./shared-sqlite-file.js";
+import type { SnapshotRebuilder } from "./snapshot-recipe.js";
+import { workerSnapshotRebuilder } from "./worker-snapshot-rebuilder.js";
 
 /** Options of {@link filePersistence}. */
 export interface FilePersistenceOptions {
@@ -40,6 +43,23 @@ export interface FilePersistenceOptions {
   readonly journal?: boolean;
   /** The journal size, in bytes, past which the adapter folds it into the database file. 64 MiB by default. */
   readonly checkpointBytes?: number;
+  /**
+   * `true` (the default): a checkpoint the journal's size calls for rebuilds the new
+   * database file in a worker thread, from the file and the journal, while saves go on; the
+   * writer's thread then never stops to take an image of the database (a quarter of a
+   * second at 200 MB). The worker holds a second copy of the database while it runs, and is
+   * the package's `dist/snapshot-worker.js`: where that file is not beside the package's
+   * other modules (a bundle made without it), or a rebuild fails, the writer takes the
+   * image itself. `false`: the image is taken on the writer's thread, as it is on close.
+   */
+  readonly checkpointInWorker?: boolean;
+  /**
+   * What rebuilds snapshots when `checkpointInWorker` is on; a worker thread by default.
+   * Tests pass one that runs in their own thread: a seam for them, not part of the contract.
+   *
+   * @internal
+   */
+  readonly snapshotRebuilder?: SnapshotRebuilder;
   /**
    * The file system to use; `node:fs` by default. Tests pass one that fails on demand: a
    * seam for them, not part of the contract.
@@ -146,6 +166,11 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   };
 
   const eventLoop = new EventLoopTurns();
+  /** Cleared when a rebuild fails: later checkpoints take the adapter's image. */
+  let rebuildSnapshot =
+    options.checkpointInWorker === false
+      ? undefined
+      : (options.snapshotRebuilder ?? workerSnapshotRebuilder());
 
   /** The journal's bytes from `from` to `to`, read through its descriptor. */
   const readJournal = async (fd: number, from: number, to: number): Promise<Uint8Array> => {
@@ -276,6 +301,39 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     }
   };
 
+  /** Replaces the file with `snapshot`, which holds the journal's records before `snapshotHolds`. */
+  const writeCheckpoint = async (snapshot: Uint8Array): Promise<void> => {
+    let written = fileVersion;
+    let releaseTurn: (() => void) | undefined;
+    try {
+      // Checked at the last moment, once the new image is durable under its temp name;
+      // from then on until the journal is cut, no record is appended.
+      await replaceFileAtomically(fs, file, snapshot, async (temp) => {
+        releaseTurn = await takeJournalTurn();
+        await target.lock?.check();
+        await checkUnchanged(fs, file, fileVersion);
+        written = await versionWritten(fs, temp, snapshot);
+      });
+    } catch (cause) {
+      releaseTurn?.();
+      snapshotHolds = undefined;
+      // A rename that took effect before failing, or a folder sync failing after it,
+      // leaves this writer's own file in place.
+      if (written !== fileVersion && (await isCurrentVersion(fs, file, written))) {
+        fileVersion = written;
+      }
+      throw target.wrap("write the database", cause);
+    }
+    fileVersion = written;
+    const keepFrom = snapshotHolds as number;
+    snapshotHolds = undefined;
+    try {
+      await cutJournal(keepFrom);
+    } finally {
+      releaseTurn?.();
+    }
+  };
+
   const persistence: Persistence = {
     location: file,
     appendsDuringCheckpoint: true,
@@ -312,38 +370,35 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       );
     },
 
-    async checkpoint(snapshot) {
+    checkpoint(snapshot) {
       // Records appended from here on are not in the snapshot: the journal keeps them.
       snapshotHolds = target.recordBytes;
-      let written = fileVersion;
-      let releaseTurn: (() => void) | undefined;
-      try {
-        // Checked at the last moment, once the new image is durable under its temp name;
-        // from then on until the journal is cut, no record is appended.
-        await replaceFileAtomically(fs, file, snapshot, async (temp) => {
-          releaseTurn = await takeJournalTurn();
-          await target.lock?.check();
-          await checkUnchanged(fs, file, fileVersion);
-          written = await versionWritten(fs, temp, snapshot);
-        });
-      } catch (cause) {
-        releaseTurn?.();
-        snapshotHolds = undefined;
-        // A rename that took effect before failing, or a folder sync failing after it,
-        // leaves this writer's own file in place.
-        if (written !== fileVersion && (await isCurrentVersion(fs, file, written))) {
-          fileVersion = written;
+      return writeCheckpoint(snapshot);
+    },
+
+    checkpointFromStored(sequence) {
+      const rebuild = rebuildSnapshot;
+      const fd = journal;
+      if (!rebuild || fd === undefined || journalCutAt !== undefined || journalLost) {
+        return undefined;
+      }
+      const holds = target.recordBytes;
+      snapshotHolds = holds;
+      return (async () => {
+        let image: Uint8Array;
+        try {
+          // One after the other, and before the worker starts: on two cores, the writer's
+          // thread then still has one to itself.
+          const snapshot = await readDatabaseWithRoom(fs, file);
+          const records = await readJournal(fd, 0, holds);
+          image = await rebuild({ snapshot, journal: records, sequence, location: file });
+        } catch (cause) {
+          snapshotHolds = undefined;
+          rebuildSnapshot = undefined;
+          throw target.wrap("rebuild the database", cause);
         }
-        throw target.wrap("write the database", cause);
-      }
-      fileVersion = written;
-      const keepFrom = snapshotHolds;
-      snapshotHolds = undefined;
-      try {
-        await cutJournal(keepFrom);
-      } finally {
-        releaseTurn?.();
-      }
+        await writeCheckpoint(image);
+      })();
     },
 
     async close() {

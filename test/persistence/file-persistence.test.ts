@@ -14,6 +14,7 @@ import {
 import { filePersistence, JOURNAL_SUFFIX } from "../../src/persistence/file-persistence.js";
 import { type FileSystem, nodeFileSystem } from "../../src/persistence/file-system.js";
 import { decodeJournal } from "../../src/persistence/journal-codec.js";
+import { rebuildInThisThread } from "../support/in-thread-rebuilder.js";
 
 let folder: string;
 let file: string;
@@ -282,7 +283,10 @@ describe("a loop of saves that awaits nothing else", () => {
   });
 });
 
-describe("a checkpoint written while saves go on", () => {
+describe.each([
+  ["the writer's own image", { checkpointInWorker: false }],
+  ["an image rebuilt from the file and journal", { snapshotRebuilder: rebuildInThisThread }],
+] as const)("a checkpoint written while saves go on, of %s", (_, imageOptions) => {
   /** The real file system, but the sync of a new database image waits until `open()` is called. */
   function gatedFileSystem() {
     let open = () => {};
@@ -313,7 +317,11 @@ describe("a checkpoint written while saves go on", () => {
   it("acknowledges saves meanwhile, keeps them in the journal, and holds them after a crash at any point", async () => {
     const gated = gatedFileSystem();
     const adapter = await openSqlJsAdapter({
-      persistence: filePersistence(file, { checkpointBytes: 1, fileSystem: gated.fs }),
+      persistence: filePersistence(file, {
+        checkpointBytes: 1,
+        fileSystem: gated.fs,
+        ...imageOptions,
+      }),
     });
     await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
     await adapter.run("INSERT INTO t VALUES (0, 'first')");
@@ -346,7 +354,11 @@ describe("a checkpoint written while saves go on", () => {
   it("keeps in the journal, alone, the records appended while the snapshot was written", async () => {
     const gated = gatedFileSystem();
     const adapter = await openSqlJsAdapter({
-      persistence: filePersistence(file, { checkpointBytes: 1, fileSystem: gated.fs }),
+      persistence: filePersistence(file, {
+        checkpointBytes: 1,
+        fileSystem: gated.fs,
+        ...imageOptions,
+      }),
     });
     await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
     await waitFor(gated.isWaiting);

@@ -208,13 +208,20 @@ export interface WorkloadTarget<Copy> {
   persistence(): Persistence;
   /** What a crash at this moment would leave of the database. */
   copy(): Promise<Copy>;
+  /**
+   * Resolves once what a step set going in the background (a checkpoint) is done, so that
+   * every run makes its calls in the same order, and a fault numbered in a counting run
+   * strikes the same call.
+   */
+  settled?(): Promise<void>;
 }
 
-/** Notes which call of the persistence's `checkpoint` a fault strikes in. */
+/** Notes which checkpoint (`checkpoint` or `checkpointFromStored` call) a fault strikes in. */
 function tracked(
   persistence: Persistence,
   run: Pick<WorkloadRun<unknown, unknown>, "checkpoints" | "inCheckpoint">,
 ): Persistence {
+  const fromStored = persistence.checkpointFromStored?.bind(persistence);
   return {
     ...persistence,
     async checkpoint(snapshot) {
@@ -225,6 +232,21 @@ function tracked(
         run.inCheckpoint = undefined;
       }
     },
+    ...(fromStored && {
+      checkpointFromStored(sequence: number) {
+        // Counted before the call: its first file-system call is made before it returns.
+        run.inCheckpoint = ++run.checkpoints;
+        const started = fromStored(sequence);
+        if (started === undefined) {
+          run.checkpoints--;
+          run.inCheckpoint = undefined;
+          return undefined;
+        }
+        return started.finally(() => {
+          run.inCheckpoint = undefined;
+        });
+      },
+    }),
   };
 }
 
@@ -275,6 +297,7 @@ export async function driveWorkload<Copy>(
         }),
       );
     }
+    await target.settled?.();
     if (run.crash && adapter && step.type !== "close") {
       const rows = await adapter.all(SELECT_ALL).catch(() => undefined);
       if (rows) {

@@ -24,6 +24,7 @@ import {
   faultyFileSystem,
   type InjectedFault,
 } from "../support/faulty-file-system.js";
+import { rebuildInThisThread } from "../support/in-thread-rebuilder.js";
 import { negotiation } from "../support/negotiations.js";
 import * as faultWorkload from "./fault-workload.js";
 
@@ -56,6 +57,13 @@ type Workload = faultWorkload.FaultWorkload<FilePersistenceOptions>;
 
 const WORKLOADS: Workload[] = [
   ...faultWorkload.journalWorkloads("journal, checkpoint after every commit"),
+  {
+    // As its worker thread does, with the same code, but in this thread: the reads of the
+    // file and journal it rebuilds from are file-system calls like the others.
+    name: "journal, checkpoint after every commit, rebuilt from the file and journal",
+    options: { checkpointBytes: 1, snapshotRebuilder: rebuildInThisThread },
+    steps: faultWorkload.STEPS_WITHOUT_CHECKPOINT,
+  },
   {
     name: "whole image",
     options: { journal: false },
@@ -178,6 +186,7 @@ function runWorkload(workload: Workload, run: Run): Promise<void> {
     persistence: () =>
       filePersistence(run.path, { ...workload.options, fileSystem: run.fileSystem }),
     copy: () => crashCopy(run.folder),
+    settled: () => run.fileSystem.idle(),
   });
 }
 

@@ -49,6 +49,11 @@ export interface FaultyFileSystem extends FileSystem {
   readonly injected: InjectedFault[];
   /** When set, each `fdatasync` waits for it before syncing. */
   holdSyncs: Promise<void> | undefined;
+  /**
+   * Resolves once no call is under way and none began over two turns of the event loop:
+   * what a step set going in the background (a checkpoint) is done by then.
+   */
+  idle(): Promise<void>;
 }
 
 /**
@@ -74,12 +79,28 @@ export function faultyFileSystem(): FaultyFileSystem {
     onFault: undefined,
     injected: [] as InjectedFault[],
     holdSyncs: undefined,
-  } as Omit<FaultyFileSystem, keyof FileSystem>;
+  } as Omit<FaultyFileSystem, keyof FileSystem | "idle">;
 
   const planned = (): FaultKind | undefined => {
     const number = faulty.calls.length;
     if (number === faulty.failAt) return "EIO";
     return faulty.fault?.at === number ? faulty.fault.kind : undefined;
+  };
+
+  let callsUnderWay = 0;
+  const underWay = async <R>(call: () => Promise<R>): Promise<R> => {
+    callsUnderWay++;
+    try {
+      return await call();
+    } finally {
+      callsUnderWay--;
+    }
+  };
+  const idle = async () => {
+    for (let quietTurns = 0; quietTurns < 2; ) {
+      await new Promise((resolve) => setImmediate(resolve));
+      quietTurns = callsUnderWay === 0 ? quietTurns + 1 : 0;
+    }
   };
 
   /**
@@ -96,25 +117,34 @@ export function faultyFileSystem(): FaultyFileSystem {
         undo,
       }: { always?: (...args: A) => Promise<unknown>; undo?: (result: R) => Promise<unknown> } = {},
     ) =>
-    async (...args: A): Promise<R> => {
-      const subject = typeof args[0] === "number" ? paths.get(args[0]) : args[0];
-      faulty.calls.push(`${name} ${String(subject)}`);
-      const kind = planned();
-      if (kind === undefined) return call(...args);
-      const fault = { at: faulty.calls.length, call: faulty.calls.at(-1) as string, kind };
-      if (kind === "EIO after") {
-        // A call that fails by itself (a link onto an existing name) fails as it would.
-        const result = await call(...args);
-        await undo?.(result);
-      } else {
-        await always?.(...args);
-      }
-      faulty.injected.push(fault);
-      await faulty.onFault?.(fault);
-      throw failure(kind === "ENOSPC" ? "ENOSPC" : "EIO", fault);
-    };
+    (...args: A): Promise<R> =>
+      underWay(async () => {
+        const subject = typeof args[0] === "number" ? paths.get(args[0]) : args[0];
+        faulty.calls.push(`${name} ${String(subject)}`);
+        const kind = planned();
+        if (kind === undefined) return call(...args);
+        const fault = { at: faulty.calls.length, call: faulty.calls.at(-1) as string, kind };
+        if (kind === "EIO after") {
+          // A call that fails by itself (a link onto an existing name) fails as it would.
+          const result = await call(...args);
+          await undo?.(result);
+        } else {
+          await always?.(...args);
+        }
+        faulty.injected.push(fault);
+        await faulty.onFault?.(fault);
+        throw failure(kind === "ENOSPC" ? "ENOSPC" : "EIO", fault);
+      });
 
-  const write = async (
+  const write = (
+    fd: number,
+    data: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<number> => underWay(() => writeNow(fd, data, offset, length, position));
+
+  const writeNow = async (
     fd: number,
     data: Uint8Array,
     offset: number,
@@ -148,6 +178,7 @@ export function faultyFileSystem(): FaultyFileSystem {
   };
 
   return Object.assign(faulty, {
+    idle,
     open: counted(
       "open",
       async (path: string, flags: string) => {
