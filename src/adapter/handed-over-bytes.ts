@@ -3,9 +3,9 @@ import type { SqlJsDatabase, SqlJsEngine } from "./sql-js-engine.js";
 /**
  * Opens a database in `engine` from bytes the caller gives up, without a second copy of
  * them while it opens. sql.js puts the bytes in its in-memory file by taking a `slice` of
- * the whole array; during this call that slice is the array itself, so a 200 MB database
- * holds 200 MB as it opens, not 400. Any other engine, or a sql.js that copies in another
- * way, still gets a correct array, and a copy.
+ * the whole array; here it is given a view of them whose whole slice is the array itself,
+ * so a 200 MB database holds 200 MB as it opens, not 400. Any other engine, or a sql.js
+ * that copies in another way, still gets a correct array, and a copy.
  *
  * @param engine - The engine to open the database in.
  * @param bytes - A SQLite image that nothing else holds: the engine may keep it as its
@@ -13,20 +13,15 @@ import type { SqlJsDatabase, SqlJsEngine } from "./sql-js-engine.js";
  * @returns The open database.
  */
 export function openHandingOver(engine: SqlJsEngine, bytes: Uint8Array): SqlJsDatabase {
-  const whole = bytes.length;
-  Object.defineProperty(bytes, "slice", {
-    configurable: true,
-    writable: true,
+  // The view, not the array, gets the odd method: the array the engine keeps stays a
+  // plain one, which V8 reads on its fast paths.
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  Object.defineProperty(view, "slice", {
     value(this: Uint8Array, start?: number, end?: number): Uint8Array {
-      return this === bytes && start === 0 && end === whole
-        ? this
+      return start === 0 && end === bytes.length
+        ? bytes
         : Uint8Array.prototype.slice.call(this, start, end);
     },
   });
-  try {
-    return new engine.Database(bytes);
-  } finally {
-    // Back to a plain array, so that the engine's later reads of its file take V8's fast paths.
-    Reflect.deleteProperty(bytes, "slice");
-  }
+  return new engine.Database(view);
 }

@@ -37,7 +37,7 @@ describe("openHandingOver", () => {
     db.close();
   });
 
-  it("leaves the array a plain Uint8Array afterwards, even when the engine throws", () => {
+  it("leaves the array a plain Uint8Array, even when the engine throws", () => {
     const bytes = imageWithRows(1);
     openHandingOver(engine, bytes).close();
     expect(Object.hasOwn(bytes, "slice")).toBe(false);
