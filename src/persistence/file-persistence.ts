@@ -1,5 +1,11 @@
 import { basename, dirname, join, resolve } from "node:path";
-import { replaceFileAtomically, syncDirectory, TEMP_MARK } from "./atomic-file.js";
+import {
+  beginFileReplacement,
+  type FileReplacement,
+  replaceFileAtomically,
+  syncDirectory,
+  TEMP_MARK,
+} from "./atomic-file.js";
 import { StorageError } from "./errors.js";
 import { EventLoopTurns } from "./event-loop-turns.js";
 import { acquireFileLock, type FileLock } from "./file-lock.js";
@@ -90,6 +96,22 @@ export const JOURNAL_SUFFIX = ".ns-journal";
 
 const DEFAULT_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const JOURNAL_GROWTH_BYTES = 1024 * 1024;
+/**
+ * Records appended during a checkpoint, from this many bytes on, are copied into the new
+ * journal ahead of the journal's turn: the turn then copies only those appended since.
+ */
+const JOURNAL_DRAFT_BYTES = 64 * 1024;
+
+/**
+ * The new journal a checkpoint writes ahead of its turn: the records from `from` to `to`
+ * of the journal open as `fd`, in a temp file.
+ */
+interface JournalDraft {
+  readonly fd: number;
+  readonly from: number;
+  readonly to: number;
+  readonly replacement: FileReplacement;
+}
 
 /**
  * Keeps the database in a file on disk (Node, Deno and Bun). The file is a plain SQLite
@@ -202,16 +224,36 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
    *
    * @returns How many bytes of records the new journal holds.
    */
-  const rewriteJournalFrom = async (from: number): Promise<number> => {
+  const rewriteJournalFrom = async (from: number, draft?: JournalDraft): Promise<number> => {
     const fd = journal as number;
-    const kept = await readJournal(fd, from, target.recordBytes);
-    await replaceFileAtomically(fs, journalFile, kept);
+    const kept = target.recordBytes - from;
+    if (draft && draft.fd === fd && draft.from === from && journalCutAt === undefined) {
+      await draft.replacement.finish(await readJournal(fd, draft.to, target.recordBytes));
+    } else {
+      await draft?.replacement.discard();
+      await replaceFileAtomically(fs, journalFile, await readJournal(fd, from, target.recordBytes));
+    }
     journal = await fs.open(journalFile, "r+");
     journalIdentity = await fs.stat(journalFile);
     await fs.close(fd).catch(() => undefined);
-    journalCapacity = kept.length;
+    journalCapacity = kept;
     journalCutAt = undefined;
-    return kept.length;
+    return kept;
+  };
+
+  /**
+   * Writes ahead, outside the journal's turn, the new journal of a checkpoint whose snapshot
+   * holds the records before `from`: those appended since it began. `undefined` when they
+   * are few, or the journal is to be cut first: the turn then copies them all.
+   */
+  const draftJournalFrom = async (from: number): Promise<JournalDraft | undefined> => {
+    const fd = journal;
+    const to = target.recordBytes;
+    if (fd === undefined || journalCutAt !== undefined || to - from < JOURNAL_DRAFT_BYTES) {
+      return undefined;
+    }
+    const records = await readJournal(fd, from, to);
+    return { fd, from, to, replacement: await beginFileReplacement(fs, journalFile, records) };
   };
 
   const journalIsLost = async (): Promise<boolean> => {
@@ -273,15 +315,19 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     await target.lock?.check();
   };
 
-  /** Empties the journal of the records a new snapshot holds, those before `keepFrom`. */
-  const cutJournal = async (keepFrom: number): Promise<void> => {
+  /**
+   * Empties the journal of the records a new snapshot holds, those before `keepFrom`,
+   * finishing `draft` when it still fits.
+   */
+  const cutJournal = async (keepFrom: number, draft?: JournalDraft): Promise<void> => {
+    if (target.recordBytes <= keepFrom || journal === undefined) await draft?.replacement.discard();
     if ((target.recordBytes === 0 && journalCutAt === undefined) || journal === undefined) {
       target.checkpointed();
       return;
     }
     if (target.recordBytes > keepFrom) {
       try {
-        target.checkpointed(await rewriteJournalFrom(keepFrom));
+        target.checkpointed(await rewriteJournalFrom(keepFrom, draft));
       } catch (cause) {
         // The journal still holds every record; those the snapshot has are skipped on open.
         throw target.failure("keep the newest records of the journal", cause, journalFile);
@@ -305,16 +351,19 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   const writeCheckpoint = async (snapshot: Uint8Array): Promise<void> => {
     let written = fileVersion;
     let releaseTurn: (() => void) | undefined;
+    let draft: JournalDraft | undefined;
     try {
       // Checked at the last moment, once the new image is durable under its temp name;
       // from then on until the journal is cut, no record is appended.
       await replaceFileAtomically(fs, file, snapshot, async (temp) => {
+        draft = await draftJournalFrom(snapshotHolds as number);
         releaseTurn = await takeJournalTurn();
         await target.lock?.check();
         await checkUnchanged(fs, file, fileVersion);
         written = await versionWritten(fs, temp, snapshot);
       });
     } catch (cause) {
+      await draft?.replacement.discard();
       releaseTurn?.();
       snapshotHolds = undefined;
       // A rename that took effect before failing, or a folder sync failing after it,
@@ -328,7 +377,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     const keepFrom = snapshotHolds as number;
     snapshotHolds = undefined;
     try {
-      await cutJournal(keepFrom);
+      await cutJournal(keepFrom, draft);
     } finally {
       releaseTurn?.();
     }

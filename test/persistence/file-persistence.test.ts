@@ -287,31 +287,57 @@ describe.each([
   ["the writer's own image", { checkpointInWorker: false }],
   ["an image rebuilt from the file and journal", { snapshotRebuilder: rebuildInThisThread }],
 ] as const)("a checkpoint written while saves go on, of %s", (_, imageOptions) => {
-  /** The real file system, but the sync of a new database image waits until `open()` is called. */
+  /**
+   * The real file system, but the sync of a new database image waits until `open()` is
+   * called, and the data sync of a new journal written ahead until `openDraft()` is.
+   */
   function gatedFileSystem() {
-    let open = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
+    const gateOf = () => {
+      let open = () => {};
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { gate, open: () => open() };
+    };
+    const image = gateOf();
+    const draft = gateOf();
     let waiting = false;
-    const temps = new Map<number, string>();
+    let draftWaiting = false;
+    const paths = new Map<number, string>();
+    const openedPaths: string[] = [];
+    const isTemp = (fd: number, of: string) =>
+      basename(paths.get(fd) ?? "").startsWith(`${basename(of)}${TEMP_MARK}`);
     const fs: FileSystem = {
       ...nodeFileSystem,
       async open(path, flags) {
         const fd = await nodeFileSystem.open(path, flags);
-        temps.set(fd, path);
+        paths.set(fd, path);
+        openedPaths.push(path);
         return fd;
       },
       async fsync(fd) {
-        const path = temps.get(fd) ?? "";
-        if (basename(path).startsWith(`${basename(file)}${TEMP_MARK}`)) {
+        if (isTemp(fd, file)) {
           waiting = true;
-          await gate;
+          await image.gate;
         }
         return nodeFileSystem.fsync(fd);
       },
+      async fdatasync(fd) {
+        if (isTemp(fd, `${file}${JOURNAL_SUFFIX}`)) {
+          draftWaiting = true;
+          await draft.gate;
+        }
+        return nodeFileSystem.fdatasync(fd);
+      },
     };
-    return { fs, open: () => open(), isWaiting: () => waiting };
+    return {
+      fs,
+      open: image.open,
+      openDraft: draft.open,
+      isWaiting: () => waiting,
+      isDraftWaiting: () => draftWaiting,
+      opened: () => openedPaths,
+    };
   }
 
   it("acknowledges saves meanwhile, keeps them in the journal, and holds them after a crash at any point", async () => {
@@ -349,6 +375,49 @@ describe.each([
       expect(rows.map((row) => row.k)).toEqual([...Array(path === file ? 22 : 21).keys()]);
       await reopened.close();
     }
+  });
+
+  it("writes many records appended meanwhile into the new journal ahead of its turn", async () => {
+    const gated = gatedFileSystem();
+    const adapter = await openSqlJsAdapter({
+      persistence: filePersistence(file, {
+        checkpointBytes: 1,
+        fileSystem: gated.fs,
+        ...imageOptions,
+      }),
+    });
+    await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
+    await waitFor(gated.isWaiting);
+    // 100 records of 1 KB: past the 64 KiB from which the new journal is written ahead.
+    for (let k = 1; k <= 100; k++) {
+      await adapter.run("INSERT INTO t VALUES (?, ?)", [k, `${k}:${"x".repeat(1000)}`]);
+    }
+    gated.open();
+    // Saves made while the new journal is written ahead: the turn adds them to it.
+    await waitFor(gated.isDraftWaiting);
+    for (let k = 101; k <= 110; k++) {
+      await adapter.run("INSERT INTO t VALUES (?, ?)", [k, `${k}:${"x".repeat(1000)}`]);
+    }
+    gated.openDraft();
+    await waitFor(async () => {
+      const entries = decodeJournal(await readFile(`${file}${JOURNAL_SUFFIX}`), file).entries;
+      return entries.length > 0 && entries[0]?.sequence !== 1;
+    });
+    const journalTemps = gated
+      .opened()
+      .filter((path) =>
+        basename(path).startsWith(`${basename(file)}${JOURNAL_SUFFIX}${TEMP_MARK}`),
+      );
+    expect(journalTemps, "a new journal written ahead").toHaveLength(1);
+    const after = decodeJournal(await readFile(`${file}${JOURNAL_SUFFIX}`), file).entries;
+    expect(after.map((entry) => entry.sequence).slice(0, 110)).toEqual(
+      Array.from({ length: 110 }, (_, i) => i + 2),
+    );
+    await adapter.close();
+    const reopened = await openSqlJsAdapter({ persistence: filePersistence(file) });
+    const rows = await reopened.all<{ k: number }>("SELECT k FROM t ORDER BY k");
+    expect(rows.map((row) => row.k)).toEqual(Array.from({ length: 110 }, (_, i) => i + 1));
+    await reopened.close();
   });
 
   it("keeps in the journal, alone, the records appended while the snapshot was written", async () => {
