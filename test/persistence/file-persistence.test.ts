@@ -340,7 +340,11 @@ describe.each([
     };
   }
 
-  it("acknowledges saves meanwhile, keeps them in the journal, and holds them after a crash at any point", async () => {
+  /**
+   * An adapter on a gated file system that checkpoints after every commit, with table t
+   * made, once the checkpoint of that first commit waits on its image's sync.
+   */
+  async function openWhileFirstCheckpointWaits() {
     const gated = gatedFileSystem();
     const adapter = await openSqlJsAdapter({
       persistence: filePersistence(file, {
@@ -350,10 +354,20 @@ describe.each([
       }),
     });
     await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
-    await adapter.run("INSERT INTO t VALUES (0, 'first')");
     await waitFor(gated.isWaiting);
-    // The checkpoint of the first two entries waits on its sync: these saves must not.
-    for (let k = 1; k <= 20; k++) {
+    return { gated, adapter };
+  }
+
+  /** Whether the journal was cut: its first record is no longer the first entry. */
+  async function journalWasCut(): Promise<boolean> {
+    const entries = decodeJournal(await readFile(`${file}${JOURNAL_SUFFIX}`), file).entries;
+    return entries.length > 0 && entries[0]?.sequence !== 1;
+  }
+
+  it("acknowledges saves meanwhile, keeps them in the journal, and holds them after a crash at any point", async () => {
+    const { gated, adapter } = await openWhileFirstCheckpointWaits();
+    // The checkpoint of the first entry waits on its sync: these saves must not.
+    for (let k = 0; k <= 20; k++) {
       await expectSoon(adapter.run("INSERT INTO t VALUES (?, ?)", [k, `while writing ${k}`]));
     }
     const crashed = join(folder, "crashed");
@@ -378,16 +392,7 @@ describe.each([
   });
 
   it("writes many records appended meanwhile into the new journal ahead of its turn", async () => {
-    const gated = gatedFileSystem();
-    const adapter = await openSqlJsAdapter({
-      persistence: filePersistence(file, {
-        checkpointBytes: 1,
-        fileSystem: gated.fs,
-        ...imageOptions,
-      }),
-    });
-    await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
-    await waitFor(gated.isWaiting);
+    const { gated, adapter } = await openWhileFirstCheckpointWaits();
     // 100 records of 1 KB: past the 64 KiB from which the new journal is written ahead.
     for (let k = 1; k <= 100; k++) {
       await adapter.run("INSERT INTO t VALUES (?, ?)", [k, `${k}:${"x".repeat(1000)}`]);
@@ -399,10 +404,7 @@ describe.each([
       await adapter.run("INSERT INTO t VALUES (?, ?)", [k, `${k}:${"x".repeat(1000)}`]);
     }
     gated.openDraft();
-    await waitFor(async () => {
-      const entries = decodeJournal(await readFile(`${file}${JOURNAL_SUFFIX}`), file).entries;
-      return entries.length > 0 && entries[0]?.sequence !== 1;
-    });
+    await waitFor(journalWasCut);
     const journalTemps = gated
       .opened()
       .filter((path) =>
@@ -421,26 +423,14 @@ describe.each([
   });
 
   it("keeps in the journal, alone, the records appended while the snapshot was written", async () => {
-    const gated = gatedFileSystem();
-    const adapter = await openSqlJsAdapter({
-      persistence: filePersistence(file, {
-        checkpointBytes: 1,
-        fileSystem: gated.fs,
-        ...imageOptions,
-      }),
-    });
-    await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
-    await waitFor(gated.isWaiting);
+    const { gated, adapter } = await openWhileFirstCheckpointWaits();
     await adapter.run("INSERT INTO t VALUES (1, 'one')");
     await adapter.run("INSERT INTO t VALUES (2, 'two')");
     const before = decodeJournal(await readFile(`${file}${JOURNAL_SUFFIX}`), file).entries;
     expect(before.map((entry) => entry.sequence)).toEqual([1, 2, 3]);
     gated.open();
     // The next save waits for the checkpoint's end: the journal is cut by then.
-    await waitFor(async () => {
-      const entries = decodeJournal(await readFile(`${file}${JOURNAL_SUFFIX}`), file).entries;
-      return entries.length > 0 && entries[0]?.sequence !== 1;
-    });
+    await waitFor(journalWasCut);
     const after = decodeJournal(await readFile(`${file}${JOURNAL_SUFFIX}`), file).entries;
     expect(after.map((entry) => entry.sequence).slice(0, 2)).toEqual([2, 3]);
     await adapter.close();
