@@ -23,8 +23,8 @@ export interface ReplayedDatabase {
 
 /**
  * Rebuilds a database from its snapshot and journal: checks the snapshot's bytes, hands
- * them over to the engine (they are its own from then on), and redoes, in one transaction, the journal entries the snapshot does not hold.
- * Nothing stored is changed.
+ * them over to the engine (they are its own from then on), and redoes, in one transaction,
+ * the journal entries the snapshot does not hold. Nothing stored is changed.
  *
  * @param engine - The sql.js engine to load it in.
  * @param stored - What the persistence target's `open` read.

@@ -320,18 +320,18 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
    * finishing `draft` when it still fits.
    */
   const cutJournal = async (keepFrom: number, draft?: JournalDraft): Promise<void> => {
-    if (target.recordBytes <= keepFrom || journal === undefined) await draft?.replacement.discard();
-    if ((target.recordBytes === 0 && journalCutAt === undefined) || journal === undefined) {
-      target.checkpointed();
-      return;
-    }
-    if (target.recordBytes > keepFrom) {
+    if (journal !== undefined && target.recordBytes > keepFrom) {
       try {
         target.checkpointed(await rewriteJournalFrom(keepFrom, draft));
       } catch (cause) {
         // The journal still holds every record; those the snapshot has are skipped on open.
         throw target.failure("keep the newest records of the journal", cause, journalFile);
       }
+      return;
+    }
+    await draft?.replacement.discard();
+    if ((target.recordBytes === 0 && journalCutAt === undefined) || journal === undefined) {
+      target.checkpointed();
       return;
     }
     try {
