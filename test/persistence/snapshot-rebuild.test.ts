@@ -9,7 +9,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { rebuildSnapshot } from "../../src/adapter/rebuilt-snapshot.js";
 import { openSqlJsAdapter, type SqlJsAdapter } from "../../src/adapter/sql-js-adapter.js";
 import type { SqlJsEngine } from "../../src/adapter/sql-js-engine.js";
-import { filePersistence, JOURNAL_SUFFIX } from "../../src/persistence/file-persistence.js";
+import {
+  type FilePersistenceOptions,
+  filePersistence,
+  JOURNAL_SUFFIX,
+} from "../../src/persistence/file-persistence.js";
 import { decodeJournal } from "../../src/persistence/journal-codec.js";
 import type { SnapshotRebuilder } from "../../src/persistence/snapshot-recipe.js";
 import { workerSnapshotRebuilder } from "../../src/persistence/worker-snapshot-rebuilder.js";
@@ -44,6 +48,18 @@ function counted(rebuild: SnapshotRebuilder) {
   return { rebuilder, built };
 }
 
+/**
+ * An adapter on the file target with `options` (the checkpoint threshold 64 KiB unless they
+ * say otherwise), with table t made.
+ */
+async function openWithTable(options: FilePersistenceOptions): Promise<SqlJsAdapter> {
+  const adapter = await openSqlJsAdapter({
+    persistence: filePersistence(file, { checkpointBytes: 64 * 1024, ...options }),
+  });
+  await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
+  return adapter;
+}
+
 /** Saves `count` rows of 1 KB, in a loop that awaits nothing else, into table t. */
 async function saveRows(adapter: SqlJsAdapter, count: number, from = 0): Promise<void> {
   for (let k = from; k < from + count; k++) {
@@ -68,13 +84,9 @@ function journalRecordBytes(path: string): number {
 describe("checkpoints rebuilt from what the file target stores", () => {
   it("fold the journal into the file while saves go on, losing nothing, even in a crash", async () => {
     const { rebuilder, built } = counted(rebuildInThisThread);
-    const adapter = await openSqlJsAdapter({
-      persistence: filePersistence(file, {
-        checkpointBytes: 64 * 1024,
-        snapshotRebuilder: rebuilder,
-      }),
+    const adapter = await openWithTable({
+      snapshotRebuilder: rebuilder,
     });
-    await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
     const crashes: string[] = [];
     for (let round = 0; round < 10; round++) {
       await saveRows(adapter, 200, round * 200);
@@ -95,17 +107,13 @@ describe("checkpoints rebuilt from what the file target stores", () => {
 
   it("hold exactly what the writer held at the entry they were asked for", async () => {
     const images: Uint8Array[] = [];
-    const adapter = await openSqlJsAdapter({
-      persistence: filePersistence(file, {
-        checkpointBytes: 64 * 1024,
-        snapshotRebuilder: async (recipe) => {
-          const image = rebuildSnapshot(engine, recipe);
-          images.push(image.slice());
-          return image;
-        },
-      }),
+    const adapter = await openWithTable({
+      snapshotRebuilder: async (recipe) => {
+        const image = rebuildSnapshot(engine, recipe);
+        images.push(image.slice());
+        return image;
+      },
     });
-    await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
     await saveRows(adapter, 300);
     await adapter.close();
     expect(images.length).toBeGreaterThan(0);
@@ -121,16 +129,12 @@ describe("checkpoints rebuilt from what the file target stores", () => {
 
   it("fall back to the writer's own image for good once a rebuild fails, losing nothing", async () => {
     let calls = 0;
-    const adapter = await openSqlJsAdapter({
-      persistence: filePersistence(file, {
-        checkpointBytes: 64 * 1024,
-        snapshotRebuilder: async () => {
-          calls++;
-          throw new Error("no worker here");
-        },
-      }),
+    const adapter = await openWithTable({
+      snapshotRebuilder: async () => {
+        calls++;
+        throw new Error("no worker here");
+      },
     });
-    await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
     await saveRows(adapter, 1000);
     expect(calls).toBe(1);
     expect(journalRecordBytes(file)).toBeLessThan(512 * 1024);
@@ -140,14 +144,10 @@ describe("checkpoints rebuilt from what the file target stores", () => {
 
   it("are not asked for with checkpointInWorker: false", async () => {
     const { rebuilder, built } = counted(rebuildInThisThread);
-    const adapter = await openSqlJsAdapter({
-      persistence: filePersistence(file, {
-        checkpointBytes: 64 * 1024,
-        checkpointInWorker: false,
-        snapshotRebuilder: rebuilder,
-      }),
+    const adapter = await openWithTable({
+      checkpointInWorker: false,
+      snapshotRebuilder: rebuilder,
     });
-    await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
     await saveRows(adapter, 500);
     await adapter.close();
     expect(built).toEqual([]);
@@ -160,13 +160,10 @@ describe("the worker thread", () => {
     const inWorker = workerSnapshotRebuilder(builtWorker);
     expect(inWorker, "dist/snapshot-worker.js, which npm run build makes").toBeDefined();
     const { rebuilder, built } = counted(inWorker as SnapshotRebuilder);
-    const adapter = await openSqlJsAdapter({
-      persistence: filePersistence(file, {
-        checkpointBytes: 256 * 1024,
-        snapshotRebuilder: rebuilder,
-      }),
+    const adapter = await openWithTable({
+      checkpointBytes: 256 * 1024,
+      snapshotRebuilder: rebuilder,
     });
-    await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
     await saveRows(adapter, 1500);
     expect(built.length, "checkpoints rebuilt in a worker").toBeGreaterThan(0);
     await adapter.close();
