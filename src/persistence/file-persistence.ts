@@ -205,12 +205,22 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     return bytes;
   };
 
-  const openJournal = async (): Promise<number> => {
-    // "a" creates the file when missing and changes nothing otherwise; records are then
-    // written at their offsets, which a file opened to append would ignore.
-    await fs.close(await fs.open(journalFile, "a"));
-    // The journal's own folder entry must be durable before any record in it counts.
-    await syncDirectory(fs, dirname(file));
+  /**
+   * Opens this writer's journal: a new file, or a copy of the one found (`found`, its bytes
+   * unchanged). A writer before this one whose lock was taken over may still hold the file
+   * it found open, and appends checks nothing before it writes: its records then land in a
+   * file no longer at the journal's path, never among this writer's.
+   */
+  const openJournal = async (found: Uint8Array | null): Promise<number> => {
+    if (found === null) {
+      // "a" creates the file when missing and changes nothing otherwise; records are then
+      // written at their offsets, which a file opened to append would ignore.
+      await fs.close(await fs.open(journalFile, "a"));
+      // The journal's own folder entry must be durable before any record in it counts.
+      await syncDirectory(fs, dirname(file));
+    } else {
+      await replaceFileAtomically(fs, journalFile, found);
+    }
     const fd = await fs.open(journalFile, "r+");
     journalIdentity = await fs.stat(journalFile);
     return fd;
@@ -264,23 +274,6 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   /** Appends records in the journal's turn; see `append`. */
   const appendInTurn = async (records: Uint8Array): Promise<void> => {
     await eventLoop.turn();
-    // Neither a journal another writer may own is written, nor anything acknowledged
-    // once this one is not the writer any more.
-    await target.lock?.check();
-    let lost: boolean;
-    try {
-      lost = await journalIsLost();
-    } catch (cause) {
-      throw target.failure("examine the journal", cause, journalFile);
-    }
-    if (lost) {
-      try {
-        await rewriteJournalFrom(0);
-      } catch (cause) {
-        journalLost = true;
-        throw target.failure("write again the lost journal", cause, journalFile);
-      }
-    }
     const fd = journal as number;
     try {
       if (journalCutAt !== undefined) {
@@ -312,7 +305,25 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
         .catch(() => undefined);
       throw target.failure("append to the journal", cause, journalFile);
     }
+    // Checked once the records are durable, so that nothing is acknowledged once this is
+    // not the writer any more, nor before they are in the journal at its path. Checking
+    // before the write as well would cost a tenth of a save: a writer that took over
+    // appends to a copy of the journal (see openJournal), so a write here harms no one.
     await target.lock?.check();
+    let lost: boolean;
+    try {
+      lost = await journalIsLost();
+    } catch (cause) {
+      throw target.failure("examine the journal", cause, journalFile);
+    }
+    if (lost) {
+      try {
+        await rewriteJournalFrom(0);
+      } catch (cause) {
+        journalLost = true;
+        throw target.failure("write again the lost journal", cause, journalFile);
+      }
+    }
   };
 
   /**
@@ -402,7 +413,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
           fileVersion = version;
           const journalImage = await readIfPresent(fs, journalFile);
           const decoded = decodeJournal(journalImage ?? new Uint8Array(), journalFile);
-          journal = await openJournal();
+          journal = await openJournal(journalImage);
           // Zeros written ahead, or a torn last record that was never acknowledged: cut off
           // later, so that nothing but zeros ever follows the records.
           const journalLength = journalImage?.length ?? 0;

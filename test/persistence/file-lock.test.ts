@@ -116,6 +116,18 @@ describe("the lock file", () => {
     expect(rows.find((row) => row.thread_id === "A")?.state).toBe("counter_received");
   });
 
+  it("taken over while its writer is idle: that writer's next save harms none of the records of the writer that took over", async () => {
+    const first = await open();
+    for (const thread of ["A", "B", "C", "D"]) await first.save(negotiation(thread));
+    await rm(`${file}.lock`);
+    const second = await open();
+    for (const thread of ["E", "F", "G", "H"]) await second.save(negotiation(thread));
+
+    // The first writer checks its lock once its record is durable: it has written by then.
+    await expect(first.save(negotiation("I"))).rejects.toThrow("lock file");
+    expect(await threadsAfterCrash()).toEqual(["A", "B", "C", "D", "E", "F", "G", "H"]);
+  });
+
   it("replaced while a writer runs: the writer's next save is refused", async () => {
     const store = await open();
     await store.save(negotiation("A"));

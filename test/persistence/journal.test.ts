@@ -199,8 +199,9 @@ describe("journaled file persistence", () => {
     let renamesFail = true;
     const fileSystem: FileSystem = {
       ...nodeFileSystem,
+      // The database's rename only: the journal is copied at open (by a rename too).
       rename: (from, to) =>
-        renamesFail
+        renamesFail && to === crashed
           ? Promise.reject(Object.assign(new Error("EIO: rename"), { code: "EIO" }))
           : nodeFileSystem.rename(from, to),
     };
