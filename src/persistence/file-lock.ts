@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import process from "node:process";
 import { errorCode, errorMessage } from "../errors/negotiation-error.js";
 import { DatabaseLockedError, type StorageError } from "./errors.js";
-import { type FileStat, type FileSystem, statIfPresent, writeAll } from "./file-system.js";
+import { type FileStat, type FileSystem, writeAll } from "./file-system.js";
 import type { WriterLock } from "./journaled-target.js";
 import { storageFailure } from "./storage-failure.js";
 
@@ -18,7 +18,7 @@ export interface FileLock extends WriterLock {
    * @throws `DatabaseLockedError` saying the lock was lost; `StorageError` when it cannot
    *   be examined.
    */
-  check(): Promise<void>;
+  check(): void;
   /**
    * Removes the lock file; idempotent.
    *
@@ -265,8 +265,13 @@ function heldLock(
 ): FileLock {
   let released = false;
   return {
-    async check() {
-      const now = await statIfPresent(fs, lockPath);
+    check() {
+      let now: FileStat | null;
+      try {
+        now = fs.statNow(lockPath);
+      } catch (cause) {
+        throw storageFailure("examine", lockPath, cause);
+      }
       if (now === null || now.dev !== created.stat.dev || now.ino !== created.stat.ino) {
         throw new DatabaseLockedError(
           databasePath,

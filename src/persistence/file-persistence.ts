@@ -14,7 +14,6 @@ import {
   type FileSystem,
   nodeFileSystem,
   readIfPresent,
-  statIfPresent,
   writeAll,
 } from "./file-system.js";
 import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";
@@ -266,8 +265,8 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     return { fd, from, to, replacement: await beginFileReplacement(fs, journalFile, records) };
   };
 
-  const journalIsLost = async (): Promise<boolean> => {
-    const now = await statIfPresent(fs, journalFile);
+  const journalIsLost = (): boolean => {
+    const now = fs.statNow(journalFile);
     return now === null || now.dev !== journalIdentity?.dev || now.ino !== journalIdentity?.ino;
   };
 
@@ -309,10 +308,10 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
     // not the writer any more, nor before they are in the journal at its path. Checking
     // before the write as well would cost a tenth of a save: a writer that took over
     // appends to a copy of the journal (see openJournal), so a write here harms no one.
-    await target.lock?.check();
+    target.lock?.check();
     let lost: boolean;
     try {
-      lost = await journalIsLost();
+      lost = journalIsLost();
     } catch (cause) {
       throw target.failure("examine the journal", cause, journalFile);
     }
@@ -369,7 +368,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       await replaceFileAtomically(fs, file, snapshot, async (temp) => {
         draft = await draftJournalFrom(snapshotHolds as number);
         releaseTurn = await takeJournalTurn();
-        await target.lock?.check();
+        target.lock?.check();
         await checkUnchanged(fs, file, fileVersion);
         written = await versionWritten(fs, temp, snapshot);
       });

@@ -33,6 +33,12 @@ export interface FileSystem {
   readdir(path: string): Promise<string[]>;
   /** What tells this file from another, and from itself before a change. */
   stat(path: string): Promise<FileStat>;
+  /**
+   * `stat`, made at once, or `null` when nothing is at `path`: for the checks of the lock
+   * file and the journal after every group's sync, where an asynchronous call cost 2–3% of
+   * a save.
+   */
+  statNow(path: string): FileStat | null;
 }
 
 /** What {@link FileSystem.stat} reports of a file. */
@@ -108,6 +114,7 @@ export const nodeFileSystem: FileSystem = {
   mkdir: (path, options) => fsp.mkdir(path, options),
   readdir: (path) => fsp.readdir(path),
   stat: async (path) => fs.statSync(path),
+  statNow: (path) => fs.statSync(path, { throwIfNoEntry: false }) ?? null,
 };
 
 /**

@@ -251,6 +251,11 @@ export function crashRecorder(folder: string, real: FileSystem = nodeFileSystem)
     ),
     readdir: recorded("readdir", (path: string) => real.readdir(path), none),
     stat: recorded("stat", (path: string) => real.stat(path), none),
+    statNow: (path: string) => {
+      const stat = real.statNow(path);
+      recording.calls.push(`statNow ${path}`);
+      return stat;
+    },
   };
 
   return {

@@ -17,8 +17,7 @@ export type FaultKind = "EIO" | "ENOSPC" | "EIO after" | "short" | "short, then 
 export function faultKindsFor(name: string): FaultKind[] {
   if (name === "write")
     return ["EIO", "ENOSPC", "EIO after", "short", "short, then ENOSPC", "torn"];
-  if (name === "readFile" || name === "read" || name === "readdir" || name === "stat")
-    return ["EIO", "ENOSPC"];
+  if (["readFile", "read", "readdir", "stat", "statNow"].includes(name)) return ["EIO", "ENOSPC"];
   return ["EIO", "ENOSPC", "EIO after"];
 }
 
@@ -204,5 +203,15 @@ export function faultyFileSystem(): FaultyFileSystem {
     mkdir: counted("mkdir", real.mkdir),
     readdir: counted("readdir", real.readdir),
     stat: counted("stat", real.stat),
+    statNow: (path: string) => {
+      faulty.calls.push(`statNow ${path}`);
+      const kind = planned();
+      if (kind === undefined) return real.statNow(path);
+      const fault = { at: faulty.calls.length, call: faulty.calls.at(-1) as string, kind };
+      faulty.injected.push(fault);
+      // Made at once, it cannot wait for the hook: a stat changes nothing to copy anyway.
+      void faulty.onFault?.(fault);
+      throw failure(kind === "ENOSPC" ? "ENOSPC" : "EIO", fault);
+    },
   });
 }
