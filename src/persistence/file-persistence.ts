@@ -167,6 +167,12 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   let fileVersion: FileVersion = { stat: null, changeCounter: null };
   /** The journal file this writer created or opened; another at its path means it was lost. */
   let journalIdentity: FileStat | undefined;
+  /** Where the system named that file then, if it can tell (see `FileSystem.pathOf`). */
+  let journalLink: string | null = null;
+  const identifyJournal = async (fd: number): Promise<void> => {
+    journalIdentity = await fs.stat(journalFile);
+    journalLink = fs.pathOf(fd);
+  };
   /** The journal was lost and could not be written again at its path. */
   let journalLost = false;
   /**
@@ -221,7 +227,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       await replaceFileAtomically(fs, journalFile, found);
     }
     const fd = await fs.open(journalFile, "r+");
-    journalIdentity = await fs.stat(journalFile);
+    await identifyJournal(fd);
     return fd;
   };
 
@@ -243,7 +249,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
       await replaceFileAtomically(fs, journalFile, await readJournal(fd, from, target.recordBytes));
     }
     journal = await fs.open(journalFile, "r+");
-    journalIdentity = await fs.stat(journalFile);
+    await identifyJournal(journal);
     await fs.close(fd).catch(() => undefined);
     journalCapacity = kept;
     journalCutAt = undefined;
@@ -266,6 +272,8 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   };
 
   const journalIsLost = (): boolean => {
+    const path = journalLink === null ? null : fs.pathOf(journal as number);
+    if (path !== null) return path !== journalLink;
     const now = fs.statNow(journalFile);
     return now === null || now.dev !== journalIdentity?.dev || now.ino !== journalIdentity?.ino;
   };

@@ -4,7 +4,7 @@
  * journal is not the one it created; folders it creates are durable.
  */
 import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -156,6 +156,14 @@ describe("the journal", () => {
     await store.save(negotiation("A"));
     await rm(`${file}${JOURNAL_SUFFIX}`);
     await writeFile(`${file}${JOURNAL_SUFFIX}`, "");
+    await store.save(negotiation("B"));
+    expect(await threadsAfterCrash()).toEqual(["A", "B"]);
+  });
+
+  it("moved away while a writer runs is written again at its path", async () => {
+    const store = await open();
+    await store.save(negotiation("A"));
+    await rename(`${file}${JOURNAL_SUFFIX}`, join(folder, "moved-away"));
     await store.save(negotiation("B"));
     expect(await threadsAfterCrash()).toEqual(["A", "B"]);
   });

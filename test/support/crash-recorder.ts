@@ -256,6 +256,11 @@ export function crashRecorder(folder: string, real: FileSystem = nodeFileSystem)
       recording.calls.push(`statNow ${path}`);
       return stat;
     },
+    pathOf: (fd: number) => {
+      const path = real.pathOf(fd);
+      recording.calls.push(`pathOf fd ${fd}`);
+      return path;
+    },
   };
 
   return {

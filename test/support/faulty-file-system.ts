@@ -17,7 +17,9 @@ export type FaultKind = "EIO" | "ENOSPC" | "EIO after" | "short" | "short, then 
 export function faultKindsFor(name: string): FaultKind[] {
   if (name === "write")
     return ["EIO", "ENOSPC", "EIO after", "short", "short, then ENOSPC", "torn"];
-  if (["readFile", "read", "readdir", "stat", "statNow"].includes(name)) return ["EIO", "ENOSPC"];
+  if (["readFile", "read", "readdir", "stat", "statNow", "pathOf"].includes(name)) {
+    return ["EIO", "ENOSPC"];
+  }
   return ["EIO", "ENOSPC", "EIO after"];
 }
 
@@ -135,6 +137,20 @@ export function faultyFileSystem(): FaultyFileSystem {
         throw failure(kind === "ENOSPC" ? "ENOSPC" : "EIO", fault);
       });
 
+  /** `counted`, for a call made at once: it changes nothing, so the hook is not waited for. */
+  const countedNow =
+    <A extends [string | number], R>(name: string, call: (...args: A) => R) =>
+    (...args: A): R => {
+      const subject = typeof args[0] === "number" ? paths.get(args[0]) : args[0];
+      faulty.calls.push(`${name} ${String(subject)}`);
+      const kind = planned();
+      if (kind === undefined) return call(...args);
+      const fault = { at: faulty.calls.length, call: faulty.calls.at(-1) as string, kind };
+      faulty.injected.push(fault);
+      void faulty.onFault?.(fault);
+      throw failure(kind === "ENOSPC" ? "ENOSPC" : "EIO", fault);
+    };
+
   const write = (
     fd: number,
     data: Uint8Array,
@@ -203,15 +219,7 @@ export function faultyFileSystem(): FaultyFileSystem {
     mkdir: counted("mkdir", real.mkdir),
     readdir: counted("readdir", real.readdir),
     stat: counted("stat", real.stat),
-    statNow: (path: string) => {
-      faulty.calls.push(`statNow ${path}`);
-      const kind = planned();
-      if (kind === undefined) return real.statNow(path);
-      const fault = { at: faulty.calls.length, call: faulty.calls.at(-1) as string, kind };
-      faulty.injected.push(fault);
-      // Made at once, it cannot wait for the hook: a stat changes nothing to copy anyway.
-      void faulty.onFault?.(fault);
-      throw failure(kind === "ENOSPC" ? "ENOSPC" : "EIO", fault);
-    },
+    statNow: countedNow("statNow", real.statNow),
+    pathOf: countedNow("pathOf", real.pathOf),
   });
 }
