@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import process from "node:process";
 import { errorCode, errorMessage } from "../errors/negotiation-error.js";
 import { DatabaseLockedError, type StorageError } from "./errors.js";
-import { type FileStat, type FileSystem, writeAll } from "./file-system.js";
+import { type FileStat, type FileSystem, isSameFile, writeAll } from "./file-system.js";
 import type { WriterLock } from "./journaled-target.js";
 import { storageFailure } from "./storage-failure.js";
 
@@ -272,7 +272,7 @@ function heldLock(
       } catch (cause) {
         throw storageFailure("examine", lockPath, cause);
       }
-      if (now === null || now.dev !== created.stat.dev || now.ino !== created.stat.ino) {
+      if (!isSameFile(now, created.stat)) {
         throw new DatabaseLockedError(
           databasePath,
           `its lock file ${lockPath} was ${now === null ? "deleted" : "replaced"} while this writer had it open, so another writer may have opened it; this writer acknowledges nothing more: close it and open the database again`,

@@ -12,6 +12,7 @@ import { acquireFileLock, type FileLock } from "./file-lock.js";
 import {
   type FileStat,
   type FileSystem,
+  isSameFile,
   nodeFileSystem,
   readIfPresent,
   writeAll,
@@ -171,7 +172,10 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   let journalLink: string | null = null;
   const identifyJournal = async (fd: number): Promise<void> => {
     journalIdentity = await fs.stat(journalFile);
-    journalLink = fs.pathOf(fd);
+    const link = fs.pathOf(fd);
+    // Trusted only once it names this very file: in a runtime whose descriptors were not
+    // the system's, it would name another.
+    journalLink = link !== null && isSameFile(fs.statNow(link), journalIdentity) ? link : null;
   };
   /** The journal was lost and could not be written again at its path. */
   let journalLost = false;
@@ -274,8 +278,7 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
   const journalIsLost = (): boolean => {
     const path = journalLink === null ? null : fs.pathOf(journal as number);
     if (path !== null) return path !== journalLink;
-    const now = fs.statNow(journalFile);
-    return now === null || now.dev !== journalIdentity?.dev || now.ino !== journalIdentity?.ino;
+    return !isSameFile(fs.statNow(journalFile), journalIdentity);
   };
 
   /** Appends records in the journal's turn; see `append`. */

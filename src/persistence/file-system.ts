@@ -50,6 +50,16 @@ export interface FileSystem {
   pathOf(fd: number): string | null;
 }
 
+/**
+ * Whether `now` is the file `before` was: the same device and inode.
+ *
+ * @param now - A stat of the path now; `null` when nothing is there.
+ * @param before - A stat of the file this process created or opened.
+ */
+export function isSameFile(now: FileStat | null, before: FileStat | undefined): boolean {
+  return now !== null && now.dev === before?.dev && now.ino === before?.ino;
+}
+
 /** What {@link FileSystem.stat} reports of a file. */
 export interface FileStat {
   /** The device and inode: another file put in its place has others. */

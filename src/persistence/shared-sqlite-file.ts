@@ -4,6 +4,7 @@ import { ForeignWriteError, PendingSqliteJournalError, StorageError } from "./er
 import {
   type FileStat,
   type FileSystem,
+  isSameFile,
   openToReadIfPresent,
   readIfPresent,
   statIfPresent,
@@ -204,7 +205,7 @@ async function foreignChange(
   const was = expected.stat;
   if (now === null) return undefined;
   if (was === null) return "a database file appeared where there was none";
-  if (now.dev !== was.dev || now.ino !== was.ino) return "another file took its place";
+  if (!isSameFile(now, was)) return "another file took its place";
   if (now.size !== was.size) return `its size went from ${was.size} to ${now.size} bytes`;
   const counter = await readChangeCounter(fs, file);
   if (counter !== expected.changeCounter) {

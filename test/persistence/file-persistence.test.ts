@@ -262,7 +262,7 @@ describe("a loop of saves that awaits nothing else", () => {
       persistence: filePersistence(file, { checkpointBytes: 64 * 1024 }),
     });
     await adapter.run("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
-    const total = 2000;
+    const total = 4000;
     let saves = 0;
     let timerFiredAfter: number | undefined;
     setTimeout(() => {
@@ -278,8 +278,9 @@ describe("a loop of saves that awaits nothing else", () => {
     }
     await adapter.close();
     expect(timerFiredAfter, "a timer set before the loop fired during it").toBeLessThan(total);
-    // Its records, zeros written ahead left out: without checkpoints finishing, 2 MB.
-    expect(largestJournal).toBeLessThan(512 * 1024);
+    // Its records, zeros written ahead left out: without checkpoints finishing, 4 MB. With
+    // them, the records a checkpoint's turns let in on top of its 64 KB: 0.5-0.7 MB here.
+    expect(largestJournal).toBeLessThan(1024 * 1024);
   });
 });
 
