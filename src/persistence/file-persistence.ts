@@ -283,7 +283,8 @@ export function filePersistence(path: string, options: FilePersistenceOptions = 
 
   /** Appends records in the journal's turn; see `append`. */
   const appendInTurn = async (records: Uint8Array): Promise<void> => {
-    await eventLoop.turn();
+    const turn = eventLoop.due();
+    if (turn) await turn;
     const fd = journal as number;
     try {
       if (journalCutAt !== undefined) {
