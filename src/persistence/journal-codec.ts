@@ -50,30 +50,48 @@ const SCRATCH_BYTES_KEPT = 1 << 20;
  */
 export function encodeJournalEntries(entries: readonly JournalEntry[]): Uint8Array {
   encoder ??= new TextEncoder();
+  const utf8 = encoder;
   const texts = entries.map((entry) =>
     JSON.stringify(entry.statements.map(({ sql, params }) => [sql, params.map(tagValue)])),
   );
-  // Encoding into one buffer and copying once is faster than an array allocated per
-  // payload by `encode`; 3 bytes per UTF-16 unit is UTF-8's most.
+  // 3 bytes per UTF-16 unit is UTF-8's most.
   const most = texts.reduce((sum, text) => sum + HEADER_BYTES + 3 * text.length, 0);
-  if (scratch.length < most && most <= SCRATCH_BYTES_KEPT) {
-    scratch = new Uint8Array(Math.min(Math.max(most, 2 * scratch.length), SCRATCH_BYTES_KEPT));
+  if (most > SCRATCH_BYTES_KEPT) {
+    // Large payloads get arrays of their own, exactly sized, rather than three times theirs.
+    const payloads = texts.map((text) => utf8.encode(text));
+    const bytes = new Uint8Array(payloads.reduce((sum, p) => sum + HEADER_BYTES + p.length, 0));
+    let offset = 0;
+    payloads.forEach((payload, index) => {
+      bytes.set(payload, offset + HEADER_BYTES);
+      offset = sealRecord(bytes, offset, entries[index] as JournalEntry, payload.length);
+    });
+    return bytes;
   }
-  const buffer = scratch.length >= most ? scratch : new Uint8Array(most);
-  const view = new DataView(buffer.buffer);
+  // Usual ones are encoded in place into one reused buffer and copied out once: faster
+  // than an array allocated per payload by `encode`, then copied again.
+  if (scratch.length < most) scratch = new Uint8Array(Math.max(most, 2 * scratch.length));
   let offset = 0;
-  entries.forEach((entry, index) => {
-    const payload = buffer.subarray(offset + HEADER_BYTES);
-    const { written } = (encoder as TextEncoder).encodeInto(texts[index] as string, payload);
-    view.setUint32(offset, MAGIC, true);
-    view.setUint32(offset + 4, written, true);
-    view.setBigUint64(offset + 8, BigInt(entry.sequence), true);
-    view.setBigUint64(offset + 16, BigInt(offset), true);
-    const header = crc32(buffer.subarray(offset + 4, offset + 24));
-    view.setUint32(offset + 24, crc32(payload.subarray(0, written), header), true);
-    offset += HEADER_BYTES + written;
+  texts.forEach((text, index) => {
+    const { written } = utf8.encodeInto(text, scratch.subarray(offset + HEADER_BYTES));
+    offset = sealRecord(scratch, offset, entries[index] as JournalEntry, written);
   });
-  return buffer.slice(0, offset);
+  return scratch.slice(0, offset);
+}
+
+/**
+ * Writes the header of the record at `offset`, whose payload is already in place after it.
+ *
+ * @returns Where the next record begins.
+ */
+function sealRecord(bytes: Uint8Array, offset: number, entry: JournalEntry, length: number) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, HEADER_BYTES);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, length, true);
+  view.setBigUint64(8, BigInt(entry.sequence), true);
+  view.setBigUint64(16, BigInt(offset), true);
+  const payload = bytes.subarray(offset + HEADER_BYTES, offset + HEADER_BYTES + length);
+  view.setUint32(24, crc32(payload, crc32(bytes.subarray(offset + 4, offset + 24))), true);
+  return offset + HEADER_BYTES + length;
 }
 
 /** What {@link decodeJournal} read. */
