@@ -1,4 +1,6 @@
+import { valueBytesAtMost } from "../persistence/journal-payload.js";
 import {
+  EMPTY_PAYLOAD_BYTES,
   journalPayloadBytes,
   journalStatementBytes,
   MAX_JOURNAL_PAYLOAD_BYTES,
@@ -25,20 +27,10 @@ function sqlBytes(sql: string): number {
   return bytes;
 }
 
-/**
- * At least `journalStatementBytes({ sql, params })`, from lengths alone: the statement
- * without values, a comma per value, and each value at its largest (a UTF-16 code unit
- * takes at most 6 bytes in a JSON string, `\u0001`; a byte at most 4 in
- * `{"$bytes":[...]}`, `255,`; a number or boolean at most 24, `-1.2345678901234567e-308`).
- */
+/** At least `journalStatementBytes({ sql, params })`: the statement without values, exactly, and each value at its largest. */
 function statementBytesAtMost(sql: string, params: readonly SqlValue[]): number {
-  let bytes = sqlBytes(sql) + params.length;
-  for (const value of params) {
-    if (typeof value === "string") bytes += 2 + 6 * value.length;
-    else if (value instanceof Uint8Array) bytes += 13 + 4 * value.length;
-    else if (typeof value === "bigint") bytes += 14 + value.toString().length;
-    else bytes += 24;
-  }
+  let bytes = sqlBytes(sql);
+  for (const value of params) bytes += valueBytesAtMost(value);
   return bytes;
 }
 
@@ -51,11 +43,11 @@ function statementBytesAtMost(sql: string, params: readonly SqlValue[]): number 
 export class JournalEntryDraft {
   readonly #statements: JournalStatement[] = [];
   /**
-   * The payload's bytes so far (`[]`, then each statement and a comma between two), or a
+   * The payload's bytes so far (the count of statements, then each statement), or a
    * bound above them while `#exact` is false: measuring a large
    * value exactly takes a scan of it, and only an entry near the limit needs it.
    */
-  #payloadBytes = 2;
+  #payloadBytes = EMPTY_PAYLOAD_BYTES;
   #exact = true;
   readonly #location: string;
 
@@ -86,13 +78,12 @@ export class JournalEntryDraft {
    *   `apply` threw.
    */
   add<T>(sql: string, params: readonly SqlValue[], apply: () => T): T {
-    const comma = this.#statements.length > 0 ? 1 : 0;
-    let bytes = this.#payloadBytes + comma + statementBytesAtMost(sql, params);
+    let bytes = this.#payloadBytes + statementBytesAtMost(sql, params);
     let exact = false;
     if (bytes > MAX_JOURNAL_PAYLOAD_BYTES) {
       // Near the limit: measured exactly, the statements before too (once: exact from then on).
       const before = this.#exact ? this.#payloadBytes : journalPayloadBytes(this.#statements);
-      bytes = before + comma + journalStatementBytes({ sql, params });
+      bytes = before + journalStatementBytes({ sql, params });
       exact = true;
       if (bytes > MAX_JOURNAL_PAYLOAD_BYTES) throw this.#tooLarge(sql, params, bytes);
     }
@@ -106,7 +97,7 @@ export class JournalEntryDraft {
   /** Drops every statement: the transaction they belong to was rolled back. */
   clear(): void {
     this.#statements.length = 0;
-    this.#payloadBytes = 2;
+    this.#payloadBytes = EMPTY_PAYLOAD_BYTES;
     this.#exact = true;
   }
 

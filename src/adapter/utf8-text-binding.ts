@@ -1,3 +1,4 @@
+import { isWellFormedText } from "../persistence/journal-payload.js";
 import { rewritePlaceholders } from "./placeholders.js";
 import type { SqlValue } from "./storage-adapter.js";
 
@@ -47,7 +48,7 @@ export class Utf8TextBinding {
     let asBytes = 0;
     for (let index = 0; index < params.length && index < 31; index++) {
       const value = params[index];
-      if (typeof value === "string" && value.length >= MIN_TEXT_LENGTH && isWellFormed(value)) {
+      if (typeof value === "string" && value.length >= MIN_TEXT_LENGTH && isWellFormedText(value)) {
         asBytes |= 1 << index;
       }
     }
@@ -92,9 +93,4 @@ export class Utf8TextBinding {
     }
     return variant;
   }
-}
-
-/** Whether `text` has a UTF-8 form; `false` where the runtime cannot tell (before ES2024). */
-function isWellFormed(text: string): boolean {
-  return (text as { isWellFormed?: () => boolean }).isWellFormed?.() === true;
 }

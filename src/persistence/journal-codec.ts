@@ -1,20 +1,20 @@
 import { crc32 } from "./crc32.js";
 import { CorruptDatabaseError } from "./errors.js";
-import type { JournalEntry, StoredValue } from "./persistence.js";
+import { payloadBytesAtMost, readPayload, writePayload } from "./journal-payload.js";
+import { journalPayloadBytes } from "./journal-payload-size.js";
+import type { JournalEntry, JournalStatement, StoredValue } from "./persistence.js";
 
 /*
  * A journal is a run of records, each:
  *
  *   offset  size  field
- *   0       4     magic "NSJ2"
+ *   0       4     magic "NSJ3"
  *   4       4     payload length, little-endian
  *   8       8     sequence, little-endian (a safe integer)
  *   16      8     how many bytes before this record its group write began, little-endian:
  *                 0 for the first record of a write
  *   24      4     CRC-32 of bytes 4..24 and of the payload
- *   28      n     payload: UTF-8 JSON [[sql, [param, ...]], ...]
- *
- * Parameters that JSON cannot hold are tagged: {"$bigint": "12"}, {"$bytes": [1, 2]}.
+ *   28      n     payload: the entry's statements (see journal-payload.ts)
  *
  * A group write is the records appended together, in one write and one data sync, before
  * any of them is acknowledged; the next one is written only after that sync. So a damaged
@@ -23,18 +23,21 @@ import type { JournalEntry, StoredValue } from "./persistence.js";
  * it was acknowledged, and the journal is cut there. A record of a later group write after
  * the damage proves the damaged one was synced (and acknowledged): that is refused.
  *
- * Records of the earlier format ("NSJ1", no group field: 0 magic, 4 length, 8 sequence,
- * 16 CRC-32 of bytes 4..16 and the payload, 20 payload) are still read; each counts as a
- * group write of its own, so damage before one of them is refused, as it always was.
+ * Records of the earlier formats are still read. "NSJ2" is laid out as "NSJ3", but its
+ * payload is UTF-8 JSON, [[sql, [param, ...]], ...], with the parameters JSON cannot hold
+ * tagged: {"$bigint": "12"}, {"$bytes": [1, 2]}. "NSJ1" has the same payload and no group
+ * field (0 magic, 4 length, 8 sequence, 16 CRC-32 of bytes 4..16 and the payload, 20
+ * payload); each of its records counts as a group write of its own, so damage before one
+ * of them is refused, as it always was.
  */
 
-const MAGIC = 0x324a534e; // "NSJ2" read as a little-endian u32
+const MAGIC = 0x334a534e; // "NSJ3" read as a little-endian u32
 const HEADER_BYTES = 28;
+const MAGIC_V2 = 0x324a534e; // "NSJ2"
 const MAGIC_V1 = 0x314a534e; // "NSJ1"
 const HEADER_BYTES_V1 = 20;
 const MAX_PAYLOAD_BYTES = 1 << 30;
 
-let encoder: TextEncoder | undefined;
 let decoder: TextDecoder | undefined;
 /** Where records are laid out before they are copied out: reused up to this size. */
 let scratch = new Uint8Array(0);
@@ -49,33 +52,29 @@ const SCRATCH_BYTES_KEPT = 1 << 20;
  *   stores a view's whole buffer).
  */
 export function encodeJournalEntries(entries: readonly JournalEntry[]): Uint8Array {
-  encoder ??= new TextEncoder();
-  const utf8 = encoder;
-  const texts = entries.map((entry) =>
-    JSON.stringify(entry.statements.map(({ sql, params }) => [sql, params.map(tagValue)])),
+  const most = entries.reduce(
+    (sum, entry) => sum + HEADER_BYTES + payloadBytesAtMost(entry.statements),
+    0,
   );
-  // 3 bytes per UTF-16 unit is UTF-8's most.
-  const most = texts.reduce((sum, text) => sum + HEADER_BYTES + 3 * text.length, 0);
-  if (most > SCRATCH_BYTES_KEPT) {
-    // Large payloads get arrays of their own, exactly sized, rather than three times theirs.
-    const payloads = texts.map((text) => utf8.encode(text));
-    const bytes = new Uint8Array(payloads.reduce((sum, p) => sum + HEADER_BYTES + p.length, 0));
-    let offset = 0;
-    payloads.forEach((payload, index) => {
-      bytes.set(payload, offset + HEADER_BYTES);
-      offset = sealRecord(bytes, offset, entries[index] as JournalEntry, payload.length);
-    });
-    return bytes;
+  // Usual records are laid out in one reused buffer and copied out once; large ones, in an
+  // array measured exactly, rather than one of the most they could take (up to 6 times).
+  let into: Uint8Array;
+  if (most <= SCRATCH_BYTES_KEPT) {
+    if (scratch.length < most) scratch = new Uint8Array(Math.max(most, 2 * scratch.length));
+    into = scratch;
+  } else {
+    const exact = entries.reduce(
+      (sum, entry) => sum + HEADER_BYTES + journalPayloadBytes(entry.statements),
+      0,
+    );
+    into = new Uint8Array(exact);
   }
-  // Usual ones are encoded in place into one reused buffer and copied out once: faster
-  // than an array allocated per payload by `encode`, then copied again.
-  if (scratch.length < most) scratch = new Uint8Array(Math.max(most, 2 * scratch.length));
   let offset = 0;
-  texts.forEach((text, index) => {
-    const { written } = utf8.encodeInto(text, scratch.subarray(offset + HEADER_BYTES));
-    offset = sealRecord(scratch, offset, entries[index] as JournalEntry, written);
-  });
-  return scratch.slice(0, offset);
+  for (const entry of entries) {
+    const end = writePayload(entry.statements, into, offset + HEADER_BYTES);
+    offset = sealRecord(into, offset, entry, end - offset - HEADER_BYTES);
+  }
+  return into === scratch ? scratch.slice(0, offset) : into;
 }
 
 /**
@@ -237,8 +236,8 @@ function readRecord(bytes: Uint8Array, offset: number): JournalRecord | null {
   if (bytes.length - offset < HEADER_BYTES_V1) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, bytes.length - offset);
   const magic = view.getUint32(0, true);
-  if (magic !== MAGIC && magic !== MAGIC_V1) return null;
-  const header = magic === MAGIC ? HEADER_BYTES : HEADER_BYTES_V1;
+  if (magic !== MAGIC && magic !== MAGIC_V2 && magic !== MAGIC_V1) return null;
+  const header = magic === MAGIC_V1 ? HEADER_BYTES_V1 : HEADER_BYTES;
   if (bytes.length - offset < header) return null;
   const length = view.getUint32(4, true);
   const end = offset + header + length;
@@ -247,22 +246,20 @@ function readRecord(bytes: Uint8Array, offset: number): JournalRecord | null {
   const checksum = crc32(payload, crc32(bytes.subarray(offset + 4, offset + header - 4)));
   if (checksum !== view.getUint32(header - 4, true)) return null;
   const sequence = Number(view.getBigUint64(8, true));
-  const groupStart = magic === MAGIC ? offset - Number(view.getBigUint64(16, true)) : offset;
-  decoder ??= new TextDecoder();
+  const groupStart = magic === MAGIC_V1 ? offset : offset - Number(view.getBigUint64(16, true));
   try {
-    const statements = JSON.parse(decoder.decode(payload)) as [string, unknown[]][];
-    return {
-      entry: {
-        sequence,
-        statements: statements.map(([sql, params]) => ({ sql, params: params.map(untagValue) })),
-      },
-      offset,
-      end,
-      groupStart,
-    };
+    const statements = magic === MAGIC ? readPayload(payload) : readJsonPayload(payload);
+    return { entry: { sequence, statements }, offset, end, groupStart };
   } catch {
     return null;
   }
+}
+
+/** The statements of an "NSJ1" or "NSJ2" record's payload: JSON, some values tagged. */
+function readJsonPayload(payload: Uint8Array): JournalStatement[] {
+  decoder ??= new TextDecoder();
+  const statements = JSON.parse(decoder.decode(payload)) as [string, unknown[]][];
+  return statements.map(([sql, params]) => ({ sql, params: params.map(untagValue) }));
 }
 
 /**
@@ -311,12 +308,6 @@ function usedBytes(bytes: Uint8Array, from: number): number {
   let end = bytes.length;
   while (end > from && bytes[end - 1] === 0) end--;
   return end;
-}
-
-function tagValue(value: StoredValue): unknown {
-  if (typeof value === "bigint") return { $bigint: value.toString() };
-  if (value instanceof Uint8Array) return { $bytes: Array.from(value) };
-  return value;
 }
 
 function untagValue(value: unknown): StoredValue {

@@ -7,8 +7,8 @@ import {
 } from "../../src/persistence/journal-payload-size.js";
 import { thrownBy } from "../support/thrown-by.js";
 
-// A control character is written \u0001 in the journal: six bytes for one character.
-const sixBytes = (bytes: number) => "\u0001".repeat(Math.ceil(bytes / 6));
+// A lone surrogate has no UTF-8: the journal writes it escaped, \ud800, six bytes for one.
+const sixBytes = (bytes: number) => "\ud800".repeat(Math.ceil(bytes / 6));
 
 /** What `run` throws (a test fails when it throws nothing). */
 

@@ -155,9 +155,9 @@ function journalingPersistence() {
 }
 
 describe("a change too large to journal", () => {
-  // A control character is written \u0001 in the journal: six bytes for one character, so
-  // the strings stay a sixth of the limit.
-  const sixBytes = (bytes: number) => "\u0001".repeat(Math.ceil(bytes / 6));
+  // A lone surrogate has no UTF-8: the journal writes it escaped, \ud800, six bytes for one
+  // character, so the strings stay a sixth of the limit.
+  const sixBytes = (bytes: number) => "\ud800".repeat(Math.ceil(bytes / 6));
 
   it("is refused before the database changes; writes made with it are journaled, and the adapter stays open", async () => {
     const { persistence, appended } = journalingPersistence();

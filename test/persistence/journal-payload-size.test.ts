@@ -53,7 +53,7 @@ describe("journalPayloadBytes", () => {
       fc.property(fc.array(statement, { maxLength: 4 }), (statements) => {
         expect(journalPayloadBytes(statements)).toBe(codecPayloadBytes(statements));
         for (const one of statements) {
-          expect(journalStatementBytes(one)).toBe(codecPayloadBytes([one]) - 2);
+          expect(journalStatementBytes(one)).toBe(codecPayloadBytes([one]) - 4);
         }
       }),
       1000,

@@ -281,7 +281,8 @@ async function leaveTornTail(
   const torn = encodeJournalEntries([
     { sequence: 1_000_000, statements: [{ sql: "DELETE FROM negotiation_state", params: [] }] },
   ]);
-  journal.set(torn.subarray(0, torn.length - 3), records);
+  // Cut in its SQL: its last bytes (a count of no values) are zeros, like the file after it.
+  journal.set(torn.subarray(0, torn.length - 8), records);
   await writeFile(journalFile, journal);
   // The lock names this process, which is alive: make it a lock its dead holder left.
   const lock = JSON.parse(await readFile(`${path}.lock`, "utf8")) as { boot?: string | null };

@@ -50,13 +50,13 @@ function nested(depth: number): Record<string, unknown> {
 
 describe("a row too large to journal", () => {
   it("is refused at its largest column; saves made at the same moment are durable, and the store stays open", async () => {
-    // A quote is two characters in context_json and four bytes in the journal: 2^27 of them
-    // make a journal record just over the limit from a 128 MiB string.
-    const quotes = '"'.repeat(2 ** 27);
+    // A character from U+0800 on is one character in context_json and three bytes of UTF-8
+    // in the journal: 178,957,000 of them make a journal record just over the limit.
+    const wide = "\u0800".repeat(178_957_000);
     const store = await openFileStore();
     const [before, refused, after] = await Promise.allSettled([
       store.save(negotiation("before")),
-      store.save(negotiation("huge", ["send_offer"], { context: { quotes } })),
+      store.save(negotiation("huge", ["send_offer"], { context: { wide } })),
       store.save(negotiation("after")),
     ]);
     expect(before.status).toBe("fulfilled");
