@@ -4,6 +4,7 @@
  * exactly their length.
  */
 import { describe, expect, it } from "vitest";
+import { crc32 } from "../../src/persistence/crc32.js";
 import { decodeJournal, encodeJournalEntries } from "../../src/persistence/journal-codec.js";
 import type { JournalEntry } from "../../src/persistence/persistence.js";
 
@@ -32,5 +33,61 @@ describe("encodeJournalEntries", () => {
     const copy = first.slice();
     encodeJournalEntries([entry(2, "second, which would overwrite the first")]);
     expect(first).toEqual(copy);
+  });
+});
+
+describe("records of the earlier format", () => {
+  /** An "NSJ2" record, as the writers before "NSJ3" wrote it: a JSON payload, some values tagged. */
+  function nsj2Record(sequence: number, groupOffset: number, statements: unknown): Uint8Array {
+    const payload = new TextEncoder().encode(JSON.stringify(statements));
+    const record = new Uint8Array(28 + payload.length);
+    const view = new DataView(record.buffer);
+    record.set(new TextEncoder().encode("NSJ2"), 0);
+    view.setUint32(4, payload.length, true);
+    view.setBigUint64(8, BigInt(sequence), true);
+    view.setBigUint64(16, BigInt(groupOffset), true);
+    record.set(payload, 28);
+    view.setUint32(24, crc32(payload, crc32(record.subarray(4, 24))), true);
+    return record;
+  }
+
+  it("are read, tagged values included, and new records after them continue the journal", () => {
+    const old = nsj2Record(1, 0, [
+      [
+        "INSERT INTO t VALUES (?, ?, ?, ?)",
+        ["é\ud800", 2.5, { $bigint: "-12" }, { $bytes: [0, 255] }],
+      ],
+    ]);
+    const next = encodeJournalEntries([entry(2, "after the upgrade")]);
+    const journal = new Uint8Array(old.length + next.length);
+    journal.set(old);
+    journal.set(next, old.length);
+    const decoded = decodeJournal(journal, "j");
+    expect(decoded.validBytes).toBe(journal.length);
+    expect(decoded.entries).toEqual([
+      {
+        sequence: 1,
+        statements: [
+          {
+            sql: "INSERT INTO t VALUES (?, ?, ?, ?)",
+            params: ["é\ud800", 2.5, -12n, new Uint8Array([0, 255])],
+          },
+        ],
+      },
+      entry(2, "after the upgrade"),
+    ]);
+  });
+});
+
+describe("values", () => {
+  it("come back exactly: lone surrogates, infinities, -0 and bytes", () => {
+    const params = ["a\udc00b\ud800", Number.POSITIVE_INFINITY, -0, new Uint8Array([1, 2]), null];
+    const [decoded] = decodeJournal(
+      encodeJournalEntries([{ sequence: 1, statements: [{ sql: "?", params }] }]),
+      "j",
+    ).entries;
+    const back = decoded?.statements[0]?.params ?? [];
+    expect(back).toEqual(params);
+    expect(Object.is(back[2], -0)).toBe(true);
   });
 });
