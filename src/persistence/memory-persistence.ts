@@ -1,3 +1,4 @@
+import { copyWithRoomToGrow } from "./database-room.js";
 import { DatabaseLockedError } from "./errors.js";
 import type { Persistence } from "./persistence.js";
 
@@ -18,8 +19,9 @@ export function memoryPersistence(): Persistence {
     async open() {
       if (isOpen) throw new DatabaseLockedError("memory", "it is already open in this process");
       isOpen = true;
-      // The adapter writes to the bytes it is given; these stay the last checkpoint's.
-      return { snapshot: stored?.slice() ?? null, journal: [] };
+      // The adapter writes to the bytes it is given; these stay the last checkpoint's. The
+      // room spares new rows a copy of the whole database (sql.js grows its file so).
+      return { snapshot: stored && copyWithRoomToGrow(stored), journal: [] };
     },
     // The live database is the only copy: a commit is as durable as memory gets.
     async append() {},
