@@ -1,4 +1,4 @@
-import { copyFile, rm } from "node:fs/promises";
+import { copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { build, defineConfig, type Options } from "tsup";
 
@@ -33,6 +33,41 @@ const SNAPSHOT_WORKER: Options = {
   treeshake: true,
   silent: true,
 };
+
+/** The ESM entries a consumer imports. */
+const ESM_ENTRIES = ["index", "file", "file.browser", "indexeddb", "postgres", "cli"];
+
+/** An import or re-export of a chunk: what it binds, if anything, and the chunk. */
+const CHUNK_IMPORT = /^(?:import|export) (?:(.+) from )?'\.\/(chunk-\w+\.js)';$/gm;
+/** A bare import of a chunk, whole line. */
+const BARE_CHUNK_IMPORT = /^import '\.\/(chunk-\w+\.js)';\n/gm;
+
+/**
+ * Drops from an entry the bare imports (`import './chunk-X.js'`) of chunks that another of
+ * its imports already reaches. esbuild imports from an entry every chunk its modules reach;
+ * when the entry binds nothing from one, a consumer's bundler warns that it ignores the
+ * import (the package declares no side effects). The chunks hold no side effects, and the
+ * chunk that binds from it loads it first either way.
+ */
+async function dropReachedBareImports(entry: string): Promise<void> {
+  const reached = new Set<string>();
+  const visit = async (chunk: string): Promise<void> => {
+    for (const [, , next] of (await readFile(`dist/${chunk}`, "utf8")).matchAll(CHUNK_IMPORT)) {
+      if (next && !reached.has(next)) {
+        reached.add(next);
+        await visit(next);
+      }
+    }
+  };
+  const text = await readFile(entry, "utf8");
+  for (const [, bindings, chunk] of text.matchAll(CHUNK_IMPORT)) {
+    if (bindings && chunk) await visit(chunk);
+  }
+  const kept = text.replace(BARE_CHUNK_IMPORT, (line, chunk: string) =>
+    reached.has(chunk) ? "" : line,
+  );
+  if (kept !== text) await writeFile(entry, kept);
+}
 
 export default defineConfig({
   entry: {
@@ -84,6 +119,7 @@ export default defineConfig({
       await rm(`dist/${cut}.js`, { force: true });
       await rm(`dist/${cut}.cjs`, { force: true });
     }
+    for (const entry of ESM_ENTRIES) await dropReachedBareImports(`dist/${entry}.js`);
     await build(SNAPSHOT_WORKER);
   },
 });

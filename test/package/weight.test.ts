@@ -19,7 +19,10 @@ import { pack } from "./packed.js";
 // The tarball lost its source maps (982 KB unpacked, with the sources inlined).
 // Issue 15 (speed) added 0.8 KB to the main entry, 40,685 (the UTF-8 text binding, the
 // campaign memo's copy, checkpoints written while saves go on), budget 44,000; and 0.4 KB
-// to negotiation-state/indexeddb, 4,007 (CRC-32 slicing by 8), budget 4,400.
+// to negotiation-state/indexeddb, 4,007 (CRC-32 slicing by 8), budget 4,400. The journal
+// records "NSJ3" (5-7% off a save) added 1.1 KB to negotiation-state/indexeddb, 5,083: their
+// writer and reader, the exact measure of a large record, and the reader of the earlier
+// JSON records kept beside them; budget 5,600.
 
 const BUDGETS: Record<string, { contents: string; gzipBytes: number }> = {
   "the main entry, whole": {
@@ -45,7 +48,7 @@ const BUDGETS: Record<string, { contents: string; gzipBytes: number }> = {
   },
   "negotiation-state/indexeddb, whole": {
     contents: 'export * from "negotiation-state/indexeddb";',
-    gzipBytes: 4_400,
+    gzipBytes: 5_600,
   },
 };
 
