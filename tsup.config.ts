@@ -34,8 +34,16 @@ const SNAPSHOT_WORKER: Options = {
   silent: true,
 };
 
-/** The ESM entries a consumer imports. */
-const ESM_ENTRIES = ["index", "file", "file.browser", "indexeddb", "postgres", "cli"];
+/** The entries a consumer imports (or runs: the command line). */
+const ENTRIES = {
+  index: "src/index.ts",
+  file: "src/file.ts",
+  // What `negotiation-state/file` resolves to under the `browser` condition.
+  "file.browser": "src/file.browser.ts",
+  indexeddb: "src/indexeddb.ts",
+  postgres: "src/postgres.ts",
+  cli: "src/cli.ts",
+};
 
 /** An import or re-export of a chunk: what it binds, if anything, and the chunk. */
 const CHUNK_IMPORT = /^(?:import|export) (?:(.+) from )?'\.\/(chunk-\w+\.js)';$/gm;
@@ -70,16 +78,7 @@ async function dropReachedBareImports(entry: string): Promise<void> {
 }
 
 export default defineConfig({
-  entry: {
-    index: "src/index.ts",
-    file: "src/file.ts",
-    // What `negotiation-state/file` resolves to under the `browser` condition.
-    "file.browser": "src/file.browser.ts",
-    indexeddb: "src/indexeddb.ts",
-    postgres: "src/postgres.ts",
-    cli: "src/cli.ts",
-    ...CHUNK_CUTS,
-  },
+  entry: { ...ENTRIES, ...CHUNK_CUTS },
   format: ["esm", "cjs"],
   // The CommonJS entries share chunks as the ESM ones do, so each error class exists once
   // and `instanceof` holds across `negotiation-state`, `/file` and `/indexeddb`.
@@ -119,7 +118,7 @@ export default defineConfig({
       await rm(`dist/${cut}.js`, { force: true });
       await rm(`dist/${cut}.cjs`, { force: true });
     }
-    for (const entry of ESM_ENTRIES) await dropReachedBareImports(`dist/${entry}.js`);
+    for (const entry of Object.keys(ENTRIES)) await dropReachedBareImports(`dist/${entry}.js`);
     await build(SNAPSHOT_WORKER);
   },
 });
