@@ -10,30 +10,86 @@
 import { memoryPersistence, openNegotiationStore, serializeCpmTracker } from "negotiation-state";
 import { indexedDbPersistence } from "negotiation-state/indexeddb";
 import { seededRandom } from "../test/support/seeded-random.mjs";
-import { measurePostgresSaves } from "./postgres-save-latency.mjs";
+import { latencySummary, measurePostgresSaves } from "./postgres-save-latency.mjs";
 import { negotiationInput } from "./rows.mjs";
 import { percentile } from "./stats.mjs";
 
 const BARE_STORE = "negotiation_state";
 const STRICT = { durability: "strict" };
 
-/** A: our store on the IndexedDB target. */
-const indexedDb = {
-  name: "indexeddb",
-  input: negotiationInput,
-  async populate(size) {
-    const store = await openNegotiationStore({ persistence: indexedDbPersistence(`a-${size}`) });
-    await store.transaction(async (tx) => {
-      for (let i = 0; i < size; i++) await tx.save(negotiationInput(i));
-    });
-    await store.close();
-  },
-  async open(size) {
-    const store = await openNegotiationStore({ persistence: indexedDbPersistence(`a-${size}`) });
-    return { save: (input) => store.save(input), close: () => store.close() };
-  },
-  remove: (size) => deleteDatabase(`a-${size}`),
+/**
+ * The workers the page starts (the IndexedDB target's checkpoint workers): how many are
+ * running, and how many starts and ends there have been, so that a save can tell whether
+ * one ran at any moment while it did.
+ */
+const workers = { running: 0, changes: 0, started: 0 };
+const PlatformWorker = globalThis.Worker;
+globalThis.Worker = class CountedWorker extends PlatformWorker {
+  #running = true;
+  constructor(script, options) {
+    super(script, options);
+    workers.running += 1;
+    workers.changes += 1;
+    workers.started += 1;
+  }
+  terminate() {
+    if (this.#running) {
+      this.#running = false;
+      workers.running -= 1;
+      workers.changes += 1;
+    }
+    super.terminate();
+  }
 };
+
+/**
+ * Our store on the IndexedDB target, database `<prefix>-<size>`, with `options`. Its handle
+ * also reports the checkpoint workers started while it was open, and the saves that a
+ * checkpoint worker ran beside.
+ */
+function ourIndexedDb(name, prefix, options) {
+  const open = (size) =>
+    openNegotiationStore({ persistence: indexedDbPersistence(`${prefix}-${size}`, options) });
+  return {
+    name,
+    input: negotiationInput,
+    async populate(size) {
+      const store = await open(size);
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < size; i++) await tx.save(negotiationInput(i));
+      });
+      await store.close();
+    },
+    async open(size) {
+      const store = await open(size);
+      const startedBefore = workers.started;
+      const besideWorkers = [];
+      return {
+        async save(input) {
+          const changes = workers.changes;
+          const runningAtStart = workers.running > 0;
+          const start = performance.now();
+          await store.save(input);
+          if (runningAtStart || workers.changes !== changes) {
+            besideWorkers.push(performance.now() - start);
+          }
+        },
+        report: () => ({
+          checkpointWorkers: workers.started - startedBefore,
+          besideWorkers: besideWorkers.length > 0 ? latencySummary(besideWorkers) : null,
+        }),
+        close: () => store.close(),
+      };
+    },
+    remove: (size) => deleteDatabase(`${prefix}-${size}`),
+  };
+}
+
+/** A: our store on the IndexedDB target, as it comes. */
+const indexedDb = ourIndexedDb("indexeddb", "a", {});
+
+/** D: the same with its checkpoints' images taken on the page, as without workers. */
+const indexedDbInThread = ourIndexedDb("indexeddb-in-thread", "d", { checkpointInWorker: false });
 
 /**
  * The row as an app with IndexedDB alone would write it: the table's columns, the objects
@@ -101,7 +157,7 @@ const memory = {
   remove: async (size) => memories.delete(size),
 };
 
-const CONTENDERS = { indexedDb, bare, memory };
+const CONTENDERS = { indexedDb, indexedDbInThread, bare, memory };
 
 function openBare(size) {
   const request = indexedDB.open(`b-${size}`, 1);
@@ -276,9 +332,10 @@ async function finish() {
 
 globalThis.bench = {
   measure: ({ names, size, warmup, samples }) =>
-    withContenders(names, size, (cells) =>
-      measurePostgresSaves({ cells, size, warmup, samples, log }),
-    ),
+    withContenders(names, size, async (cells) => {
+      const results = await measurePostgresSaves({ cells, size, warmup, samples, log });
+      return results.map((result, i) => ({ ...result, ...cells[i]?.handle.report?.() }));
+    }),
   phases,
   prepare,
   run,

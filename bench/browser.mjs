@@ -9,8 +9,12 @@
 // Each is populated in one transaction, closed and reopened; then unmeasured saves, then
 // measured ones, contenders in turn save by save, order rotated every round
 // (measurePostgresSaves, run inside the page). Then each save of A and B is cut where it
-// calls `transaction()` and `put()` and where `complete` fires; a long run of A and B right
-// after an open gives A's worst save through its checkpoints; and when A is over 1.3× a
+// calls `transaction()` and `put()` and where `complete` fires; a long run right after an
+// open, past the 16 MiB checkpoint threshold, of A, B and
+// - D (indexeddb-in-thread): A with `checkpointInWorker: false`, its checkpoints' images
+//   taken on the page (as in an extension's service worker, which cannot start workers),
+// gives the worst saves through the checkpoints, and A's saves while its checkpoint worker
+// ran beside them (the page counts the workers it starts); and when A is over 1.3× a
 // bare put, A and B run alone under Chromium's sampling profiler (CDP `Profiler`), for the
 // functions that take the page's time. Figures go to bench/results/browser-<date>-<commit>.json
 // (`--name=<name>`; `browser-quick` for a quick run).
@@ -46,7 +50,7 @@ const CONFIG = quick
       samples: 2_000,
       profileSaves: 2_000,
       // Rows of about 4 KB: past the IndexedDB target's 16 MiB checkpoint threshold.
-      longRunSaves: 6_000,
+      longRunSaves: 12_000,
     };
 const GOAL = 1.3;
 /** The profiler's sampling interval, in µs. */
@@ -59,8 +63,13 @@ const CONTENDERS = [
   { name: "indexeddb", page: "indexedDb", label: "A negotiation-state (indexedDbPersistence)" },
   { name: "bare", page: "bare", label: "B bare IndexedDB put, strict" },
   { name: "memory", page: "memory", label: "C negotiation-state (memory, no I/O)" },
+  {
+    name: "indexeddb-in-thread",
+    page: "indexedDbInThread",
+    label: "D negotiation-state (indexedDbPersistence, checkpointInWorker: false)",
+  },
 ];
-const [A, B] = CONTENDERS;
+const [A, B, C, D] = CONTENDERS;
 
 const started = Date.now();
 const log = (line) =>
@@ -111,6 +120,11 @@ async function servePage(folder) {
     ],
     "/browser-page.js": ["text/javascript", bundle],
     "/sql-wasm.wasm": ["application/wasm", await readFile("dist/sql-wasm.wasm")],
+    // Beside the bundle, as an esbuild user copies it: A's checkpoints run in it.
+    "/indexed-db-checkpoint-worker.js": [
+      "text/javascript",
+      await readFile("dist/indexed-db-checkpoint-worker.js"),
+    ],
   };
   const server = createServer((request, response) => {
     const file = files[new URL(request.url ?? "/", "http://127.0.0.1").pathname];
@@ -290,7 +304,7 @@ const results = await withTempFolder(async (folder) => {
     for (const size of CONFIG.sizes) {
       log(`save latency at ${count(size)} rows`);
       const measured = await page.evaluate((options) => globalThis.bench.measure(options), {
-        names: CONTENDERS.map((c) => c.page),
+        names: [A, B, C].map((c) => c.page),
         size,
         warmup: CONFIG.warmup,
         samples: CONFIG.samples,
@@ -326,14 +340,20 @@ const results = await withTempFolder(async (folder) => {
 
     log(`a long run at ${count(CONFIG.goalSize)} rows`);
     const longRun = await page.evaluate((options) => globalThis.bench.measure(options), {
-      names: [A.page, B.page],
+      names: [A.page, D.page, B.page],
       size: CONFIG.goalSize,
       warmup: 0,
       samples: CONFIG.longRunSaves,
     });
     section(
-      `${count(CONFIG.longRunSaves)} saves at ${count(CONFIG.goalSize)} rows right after an open, A and B in turn save by save (A's checkpoints included)`,
+      `${count(CONFIG.longRunSaves)} saves at ${count(CONFIG.goalSize)} rows right after an open, A, D and B in turn save by save (A's and D's checkpoints included)`,
       longRunTable(longRun, CONTENDERS),
+    );
+    const beside = longRun.find((r) => r.contender === A.name);
+    console.log(
+      beside?.besideWorkers
+        ? `A started ${count(beside.checkpointWorkers)} checkpoint worker(s); its ${count(beside.besideWorkers.n)} saves while one ran: p50 ${ms(beside.besideWorkers.p50)} ms, p99 ${ms(beside.besideWorkers.p99)} ms, worst ${ms(beside.besideWorkers.max)} ms`
+        : `A started ${count(beside?.checkpointWorkers ?? 0)} checkpoint worker(s) and made no save while one ran`,
     );
 
     const overGoal = ratios.bySize.some(({ vs }) => vs[B.name].p50 > GOAL);

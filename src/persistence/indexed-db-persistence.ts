@@ -1,10 +1,17 @@
 import { describeDomException } from "./dom-exception.js";
-import { CorruptDatabaseError, StorageError } from "./errors.js";
-import { requestResult, transactionComplete } from "./indexed-db-requests.js";
-import { decodeJournal, encodeJournalEntries } from "./journal-codec.js";
+import { StorageError } from "./errors.js";
+import {
+  deleteRecords,
+  openStores,
+  putRecords,
+  putSnapshot,
+  readStored,
+} from "./indexed-db-layout.js";
+import { encodeJournalEntries } from "./journal-codec.js";
 import { JournaledTarget, type WriterLock } from "./journaled-target.js";
 import type { Persistence, StoredDatabase } from "./persistence.js";
 import { acquireWebLock, type LockRequester, writerLockRequester } from "./web-lock.js";
+import { type IndexedDbSnapshotWriter, workerSnapshotWriter } from "./worker-snapshot-writer.js";
 
 /** Options of {@link indexedDbPersistence}. */
 export interface IndexedDbPersistenceOptions {
@@ -15,13 +22,31 @@ export interface IndexedDbPersistenceOptions {
   readonly lockTimeout?: number;
   /** The journal size, in bytes, past which the adapter folds it into the snapshot. 16 MiB by default. */
   readonly checkpointBytes?: number;
+  /**
+   * `true` (the default): in a page or a dedicated worker, a checkpoint the journal's size
+   * calls for is written by a dedicated worker, which rebuilds the snapshot from the stored
+   * one and the journal while saves go on; the writer's thread then never stops to take an
+   * image of the database and hand it to IndexedDB (a tenth of a second or more at 10,000
+   * negotiations). The worker holds a second copy of the database while it runs, and is the
+   * package's `dist/indexed-db-checkpoint-worker.js`, found beside the package's other
+   * modules (Vite and webpack 5 bundle it by themselves; with esbuild, copy it beside the
+   * bundle as `sql-wasm.wasm` is); it loads that `sql-wasm.wasm` from beside itself. Where it
+   * cannot start or fails, later checkpoints take the image on the writer's thread.
+   * `false`, and in an extension's service worker (which cannot start workers): the image
+   * is taken on the writer's thread, as it is on close.
+   */
+  readonly checkpointInWorker?: boolean;
+  /**
+   * The checkpoint worker's script, when `checkpointInWorker` is on; beside this module by
+   * default. Tests run from the sources pass the built one: a seam for them, not part of
+   * the contract.
+   *
+   * @internal
+   */
+  readonly checkpointWorkerScript?: URL;
 }
 
 const DEFAULT_CHECKPOINT_BYTES = 16 * 1024 * 1024;
-const SNAPSHOT_STORE = "snapshot";
-const SNAPSHOT_KEY = "image";
-const JOURNAL_STORE = "journal";
-const STRICT: IDBTransactionOptions = { durability: "strict" };
 
 /**
  * Keeps the database in IndexedDB, in a page, a dedicated worker or an extension service
@@ -29,17 +54,20 @@ const STRICT: IDBTransactionOptions = { durability: "strict" };
  * image of the last checkpoint, under the key `"image"`) and `journal` (one checksummed
  * record per commit since, keyed by its sequence), the same records as the file target's
  * journal. Every write is one readwrite transaction with `{ durability: "strict" }`,
- * acknowledged on `complete`; a checkpoint writes the new snapshot and empties the journal
- * in one transaction. The Web Lock `negotiation-state:<name>` keeps one writer per origin:
- * a second tab, worker or page is refused (or waits `lockTimeout`). A browser that gives no
- * Web Locks (a page or worker that is not a secure context: plain http on a name other than
- * localhost) is refused with `WebLocksUnavailableError`, since nothing would keep a second
- * tab out; in Node, Bun or Deno with an IndexedDB implementation such as fake-indexeddb, a
- * lock within the realm keeps its second writer out. `indexedDB` and `navigator.locks` are
- * looked up when the database opens, not before.
+ * acknowledged on `complete`. A checkpoint writes the new snapshot in one transaction (from
+ * a worker where one can start: see `checkpointInWorker`), then removes the records it holds,
+ * a few hundred per transaction, while saves go on appending later ones; a crash in between
+ * leaves records that the next open skips by sequence. The Web Lock
+ * `negotiation-state:<name>` keeps one writer per origin: a second tab, worker or page is
+ * refused (or waits `lockTimeout`). A browser that gives no Web Locks (a page or worker that
+ * is not a secure context: plain http on a name other than localhost) is refused with
+ * `WebLocksUnavailableError`, since nothing would keep a second tab out; in Node, Bun or Deno
+ * with an IndexedDB implementation such as fake-indexeddb (its `indexedDB` and `IDBKeyRange`
+ * as globals), a lock within the realm keeps its second writer out. `indexedDB`,
+ * `IDBKeyRange` and `navigator.locks` are looked up when the database opens, not before.
  *
  * @param name - The IndexedDB database name.
- * @param options - Lock waiting and the checkpoint threshold.
+ * @param options - Lock waiting, the checkpoint threshold, and where checkpoints are written.
  * @returns A persistence for `openSqlJsAdapter` or `openNegotiationStore`. Nothing is opened
  *   or locked until the adapter opens it; opening then throws `DatabaseLockedError` (code
  *   `DATABASE_LOCKED`) when another context holds the database, `WebLocksUnavailableError`
@@ -62,40 +90,59 @@ export function indexedDbPersistence(
     describeDomException,
   );
   let database: IDBDatabase | undefined;
+  let keyRanges: typeof IDBKeyRange;
+  /** The sequences of the journal's first and last records; none while it is empty. */
+  let firstSequence: number | undefined;
+  let lastSequence = 0;
+  /** Cleared when a worker fails: later checkpoints take the adapter's image. */
+  let writeInWorker: IndexedDbSnapshotWriter | undefined;
 
-  const write = async (stores: string[], fill: (transaction: IDBTransaction) => void) => {
+  const opened = (): IDBDatabase => {
     if (database === undefined) throw new StorageError(`${location} is not open`, { location });
-    const transaction = database.transaction(stores, "readwrite", STRICT);
+    return database;
+  };
+
+  /**
+   * Once a snapshot holding the records up to `holds` is durable: removes them, and counts
+   * as the journal's only the records appended since, `bytesHeld` being where they began.
+   */
+  const recordsFolded = async (holds: number, bytesHeld: number): Promise<void> => {
     try {
-      fill(transaction);
-    } catch (error) {
-      // A request that throws (an uncloneable value, a closing connection) would leave the
-      // ones placed before it to commit on their own: a refused write must leave nothing.
-      try {
-        transaction.abort();
-      } catch {}
-      throw error;
+      if (firstSequence !== undefined) {
+        await deleteRecords(opened(), keyRanges, firstSequence, holds);
+      }
+    } catch (cause) {
+      throw target.failure("remove the folded journal records of", cause);
     }
-    await transactionComplete(transaction);
+    // Appends go on with the next sequence, whether or not one was made meanwhile.
+    firstSequence = holds + 1;
+    target.checkpointed(target.recordBytes - bytesHeld);
   };
 
   return {
     location,
+    appendsDuringCheckpoint: true,
 
     async open(): Promise<StoredDatabase> {
-      const { indexedDB, locks } = browserStorage(location);
+      const { indexedDB, IDBKeyRange, locks } = browserStorage(location);
+      keyRanges = IDBKeyRange;
       return target.open(
         () =>
           acquireWebLock(locks, `negotiation-state:${name}`, location, options.lockTimeout ?? 0),
         async () => {
           // Not wrapped here: what indexedDB.open throws, even at once (an opaque origin, a
           // bad name), the target reports as a failure to open.
-          const opened = await openDatabase(indexedDB, name);
-          database = opened;
-          const stored = await readStored(opened, location).catch((cause: unknown) => {
+          database = await openStores(indexedDB, name);
+          const stored = await readStored(database, location).catch((cause: unknown) => {
             throw target.wrap("read", cause);
           });
           target.recordsFound(stored.journalBytes, stored.journalBytes > 0);
+          firstSequence = stored.firstSequence;
+          lastSequence = stored.lastSequence;
+          writeInWorker =
+            options.checkpointInWorker === false
+              ? undefined
+              : workerSnapshotWriter(options.checkpointWorkerScript);
           return { snapshot: stored.snapshot, journal: stored.journal };
         },
         () => {
@@ -106,32 +153,47 @@ export function indexedDbPersistence(
     },
 
     async append(entries) {
-      const records = entries.map((entry) => encodeJournalEntries([entry]));
+      const records = entries.map((entry) => ({
+        sequence: entry.sequence,
+        bytes: encodeJournalEntries([entry]),
+      }));
       try {
-        await write([JOURNAL_STORE], (transaction) => {
-          const journal = transaction.objectStore(JOURNAL_STORE);
-          records.forEach((record, index) => {
-            journal.put(record, (entries[index] as (typeof entries)[number]).sequence);
-          });
-        });
+        await putRecords(opened(), records);
       } catch (cause) {
         throw target.failure("append to the journal of", cause);
       }
-      target.recordsAppended(records.reduce((sum, record) => sum + record.length, 0));
+      firstSequence ??= records[0]?.sequence;
+      lastSequence = records.at(-1)?.sequence ?? lastSequence;
+      target.recordsAppended(records.reduce((sum, record) => sum + record.bytes.length, 0));
     },
 
     wantsCheckpoint: () => target.wantsCheckpoint(),
 
     async checkpoint(snapshot) {
+      // Records appended from here on are not in the snapshot: the journal keeps them.
+      const holds = lastSequence;
+      const bytesHeld = target.recordBytes;
       try {
-        await write([SNAPSHOT_STORE, JOURNAL_STORE], (transaction) => {
-          transaction.objectStore(SNAPSHOT_STORE).put(snapshot, SNAPSHOT_KEY);
-          transaction.objectStore(JOURNAL_STORE).clear();
-        });
+        await putSnapshot(opened(), snapshot);
       } catch (cause) {
         throw target.failure("write the snapshot of", cause);
       }
-      target.checkpointed();
+      await recordsFolded(holds, bytesHeld);
+    },
+
+    checkpointFromStored(sequence) {
+      const write = writeInWorker;
+      if (write === undefined || database === undefined) return undefined;
+      const bytesHeld = target.recordBytes;
+      return (async () => {
+        try {
+          await write({ name, sequence, location });
+        } catch (cause) {
+          writeInWorker = undefined;
+          throw target.wrap("rebuild the snapshot of", cause);
+        }
+        await recordsFolded(sequence, bytesHeld);
+      })();
     },
 
     async close() {
@@ -142,76 +204,20 @@ export function indexedDbPersistence(
   };
 }
 
-function browserStorage(location: string): { indexedDB: IDBFactory; locks: LockRequester } {
-  const { indexedDB } = globalThis as { indexedDB?: IDBFactory };
-  if (indexedDB === undefined) {
-    throw new StorageError(`Cannot open ${location}: IndexedDB is not available here`, {
+/** The realm's IndexedDB (a browser's, or a shim's), and its Web Locks. */
+interface BrowserStorage {
+  readonly indexedDB: IDBFactory;
+  readonly IDBKeyRange: typeof IDBKeyRange;
+  readonly locks: LockRequester;
+}
+
+function browserStorage(location: string): BrowserStorage {
+  const { indexedDB, IDBKeyRange } = globalThis as Partial<BrowserStorage>;
+  if (indexedDB === undefined || IDBKeyRange === undefined) {
+    const missing = indexedDB === undefined ? "IndexedDB is" : "IDBKeyRange is";
+    throw new StorageError(`Cannot open ${location}: ${missing} not available here`, {
       location,
     });
   }
-  return { indexedDB, locks: writerLockRequester(location) };
-}
-
-function openDatabase(indexedDB: IDBFactory, name: string): Promise<IDBDatabase> {
-  const request = indexedDB.open(name, 1);
-  request.onupgradeneeded = () => {
-    const database = request.result;
-    if (!database.objectStoreNames.contains(SNAPSHOT_STORE)) {
-      database.createObjectStore(SNAPSHOT_STORE);
-    }
-    if (!database.objectStoreNames.contains(JOURNAL_STORE)) {
-      database.createObjectStore(JOURNAL_STORE);
-    }
-  };
-  return requestResult(request).then((database) => {
-    // Another tab deleting or upgrading the database must not wait on us forever; our
-    // next write then fails, and the adapter closes rather than run ahead of the disk.
-    database.onversionchange = () => database.close();
-    return database;
-  });
-}
-
-interface StoredImage extends StoredDatabase {
-  readonly journalBytes: number;
-}
-
-async function readStored(database: IDBDatabase, location: string): Promise<StoredImage> {
-  const transaction = database.transaction([SNAPSHOT_STORE, JOURNAL_STORE], "readonly");
-  const snapshotRequest = transaction.objectStore(SNAPSHOT_STORE).get(SNAPSHOT_KEY);
-  const journalStore = transaction.objectStore(JOURNAL_STORE);
-  const keysRequest = journalStore.getAllKeys();
-  const recordsRequest = journalStore.getAll();
-  await transactionComplete(transaction);
-
-  const snapshot: unknown = snapshotRequest.result;
-  if (snapshot !== undefined && !(snapshot instanceof Uint8Array)) {
-    throw new CorruptDatabaseError(location, "its snapshot is not a byte array");
-  }
-  const records = recordsRequest.result as unknown[];
-  const journalBytes = records.reduce<number>(
-    (sum, record) => sum + (record instanceof Uint8Array ? record.length : 0),
-    0,
-  );
-  const joined = new Uint8Array(journalBytes);
-  let offset = 0;
-  records.forEach((record, index) => {
-    if (!(record instanceof Uint8Array)) {
-      throw new CorruptDatabaseError(
-        location,
-        `journal record ${String(keysRequest.result[index])} is not a byte array`,
-      );
-    }
-    joined.set(record, offset);
-    offset += record.length;
-  });
-  // IndexedDB commits a record whole or not at all, so unlike a file, a bad last record
-  // is corruption too, not a torn write.
-  const decoded = decodeJournal(joined, `${location} (journal)`);
-  if (decoded.validBytes < joined.length) {
-    throw new CorruptDatabaseError(
-      location,
-      `journal record ${String(keysRequest.result[decoded.entries.length])} fails its checksum`,
-    );
-  }
-  return { snapshot: snapshot ?? null, journal: decoded.entries, journalBytes };
+  return { indexedDB, IDBKeyRange, locks: writerLockRequester(location) };
 }

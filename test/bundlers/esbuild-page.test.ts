@@ -14,16 +14,18 @@ import {
 } from "./installed-page.js";
 
 // The page of the Vite test, bundled by esbuild. esbuild leaves
-// `new URL("./sql-wasm.wasm", import.meta.url)` as it is and emits no WASM, so the
-// documented step is to copy negotiation-state/sql-wasm.wasm beside the bundle. Without
-// it, the page fails with the package's error naming the missing URL.
+// `new URL("./sql-wasm.wasm", import.meta.url)` as it is and emits no WASM, nor the
+// IndexedDB checkpoint worker, so the documented step is to copy
+// negotiation-state/sql-wasm.wasm and negotiation-state/indexed-db-checkpoint-worker.js
+// beside the bundle. Without the WASM, the page fails with the package's error naming the
+// missing URL.
 
 let project: string;
 let server: StaticServer;
 let browser: Browser;
 /** The bundle and the page, as esbuild leaves them. */
 let withoutWasm: string;
-/** The same, with the WASM copied beside the bundle. */
+/** The same, with the WASM and the checkpoint worker copied beside the bundle. */
 let withWasm: string;
 
 beforeAll(async () => {
@@ -45,6 +47,10 @@ beforeAll(async () => {
   );
   expect(wasm).toBe(join(project, "node_modules", "negotiation-state", "dist", "sql-wasm.wasm"));
   await cp(wasm, join(project, "dist-with-wasm", "sql-wasm.wasm"));
+  const worker = createRequire(join(project, "package.json")).resolve(
+    "negotiation-state/indexed-db-checkpoint-worker.js",
+  );
+  await cp(worker, join(project, "dist-with-wasm", "indexed-db-checkpoint-worker.js"));
   server = await serveFolder(project);
   withoutWasm = new URL("dist/", server.url).href;
   withWasm = new URL("dist-with-wasm/", server.url).href;
@@ -54,7 +60,7 @@ beforeAll(async () => {
 afterAll(() => closePageTest({ browser, server, project }));
 
 describe("an esbuild-bundled page", () => {
-  it("emits no WASM of its own", async () => {
+  it("emits no WASM or worker of its own", async () => {
     expect((await readdir(join(project, "dist"))).sort()).toEqual(["index.html", "main.js"]);
   });
 
@@ -76,7 +82,7 @@ describe("an esbuild-bundled page", () => {
     }
   });
 
-  it("with the WASM copied beside the bundle, saves to IndexedDB and restores after a reload", async () => {
+  it("with the WASM and the worker copied beside the bundle, saves to IndexedDB and restores after a reload", async () => {
     await visitTwice(browser, withWasm);
   });
 });

@@ -61,8 +61,10 @@ export interface WatchedPage {
   readonly problems: string[];
   /** Uncaught errors only. */
   readonly pageErrors: string[];
-  /** The HTTP status of each `.wasm` response. */
+  /** The HTTP status of each `.wasm` response (the page's, and its workers'). */
   readonly wasmResponses: number[];
+  /** The script URL of each dedicated worker the page started. */
+  readonly workers: string[];
   /** Waits for the page to finish, then gives the cells of its table. */
   cells(): Promise<string[]>;
 }
@@ -83,11 +85,14 @@ export async function watchPage(browser: Browser): Promise<WatchedPage> {
   page.on("response", (response) => {
     if (response.url().endsWith(".wasm")) wasmResponses.push(response.status());
   });
+  const workers: string[] = [];
+  page.on("worker", (worker) => workers.push(worker.url()));
   return {
     page,
     problems,
     pageErrors,
     wasmResponses,
+    workers,
     async cells() {
       await page.waitForSelector("body[data-done]", { timeout: 30_000 });
       return page.locator("#negotiations td").allTextContents();
@@ -95,15 +100,19 @@ export async function watchPage(browser: Browser): Promise<WatchedPage> {
   };
 }
 
-/** Opens the page, then reloads it: the second load restores what the first saved. */
+/**
+ * Opens the page, then reloads it: the second load restores what the first saved. Each load
+ * writes a checkpoint from the package's checkpoint worker, which loads the WASM too.
+ */
 export async function visitTwice(browser: Browser, url: string): Promise<void> {
-  const { page, problems, wasmResponses, cells } = await watchPage(browser);
+  const { page, problems, wasmResponses, workers, cells } = await watchPage(browser);
   try {
     await page.goto(url);
     expect(await cells()).toEqual(["nothing restored", "awaiting_reply"]);
     await page.reload();
     expect(await cells()).toEqual(["awaiting_reply", "counter_received"]);
-    expect(wasmResponses).toEqual([200, 200]);
+    expect(workers).toHaveLength(2);
+    expect(wasmResponses).toEqual([200, 200, 200, 200]);
     expect(problems).toEqual([]);
   } finally {
     await page.close();

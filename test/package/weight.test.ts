@@ -22,7 +22,9 @@ import { pack } from "./packed.js";
 // to negotiation-state/indexeddb, 4,007 (CRC-32 slicing by 8), budget 4,400. The journal
 // records "NSJ3" (5-7% off a save) added 1.1 KB to negotiation-state/indexeddb, 5,083: their
 // writer and reader, the exact measure of a large record, and the reader of the earlier
-// JSON records kept beside them; budget 5,600.
+// JSON records kept beside them; budget 5,600. Checkpoints written by a worker, beside saves
+// (issue 15), added 0.7 KB, 5,801: starting the worker, and the journal read and cut a few
+// records per transaction; budget 6,200.
 
 const BUDGETS: Record<string, { contents: string; gzipBytes: number }> = {
   "the main entry, whole": {
@@ -48,15 +50,16 @@ const BUDGETS: Record<string, { contents: string; gzipBytes: number }> = {
   },
   "negotiation-state/indexeddb, whole": {
     contents: 'export * from "negotiation-state/indexeddb";',
-    gzipBytes: 5_600,
+    gzipBytes: 6_200,
   },
 };
 
 /**
  * The packed tarball: 567 KB with the PostgreSQL subpath (ESM, CJS and declarations),
- * 503 KB before it; source maps alone would add ~230 KB.
+ * 503 KB before it; source maps alone would add ~230 KB. The IndexedDB checkpoint worker,
+ * with sql.js inside, added 21 KB (619 KB).
  */
-const TARBALL_BYTES = 600_000;
+const TARBALL_BYTES = 650_000;
 
 /**
  * Bundles `contents` as a user's browser build would; gives its gzipped size and the

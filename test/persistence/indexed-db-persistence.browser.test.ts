@@ -1,9 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { isNegotiationError, openNegotiationStore } from "../../src/index.js";
 import { indexedDbPersistence } from "../../src/indexeddb.js";
+import type { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
 import { copyDatabase } from "../conformance/indexed-db-target.js";
+import { allEnded, countWorkers, type WorkerRun } from "../support/counted-workers.js";
 import type { WorkerReply, WorkerRequest } from "../support/indexed-db-worker.js";
 import { negotiation } from "../support/negotiations.js";
+
+/** The checkpoint worker as built (the sources have no script of it beside them). */
+const BUILT_WORKER = new URL("/dist/indexed-db-checkpoint-worker.js", location.href);
 
 let names = 0;
 const freshName = () => `idb-test-${Date.now()}-${++names}`;
@@ -88,7 +93,8 @@ describe("indexedDbPersistence", () => {
     const writes = opened.filter(({ mode }) => mode === "readwrite");
     expect(writes.length).toBeGreaterThanOrEqual(2);
     for (const write of writes) expect(write.durability).toBe("strict");
-    expect(writes.at(-1)?.stores).toEqual(["snapshot", "journal"]);
+    // close()'s checkpoint: the snapshot, then the removal of the records it holds.
+    expect(writes.slice(-2).map(({ stores }) => stores)).toEqual([["snapshot"], ["journal"]]);
   });
 
   it("refuses a damaged journal record, naming the database, and leaves it as it is", async () => {
@@ -135,6 +141,166 @@ describe("indexedDbPersistence", () => {
     expect(isNegotiationError(again, "DATABASE_CORRUPT")).toBe(true);
   });
 });
+
+describe("indexedDbPersistence checkpoints in a dedicated worker", () => {
+  /**
+   * Opens `name` with checkpoints due every 16 KiB and the worker `script` (or none),
+   * watching the stores of the page's readwrite transactions of it.
+   */
+  async function openWatched(name: string, script: URL | false) {
+    const writes: string[][] = [];
+    const transaction = IDBDatabase.prototype.transaction;
+    vi.spyOn(IDBDatabase.prototype, "transaction").mockImplementation(function (
+      this: IDBDatabase,
+      stores,
+      mode,
+      options,
+    ) {
+      if (mode === "readwrite" && this.name === name)
+        writes.push(typeof stores === "string" ? [stores] : [...stores]);
+      return transaction.call(this, stores, mode, options);
+    });
+    const store = await openNegotiationStore({
+      persistence: indexedDbPersistence(
+        name,
+        script === false
+          ? { checkpointBytes: 16 * 1024, checkpointInWorker: false }
+          : { checkpointBytes: 16 * 1024, checkpointWorkerScript: script },
+      ),
+    });
+    return { store, writes };
+  }
+
+  /** The threads a crash now would leave: those of a copy of the database, opened. */
+  async function threadsAfterCrash(name: string): Promise<string[]> {
+    const copy = freshName();
+    await copyDatabase(name, copy);
+    const store = await openNegotiationStore({
+      persistence: indexedDbPersistence(copy, { checkpointInWorker: false }),
+    });
+    try {
+      return (await store.loadActive()).map((row) => row.thread_id).sort();
+    } finally {
+      await store.close();
+    }
+  }
+
+  /**
+   * Saves `threadIds` one by one; every 60 saves, checks that a crash would leave every
+   * thread saved so far, whether a checkpoint is under way or not.
+   *
+   * @returns When each save was acknowledged.
+   */
+  async function saveAndCrashCopy(
+    store: NegotiationStateStore,
+    name: string,
+    threadIds: readonly string[],
+  ): Promise<number[]> {
+    const acknowledged: number[] = [];
+    for (const threadId of threadIds) {
+      await store.save(negotiation(threadId));
+      acknowledged.push(performance.now());
+      if (acknowledged.length % 60 === 0) {
+        expect(await threadsAfterCrash(name)).toEqual(threadIds.slice(0, acknowledged.length));
+      }
+    }
+    return acknowledged;
+  }
+
+  const threads = (count: number) =>
+    Array.from({ length: count }, (_, i) => `t-${String(i).padStart(3, "0")}`);
+
+  it("writes the snapshot from a worker while saves go on; the page writes only the journal", async () => {
+    const { runs, restore } = countWorkers();
+    try {
+      const name = freshName();
+      const { store, writes } = await openWatched(name, BUILT_WORKER);
+      const acknowledged = await saveAndCrashCopy(store, name, threads(300));
+      await allEnded(runs);
+
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      expect(writes.filter((stores) => stores.includes("snapshot"))).toEqual([]);
+      // The save that called for a checkpoint may be acknowledged after it began: saves
+      // going on means many.
+      const savedDuring = (run: WorkerRun) =>
+        acknowledged.filter((at) => at > run.started && at < (run.ended as number)).length;
+      expect(Math.max(...runs.map(savedDuring))).toBeGreaterThanOrEqual(5);
+      // The workers' snapshots hold what they took out of the journal.
+      const stored = await storedCounts(name);
+      expect(stored.snapshot).toBe(true);
+      expect(stored.journalRecords).toBeLessThan(300);
+      expect(await threadsAfterCrash(name)).toEqual(threads(300));
+      await store.close();
+    } finally {
+      restore();
+    }
+  });
+
+  it("with checkpointInWorker: false, writes the page's image; a crash loses nothing", async () => {
+    const { runs, restore } = countWorkers();
+    try {
+      const name = freshName();
+      const { store, writes } = await openWatched(name, false);
+      await saveAndCrashCopy(store, name, threads(300));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      expect(runs).toEqual([]);
+      expect(writes.filter((stores) => stores.includes("snapshot")).length).toBeGreaterThan(2);
+      expect((await storedCounts(name)).journalRecords).toBeLessThan(300);
+      expect(await threadsAfterCrash(name)).toEqual(threads(300));
+      await store.close();
+    } finally {
+      restore();
+    }
+  });
+
+  it("takes the image on the page from then on when the worker cannot start", async () => {
+    const { runs, restore } = countWorkers();
+    try {
+      const name = freshName();
+      const missing = new URL("/no-such-checkpoint-worker.js", location.href);
+      const { store, writes } = await openWatched(name, missing);
+      for (const threadId of threads(120)) await store.save(negotiation(threadId));
+      await allEnded(runs);
+
+      expect(runs.map((run) => run.script)).toEqual([missing.href]);
+      expect(writes.filter((stores) => stores.includes("snapshot")).length).toBeGreaterThan(0);
+      expect((await storedCounts(name)).journalRecords).toBeLessThan(120);
+      expect(await threadsAfterCrash(name)).toEqual(threads(120));
+      await store.close();
+    } finally {
+      restore();
+    }
+  });
+
+  it("starts its workers from a dedicated worker too", async () => {
+    const name = freshName();
+    const worker = startWorker();
+    try {
+      const reply = await worker.ask({
+        type: "burst",
+        name,
+        count: 200,
+        script: BUILT_WORKER.href,
+      });
+      expect(reply).toEqual({ ok: true, workers: expect.any(Number) });
+      expect((reply as { workers: number }).workers).toBeGreaterThanOrEqual(2);
+      expect(await threadsAfterCrash(name)).toEqual(
+        Array.from({ length: 200 }, (_, i) => `w-${i}`).sort(),
+      );
+    } finally {
+      worker.stop();
+    }
+  });
+});
+
+/** Whether `name` holds a snapshot, and how many journal records. */
+function storedCounts(name: string): Promise<{ snapshot: boolean; journalRecords: number }> {
+  return withDatabase(name, async (database) => ({
+    snapshot: (await run(database, "snapshot", (s) => s.get("image"))) instanceof Uint8Array,
+    journalRecords: await run(database, "journal", (journal) => journal.count()),
+  }));
+}
 
 async function withDatabase<T>(
   name: string,

@@ -1,4 +1,4 @@
-import { IDBFactory } from "fake-indexeddb";
+import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   isNegotiationError,
@@ -18,6 +18,7 @@ describe("the writer's lock without Web Locks", () => {
   it("in Node beside a DOM emulation's globals (window, isSecureContext false), is the realm's lock", async () => {
     // What jsdom or happy-dom put on globalThis; Node 20 has no navigator.locks.
     vi.stubGlobal("indexedDB", new IDBFactory());
+    vi.stubGlobal("IDBKeyRange", IDBKeyRange);
     vi.stubGlobal("window", globalThis);
     vi.stubGlobal("document", {});
     vi.stubGlobal("isSecureContext", false);

@@ -33,7 +33,9 @@ import { integerIn, seededRandom } from "../support/seeded-random.mjs";
  * or not at all, every acknowledged one included (the units of a step touch different
  * threads, so each thread tells which reached the disk); and every row must hold exactly
  * what its save wrote (compared column by column with the same save in a memory store,
- * timestamps aside), with PRAGMA integrity_check ok. The work is fixed by the seed, so the
+ * timestamps aside), with PRAGMA integrity_check ok. Half the rounds fold the journal into
+ * the snapshot every 2 to 64 KB, from the checkpoint worker (bundled beside the page), so
+ * that kills strike checkpoints too. The work is fixed by the seed, so the
  * test knows every change the page could have made; only acknowledgements the server
  * received count, a subset of those the page was given.
  *
@@ -67,7 +69,8 @@ type Report =
   | { round: number; type: "state"; rows: SqlRow[]; integrity: SqlRow[] }
   | { round: number; type: "ack"; unit: number }
   | { round: number; type: "error"; message: string }
-  | { round: number; type: "closed" | "exhausted" };
+  | { round: number; type: "closed" | "exhausted" }
+  | { round: number; type: "checkpoint-started" | "checkpoint-ended" };
 
 /** The reports received so far, and a way to wait for one. */
 class Reports {
@@ -76,10 +79,17 @@ class Reports {
   readonly errors: string[] = [];
   readonly closed = new Set<number>();
   readonly exhausted = new Set<number>();
+  /** Round -> checkpoint workers started and ended in it. */
+  readonly checkpoints = new Map<number, { started: number; ended: number }>();
   #waiting: (() => void)[] = [];
 
   take(report: Report): void {
-    if (report.type === "state") this.states.set(report.round, report);
+    if (report.type === "checkpoint-started" || report.type === "checkpoint-ended") {
+      const counts = this.checkpoints.get(report.round) ?? { started: 0, ended: 0 };
+      if (report.type === "checkpoint-started") counts.started += 1;
+      else counts.ended += 1;
+      this.checkpoints.set(report.round, counts);
+    } else if (report.type === "state") this.states.set(report.round, report);
     else if (report.type === "ack") this.acksOf(report.round).add(report.unit);
     else if (report.type === "error") this.errors.push(`round ${report.round}: ${report.message}`);
     else if (report.type === "closed") this.closed.add(report.round);
@@ -135,6 +145,9 @@ interface Figures {
   unitsDurableBeforeTheirAck: number;
   unitsInFlightAtKills: number;
   rowsChecked: number;
+  /** Checkpoints written by a worker, and kills that struck while one was writing. */
+  checkpointsInWorkers: number;
+  killsDuringCheckpoints: number;
   problemCount: number;
   readonly problems: string[];
   /** The profile and the page, kept when a problem was found. */
@@ -369,6 +382,8 @@ async function runKillRounds(): Promise<Figures> {
     unitsDurableBeforeTheirAck: 0,
     unitsInFlightAtKills: 0,
     rowsChecked: 0,
+    checkpointsInWorkers: 0,
+    killsDuringCheckpoints: 0,
     problemCount: 0,
     problems: [],
   };
@@ -426,6 +441,11 @@ async function runKillRounds(): Promise<Figures> {
       if (!final) {
         figures.rounds += 1;
         figures.kills += 1;
+        const checkpoints = reports.checkpoints.get(round);
+        figures.checkpointsInWorkers += checkpoints?.ended ?? 0;
+        if (checkpoints && checkpoints.started > checkpoints.ended) {
+          figures.killsDuringCheckpoints += 1;
+        }
       }
 
       const state = reports.states.get(round);
@@ -492,13 +512,15 @@ describe("IndexedDB in Chromium, killed while saving", () => {
     async () => {
       const figures = await runKillRounds();
       console.log(
-        `[indexeddb kill] seed ${SEED}: ${figures.rounds} rounds, ${figures.kills} SIGKILLs (${figures.killsBeforeState} before the page reported), ${figures.browserDeletions} deletions of the whole database by Chromium (${figures.rowsLostToBrowser} rows and ${figures.acksLostToBrowser} acknowledged units lost with them), ${figures.acksChecked} acknowledged units checked (${figures.savesChecked} saves, ${figures.transactionsChecked} transactions), ${figures.unitsInFlightAtKills} units in flight at the kills (${figures.unitsDurableBeforeTheirAck} durable before their ack arrived), ${figures.rowsChecked} rows checked, ${figures.problemCount} problems${figures.kept ? ` (kept: ${figures.kept})` : ""}`,
+        `[indexeddb kill] seed ${SEED}: ${figures.rounds} rounds, ${figures.kills} SIGKILLs (${figures.killsBeforeState} before the page reported), ${figures.browserDeletions} deletions of the whole database by Chromium (${figures.rowsLostToBrowser} rows and ${figures.acksLostToBrowser} acknowledged units lost with them), ${figures.acksChecked} acknowledged units checked (${figures.savesChecked} saves, ${figures.transactionsChecked} transactions), ${figures.unitsInFlightAtKills} units in flight at the kills (${figures.unitsDurableBeforeTheirAck} durable before their ack arrived), ${figures.rowsChecked} rows checked, ${figures.checkpointsInWorkers} checkpoints written by a worker (${figures.killsDuringCheckpoints} kills while one wrote), ${figures.problemCount} problems${figures.kept ? ` (kept: ${figures.kept})` : ""}`,
       );
       expect(figures.problems).toEqual([]);
       expect(figures.kills).toBe(ROUNDS);
       // The kills struck pages at work: saves had been acknowledged, and checked.
       expect(figures.acksChecked).toBeGreaterThan(0);
       expect(figures.rowsChecked).toBeGreaterThan(0);
+      // Half the rounds fold the journal every few KB: their checkpoints ran in a worker.
+      expect(figures.checkpointsInWorkers).toBeGreaterThan(0);
     },
     60_000 + ROUNDS * 20_000,
   );

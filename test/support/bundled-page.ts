@@ -5,7 +5,8 @@ import { build } from "esbuild";
 /**
  * Makes `folder` a site whose page runs `entry` against the built package, as a browser
  * test serves it: `entry` bundled by esbuild (the package imported by name resolves to
- * dist/), the package's WASM beside it, and an `index.html` that loads the bundle as a module.
+ * dist/), the package's WASM and IndexedDB checkpoint worker beside it (esbuild emits
+ * neither), and an `index.html` that loads the bundle as a module.
  *
  * @param entry - The page's script (JavaScript or TypeScript).
  * @param folder - Created if missing.
@@ -20,7 +21,9 @@ export async function bundlePage(entry: string, folder: string): Promise<void> {
     outfile: join(folder, script),
     logLevel: "silent",
   });
-  await copyFile("dist/sql-wasm.wasm", join(folder, "sql-wasm.wasm"));
+  for (const file of ["sql-wasm.wasm", "indexed-db-checkpoint-worker.js"]) {
+    await copyFile(`dist/${file}`, join(folder, file));
+  }
   await writeFile(
     join(folder, "index.html"),
     `<!doctype html><link rel="icon" href="data:,"><script type="module" src="./${script}"></script>`,

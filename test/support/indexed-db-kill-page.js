@@ -2,7 +2,8 @@
 // by esbuild with the built package. Loaded as `/?seed=S&round=R&checkpoint=B` (and
 // `&final`), it opens the database, POSTs every row it finds to /report, and once the
 // server has taken them, runs the round's steps until Chromium is killed, POSTing each
-// acknowledgement the moment its promise resolves. With `final`, it closes the store instead.
+// acknowledgement the moment its promise resolves, and the start and end of each checkpoint
+// worker. With `final`, it closes the store instead.
 import {
   CampaignCPMTracker,
   initNegotiationStateTable,
@@ -25,6 +26,20 @@ const report = (body) =>
   fetch("/report", { method: "POST", body: JSON.stringify({ round, ...body }) });
 const reportError = (error) =>
   void report({ type: "error", message: String(error?.stack ?? error) });
+
+// The checkpoint workers the store starts, reported as they start and end: the test counts
+// the kills that struck while one was writing.
+const PlatformWorker = globalThis.Worker;
+globalThis.Worker = class ReportedWorker extends PlatformWorker {
+  constructor(script, options) {
+    super(script, options);
+    void report({ type: "checkpoint-started" });
+  }
+  terminate() {
+    void report({ type: "checkpoint-ended" });
+    super.terminate();
+  }
+};
 
 addEventListener("error", (event) => reportError(event.error ?? event.message));
 addEventListener("unhandledrejection", (event) => reportError(event.reason));

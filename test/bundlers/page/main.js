@@ -8,7 +8,11 @@ import {
 } from "negotiation-state";
 import { indexedDbPersistence } from "negotiation-state/indexeddb";
 
-const store = await openNegotiationStore({ persistence: indexedDbPersistence("vite-page") });
+// A checkpoint due after every save: each load writes one from the package's checkpoint
+// worker, which must come with the bundle.
+const store = await openNegotiationStore({
+  persistence: indexedDbPersistence("vite-page", { checkpointBytes: 1 }),
+});
 const [restored] = await store.restoreActive();
 const restoredState = restored?.stateMachine.state ?? "nothing restored";
 const machine = restored?.stateMachine ?? new NegotiationStateMachine();
