@@ -94,6 +94,10 @@ export {
 } from "./store/context-serializer.js";
 export { deserializeCpmTracker, serializeCpmTracker } from "./store/cpm-tracker-serializer.js";
 export { ContextSerializationError, RestoreError, type RowFailure } from "./store/errors.js";
+export type {
+  NegotiationChange,
+  NegotiationChangeListener,
+} from "./store/negotiation-change.js";
 export type { NegotiationInput, RestoredNegotiation } from "./store/negotiation-row.js";
 export {
   type NegotiationStateOperations,

@@ -1,9 +1,15 @@
 import { RowTooLargeError } from "../adapter/errors.js";
 import type { SqlExecutor, SqlValue, StorageAdapter } from "../adapter/storage-adapter.js";
+import type { NegotiationState } from "../domain/vocabulary.js";
 import { describeValue } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
 import { StorageError } from "../persistence/errors.js";
 import { RestoreError } from "./errors.js";
+import {
+  ChangeListeners,
+  type NegotiationChange,
+  type NegotiationChangeListener,
+} from "./negotiation-change.js";
 import {
   checkedRow,
   largestColumn,
@@ -278,6 +284,7 @@ export class NegotiationStateStore implements NegotiationStateOperations {
   readonly #clock: () => Date;
   readonly #ownsAdapter: boolean;
   readonly #operations: NegotiationStateOperations;
+  readonly #listeners = new ChangeListeners();
   #closing: Promise<void> | undefined;
 
   /**
@@ -291,7 +298,11 @@ export class NegotiationStateStore implements NegotiationStateOperations {
     this.#adapter = adapter;
     this.#clock = options.clock ?? (() => new Date());
     this.#ownsAdapter = options.ownsAdapter ?? false;
-    this.#operations = operationsOn(adapter, this.#context(false));
+    // Outside a transaction, a change is durable once its statement resolves.
+    this.#operations = operationsOn(
+      adapter,
+      this.#context(false, (change) => this.#listeners.deliver([change])),
+    );
   }
 
   /** {@inheritDoc NegotiationStateOperations.save} */
@@ -343,16 +354,14 @@ export class NegotiationStateStore implements NegotiationStateOperations {
   ): Promise<RestoredNegotiation | null> {
     this.#ensureOpen();
     // One adapter transaction: the read, fn and the write run before any other call.
-    return this.#adapter.transaction((tx) =>
-      operationsOn(tx, this.#context(false)).update(threadId, fn),
-    );
+    return this.#inTransaction(false, (operations) => operations.update(threadId, fn));
   }
 
   /** {@inheritDoc NegotiationStateOperations.putRow} */
   async putRow(row: NegotiationStateRow): Promise<boolean> {
     this.#ensureOpen();
     // The check for an existing row and the write are one unit.
-    return this.#adapter.transaction((tx) => operationsOn(tx, this.#context(false)).putRow(row));
+    return this.#inTransaction(false, (operations) => operations.putRow(row));
   }
 
   /** {@inheritDoc NegotiationStateOperations.delete} */
@@ -382,7 +391,26 @@ export class NegotiationStateStore implements NegotiationStateOperations {
    */
   async transaction<T>(fn: (tx: NegotiationStateOperations) => Promise<T>): Promise<T> {
     this.#ensureOpen();
-    return this.#adapter.transaction((executor) => fn(operationsOn(executor, this.#context(true))));
+    return this.#inTransaction(true, fn);
+  }
+
+  /**
+   * Tells `listener` of every change this store makes (a save, an update, a row put, a
+   * delete that removed a row) once it is durable, in commit order, exactly once: a
+   * transaction's changes once the whole transaction is, none of a transaction that rolled
+   * back. Listening costs a save nothing while no one listens.
+   *
+   * @param listener - Called with `{ threadId, state, kind }`; see {@link NegotiationChangeListener}.
+   * @returns A function that unsubscribes; calling it again does nothing.
+   * @example
+   * const unsubscribe = store.subscribe(({ threadId, state, kind }) => {
+   *   console.log(kind === "delete" ? `${threadId} deleted` : `${threadId} is ${state}`);
+   * });
+   * await store.save(negotiation); // logs once the save is durable
+   * unsubscribe();
+   */
+  subscribe(listener: NegotiationChangeListener): () => void {
+    return this.#listeners.add(listener);
   }
 
   /**
@@ -417,11 +445,39 @@ export class NegotiationStateStore implements NegotiationStateOperations {
     return this.close();
   }
 
-  #context(batched: boolean): OperationsContext {
+  /**
+   * Runs `body` in one adapter transaction, then tells the listeners of its changes, once
+   * they are durable.
+   */
+  async #inTransaction<T>(
+    batched: boolean,
+    body: (operations: NegotiationStateOperations) => Promise<T>,
+  ): Promise<T> {
+    let changes: NegotiationChange[] = [];
+    const result = await this.#adapter.transaction((executor) => {
+      // A transaction run again (after a PostgreSQL deadlock) starts its changes over.
+      const attempt: NegotiationChange[] = [];
+      changes = attempt;
+      return body(
+        operationsOn(
+          executor,
+          this.#context(batched, (change) => attempt.push(change)),
+        ),
+      );
+    });
+    this.#listeners.deliver(changes);
+    return result;
+  }
+
+  #context(batched: boolean, record: (change: NegotiationChange) => void): OperationsContext {
+    const listeners = this.#listeners;
     return {
       clock: this.#clock,
       keyProblem: this.#adapter.keyProblem?.bind(this.#adapter),
       batched,
+      changed: (threadId, state, kind) => {
+        if (listeners.active) record({ threadId, state, kind });
+      },
     };
   }
 
@@ -439,6 +495,12 @@ interface OperationsContext {
   readonly keyProblem: ((key: string) => string | undefined) | undefined;
   /** Whether the executor is a transaction's, whose changes are journaled together (said when a row is too large). */
   readonly batched: boolean;
+  /** Records a change the executor made (durable once the executor's work is). */
+  readonly changed: (
+    threadId: string,
+    state: NegotiationState | null,
+    kind: NegotiationChange["kind"],
+  ) => void;
 }
 
 /**
@@ -447,7 +509,7 @@ interface OperationsContext {
  */
 function operationsOn(
   executor: SqlExecutor,
-  { clock, keyProblem, batched }: OperationsContext,
+  { clock, keyProblem, batched, changed }: OperationsContext,
 ): NegotiationStateOperations {
   const storableThread = (threadId: unknown, path = "threadId") => {
     const thread = checkedThreadId(threadId, path);
@@ -496,7 +558,8 @@ function operationsOn(
   };
   const operations: NegotiationStateOperations = {
     async save(negotiation) {
-      await saveRow(negotiation);
+      const row = await saveRow(negotiation);
+      changed(row.thread_id, row.state as NegotiationState, "save");
     },
     loadActive: () => rows(SQL.selectActive, TERMINAL),
     async restoreActive() {
@@ -526,7 +589,8 @@ function operationsOn(
       // `fn` may have changed what it was given: what is stored is rebuilt again.
       if (change === null || change === undefined) return before === null ? null : rebuilt(before);
       if ((change as { delete?: unknown }).delete === true) {
-        await executor.run(SQL.deleteOne, [thread]);
+        const { changes } = await executor.run(SQL.deleteOne, [thread]);
+        if (changes > 0) changed(thread, null, "delete");
         return null;
       }
       const negotiation = change as Exclude<NegotiationUpdate, { delete: true } | null | undefined>;
@@ -537,6 +601,7 @@ function operationsOn(
         );
       }
       const row = await saveRow({ ...negotiation, threadId: thread });
+      changed(thread, row.state as NegotiationState, "save");
       // The upsert kept the first save's created_at; the thread is this update's alone.
       return rebuilt({ ...row, created_at: before?.created_at ?? row.created_at });
     },
@@ -549,10 +614,13 @@ function operationsOn(
         NEGOTIATION_STATE_COLUMNS.map((column) => row[column]),
         row,
       );
+      changed(row.thread_id, row.state as NegotiationState, "save");
       return existing.length > 0;
     },
     async delete(threadId) {
-      const { changes } = await executor.run(SQL.deleteOne, [storableThread(threadId)]);
+      const thread = storableThread(threadId);
+      const { changes } = await executor.run(SQL.deleteOne, [thread]);
+      if (changes > 0) changed(thread, null, "delete");
       return changes > 0;
     },
   };

@@ -330,6 +330,66 @@ export function defineConformanceSuite(
       await store.close();
     });
 
+    test("subscribers hear each durable change once, in commit order, and none rolled back", async (place) => {
+      const store = await open(place);
+      const heard: Api.NegotiationChange[] = [];
+      const unsubscribe = store.subscribe((change) => heard.push(change));
+      const alsoHeard: string[] = [];
+      const unsubscribeToo = store.subscribe(({ threadId }) => alsoHeard.push(threadId));
+
+      await store.save(negotiation(api, "a", ["send_offer"]));
+      assertEqual(heard, [{ threadId: "a", state: "awaiting_reply", kind: "save" }], "a save");
+      let thrown: unknown;
+      await store
+        .transaction(async (tx) => {
+          await tx.save(negotiation(api, "rolled-back"));
+          throw new Error("changed my mind");
+        })
+        .catch((error: unknown) => {
+          thrown = error;
+        });
+      assertEqual((thrown as Error | undefined)?.message, "changed my mind", "the rollback");
+      assertEqual(heard.length, 1, "nothing heard of a transaction that rolled back");
+      await store.transaction(async (tx) => {
+        await tx.save(negotiation(api, "b", ["send_offer"]));
+        await tx.delete("a");
+        await tx.delete("never-saved");
+      });
+      await store.update("b", step);
+      assertEqual(await store.delete("never-saved"), false, "a delete that removed nothing");
+      await store.putRow(pythonRow("<py@mail>", "2026-02-19T18:16:12Z"));
+      const concurrent = range(8).map((i) => `c-${i}`);
+      await Promise.all(concurrent.map((id) => store.save(negotiation(api, id))));
+      assertEqual(
+        heard.slice(0, 5),
+        [
+          { threadId: "a", state: "awaiting_reply", kind: "save" },
+          { threadId: "b", state: "awaiting_reply", kind: "save" },
+          { threadId: "a", state: null, kind: "delete" },
+          { threadId: "b", state: "counter_received", kind: "save" },
+          { threadId: "<py@mail>", state: "awaiting_reply", kind: "save" },
+        ],
+        "each change, in commit order",
+      );
+      assertEqual(
+        heard
+          .slice(5)
+          .map(({ threadId }) => threadId)
+          .sort(),
+        concurrent,
+        "concurrent saves, once each",
+      );
+
+      unsubscribe();
+      unsubscribe();
+      await store.save(negotiation(api, "d"));
+      assertEqual(heard.length, 13, "nothing heard after unsubscribing");
+      assertEqual(alsoHeard.at(-1), "d", "another subscriber still hears");
+      assertEqual(alsoHeard.length, 14, "the other subscriber heard every change");
+      unsubscribeToo();
+      await store.close();
+    });
+
     test("putRow writes a row as given, and refuses one the store could not restore", async (place) => {
       const store = await open(place);
       const row = pythonRow("<py-1@mail>", "2026-02-19T18:16:12Z");
