@@ -84,6 +84,7 @@ export type {
   JournalEntry,
   JournalStatement,
   Persistence,
+  SharedPlace,
   StoredDatabase,
   StoredValue,
 } from "./persistence/persistence.js";
@@ -93,7 +94,12 @@ export {
   serializeContext,
 } from "./store/context-serializer.js";
 export { deserializeCpmTracker, serializeCpmTracker } from "./store/cpm-tracker-serializer.js";
-export { ContextSerializationError, RestoreError, type RowFailure } from "./store/errors.js";
+export {
+  ContextSerializationError,
+  RestoreError,
+  type RowFailure,
+  WriterChangedError,
+} from "./store/errors.js";
 export type {
   NegotiationChange,
   NegotiationChangeListener,

@@ -25,7 +25,8 @@ export type NegotiationErrorCode =
   | "FOREIGN_WRITE"
   | "ROW_TOO_LARGE"
   | "WEB_LOCKS_UNAVAILABLE"
-  | "TRANSACTION_CONFLICT";
+  | "TRANSACTION_CONFLICT"
+  | "WRITER_CHANGED";
 
 /** Base class of every error thrown on purpose by this package. */
 export class NegotiationError extends Error {

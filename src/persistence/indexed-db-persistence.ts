@@ -9,7 +9,7 @@ import {
 } from "./indexed-db-layout.js";
 import { encodeJournalEntries } from "./journal-codec.js";
 import { JournaledTarget, type WriterLock } from "./journaled-target.js";
-import type { Persistence, StoredDatabase } from "./persistence.js";
+import type { Persistence, SharedPlace, StoredDatabase } from "./persistence.js";
 import { acquireWebLock, type LockRequester, writerLockRequester } from "./web-lock.js";
 import { type IndexedDbSnapshotWriter, workerSnapshotWriter } from "./worker-snapshot-writer.js";
 
@@ -44,6 +44,13 @@ export interface IndexedDbPersistenceOptions {
    * @internal
    */
   readonly checkpointWorkerScript?: URL;
+  /**
+   * Wait for the writer lock until this signal aborts, whatever `lockTimeout` says: what
+   * {@link SharedPlace.forWriter} opens with.
+   *
+   * @internal
+   */
+  readonly lockSignal?: AbortSignal;
 }
 
 const DEFAULT_CHECKPOINT_BYTES = 16 * 1024 * 1024;
@@ -128,7 +135,12 @@ export function indexedDbPersistence(
       keyRanges = IDBKeyRange;
       return target.open(
         () =>
-          acquireWebLock(locks, `negotiation-state:${name}`, location, options.lockTimeout ?? 0),
+          acquireWebLock(
+            locks,
+            `negotiation-state:${name}`,
+            location,
+            options.lockSignal ?? options.lockTimeout ?? 0,
+          ),
         async () => {
           // Not wrapped here: what indexedDB.open throws, even at once (an opaque origin, a
           // bad name), the target reports as a failure to open.
@@ -194,6 +206,24 @@ export function indexedDbPersistence(
         }
         await recordsFolded(sequence, bytesHeld);
       })();
+    },
+
+    shared() {
+      const { navigator, BroadcastChannel } = globalThis as {
+        navigator?: { locks?: unknown };
+        BroadcastChannel?: unknown;
+      };
+      // Contexts meet only where the browser's own Web Locks and channels reach them all.
+      if (navigator?.locks === undefined || BroadcastChannel === undefined) return undefined;
+      return {
+        name: location,
+        forWriter: (waitUntil) =>
+          indexedDbPersistence(name, {
+            ...options,
+            lockTimeout: 0,
+            ...(waitUntil !== undefined && { lockSignal: waitUntil }),
+          }),
+      };
     },
 
     async close() {

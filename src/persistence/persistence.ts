@@ -87,8 +87,29 @@ export interface Persistence {
    */
   checkpointFromStored?(sequence: number): Promise<void> | undefined;
 
+  /**
+   * Where several contexts of one origin open the place at once (the IndexedDB target in a
+   * browser): how they meet. Absent, or `undefined`, where a second opener is refused.
+   */
+  shared?(): SharedPlace | undefined;
+
   /** Releases the lock (and any open file). Called once, last. */
   close(): Promise<void>;
+}
+
+/**
+ * A place that several contexts (tabs, workers, extension pages) open at once: the one
+ * holding its writer lock writes, the others ask it to.
+ */
+export interface SharedPlace {
+  /** The place's name, the same in every context: what they meet under. */
+  readonly name: string;
+  /**
+   * The same target again, for a context that would be the writer: its `open` takes the
+   * writer lock only when it is free, refusing with `DatabaseLockedError` at once otherwise;
+   * given `waitUntil`, it waits for the lock, and refuses once `waitUntil` aborts.
+   */
+  forWriter(waitUntil?: AbortSignal): Persistence;
 }
 
 /** What {@link Persistence.open} found. */

@@ -20,7 +20,8 @@ export interface LockRequester {
  * @param locks - The realm's lock manager.
  * @param lockName - The lock to take.
  * @param location - The database it guards, for messages.
- * @param waitMs - How long to wait for the holder to let go; 0 refuses at once.
+ * @param wait - How long to wait for the holder to let go, in ms (0 refuses at once), or
+ *   until a signal aborts.
  * @returns The held lock; its `release` resolves once another holder can take it.
  * @throws {@link DatabaseLockedError} when another holder keeps it; `StorageError` when
  *   the lock manager fails.
@@ -29,7 +30,7 @@ export function acquireWebLock(
   locks: LockRequester,
   lockName: string,
   location: string,
-  waitMs: number,
+  wait: number | AbortSignal,
 ): Promise<WriterLock> {
   return new Promise((resolve, reject) => {
     let letGo: () => void = () => undefined;
@@ -37,7 +38,11 @@ export function acquireWebLock(
       letGo = resolveHeld;
     });
     const options: LockOptions =
-      waitMs > 0 ? { signal: AbortSignal.timeout(waitMs) } : { ifAvailable: true };
+      typeof wait !== "number"
+        ? { signal: wait }
+        : wait > 0
+          ? { signal: AbortSignal.timeout(wait) }
+          : { ifAvailable: true };
     // The request settles once the lock is released, not when the callback returns.
     const requested = locks.request(lockName, options, (lock) => {
       if (lock === null) {
@@ -60,11 +65,14 @@ export function acquireWebLock(
     });
     requested.catch((cause: unknown) => {
       const timedOut = cause instanceof DOMException && cause.name === "TimeoutError";
+      const gaveUp = typeof wait !== "number" && wait.aborted;
       reject(
-        timedOut
+        timedOut || gaveUp
           ? new DatabaseLockedError(
               location,
-              `another tab, worker or page still had it open after ${waitMs} ms`,
+              gaveUp
+                ? "another tab, worker or page had it open until this one stopped waiting"
+                : `another tab, worker or page still had it open after ${String(wait)} ms`,
             )
           : storageFailure("take the lock of", location, cause, describeDomException),
       );

@@ -99,3 +99,34 @@ export class ContextSerializationError extends NegotiationError {
     this.problem = problem;
   }
 }
+
+/**
+ * Thrown on a context that forwards its calls to another context's writer (a second tab of
+ * one IndexedDB database) when that writer went away while a call was in flight: the call
+ * may or may not have been applied, and is not sent again. Read what is stored (`load`)
+ * before doing it again. Calls made after it go to the new writer.
+ */
+export class WriterChangedError extends NegotiationError {
+  override readonly name: string = "WriterChangedError";
+
+  /** The database: `indexeddb:<name>`. */
+  readonly location: string;
+
+  /** The store call that was in flight: `save`, `transaction`, ... */
+  readonly call: string;
+
+  /**
+   * Makes the error (code `WRITER_CHANGED`); the message names the call and the database.
+   *
+   * @param location - The database.
+   * @param call - The store call that was in flight.
+   */
+  constructor(location: string, call: string) {
+    super(
+      "WRITER_CHANGED",
+      `The ${call} on ${location} may or may not have been applied: the context that wrote the database went away while it was in flight, and another took over; read what is stored before doing it again`,
+    );
+    this.location = location;
+    this.call = call;
+  }
+}

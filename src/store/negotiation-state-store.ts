@@ -280,11 +280,8 @@ export interface NegotiationStateOperations {
  * const active = await store.restoreActive();
  */
 export class NegotiationStateStore implements NegotiationStateOperations {
-  readonly #adapter: StorageAdapter;
-  readonly #clock: () => Date;
-  readonly #ownsAdapter: boolean;
-  readonly #operations: NegotiationStateOperations;
   readonly #listeners = new ChangeListeners();
+  readonly #backend: StoreBackend;
   #closing: Promise<void> | undefined;
 
   /**
@@ -295,56 +292,57 @@ export class NegotiationStateStore implements NegotiationStateOperations {
    * @param options - Clock and adapter ownership.
    */
   constructor(adapter: StorageAdapter, options: NegotiationStateStoreOptions = {}) {
-    this.#adapter = adapter;
-    this.#clock = options.clock ?? (() => new Date());
-    this.#ownsAdapter = options.ownsAdapter ?? false;
-    // Outside a transaction, a change is durable once its statement resolves.
-    this.#operations = operationsOn(
-      adapter,
-      this.#context(false, (change) => this.#listeners.deliver([change])),
-    );
+    const listeners = this.#listeners;
+    this.#backend =
+      givenBackend?.(listeners) ??
+      adapterBackend(adapter, {
+        clock: options.clock ?? (() => new Date()),
+        ownsAdapter: options.ownsAdapter ?? false,
+        deliver: (changes) => listeners.deliver(changes),
+        listening: () => listeners.active,
+      });
   }
 
   /** {@inheritDoc NegotiationStateOperations.save} */
   async save(negotiation: NegotiationInput): Promise<void> {
     this.#ensureOpen();
-    return this.#operations.save(negotiation);
+    return this.#backend.operations.save(negotiation);
   }
 
   /** {@inheritDoc NegotiationStateOperations.loadActive} */
   async loadActive(): Promise<NegotiationStateRow[]> {
     this.#ensureOpen();
-    return this.#operations.loadActive();
+    return this.#backend.operations.loadActive();
   }
 
   /** {@inheritDoc NegotiationStateOperations.restoreActive} */
   async restoreActive(): Promise<RestoredNegotiation[]> {
     this.#ensureOpen();
-    return this.#operations.restoreActive();
+    return this.#backend.operations.restoreActive();
   }
 
   /** {@inheritDoc NegotiationStateOperations.load} */
   async load(threadId: string): Promise<RestoredNegotiation | null> {
     this.#ensureOpen();
-    return this.#operations.load(threadId);
+    return this.#backend.operations.load(threadId);
   }
 
   /** {@inheritDoc NegotiationStateOperations.loadRow} */
   async loadRow(threadId: string): Promise<NegotiationStateRow | null> {
     this.#ensureOpen();
-    return this.#operations.loadRow(threadId);
+    return this.#backend.operations.loadRow(threadId);
   }
 
   /** {@inheritDoc NegotiationStateOperations.loadAll} */
   async loadAll(): Promise<NegotiationStateRow[]> {
     this.#ensureOpen();
-    return this.#operations.loadAll();
+    return this.#backend.operations.loadAll();
   }
 
   /** {@inheritDoc NegotiationStateOperations.restoreAll} */
   async restoreAll(): Promise<RestoredNegotiation[]> {
     this.#ensureOpen();
-    return this.#operations.restoreAll();
+    return this.#backend.operations.restoreAll();
   }
 
   /** {@inheritDoc NegotiationStateOperations.update} */
@@ -353,21 +351,21 @@ export class NegotiationStateStore implements NegotiationStateOperations {
     fn: (current: RestoredNegotiation | null) => NegotiationUpdate | Promise<NegotiationUpdate>,
   ): Promise<RestoredNegotiation | null> {
     this.#ensureOpen();
-    // One adapter transaction: the read, fn and the write run before any other call.
-    return this.#inTransaction(false, (operations) => operations.update(threadId, fn));
+    // One transaction: the read, fn and the write run before any other call.
+    return this.#backend.transaction(false, (operations) => operations.update(threadId, fn));
   }
 
   /** {@inheritDoc NegotiationStateOperations.putRow} */
   async putRow(row: NegotiationStateRow): Promise<boolean> {
     this.#ensureOpen();
     // The check for an existing row and the write are one unit.
-    return this.#inTransaction(false, (operations) => operations.putRow(row));
+    return this.#backend.transaction(false, (operations) => operations.putRow(row));
   }
 
   /** {@inheritDoc NegotiationStateOperations.delete} */
   async delete(threadId: string): Promise<boolean> {
     this.#ensureOpen();
-    return this.#operations.delete(threadId);
+    return this.#backend.operations.delete(threadId);
   }
 
   /**
@@ -391,7 +389,7 @@ export class NegotiationStateStore implements NegotiationStateOperations {
    */
   async transaction<T>(fn: (tx: NegotiationStateOperations) => Promise<T>): Promise<T> {
     this.#ensureOpen();
-    return this.#inTransaction(true, fn);
+    return this.#backend.transaction(true, fn);
   }
 
   /**
@@ -424,7 +422,7 @@ export class NegotiationStateStore implements NegotiationStateOperations {
    *   checkpoint cannot be written (nothing acknowledged is lost: the journal keeps it).
    */
   close(): Promise<void> {
-    this.#closing ??= this.#ownsAdapter ? this.#adapter.close() : Promise.resolve();
+    this.#closing ??= this.#backend.close();
     return this.#closing;
   }
 
@@ -445,47 +443,109 @@ export class NegotiationStateStore implements NegotiationStateOperations {
     return this.close();
   }
 
-  /**
-   * Runs `body` in one adapter transaction, then tells the listeners of its changes, once
-   * they are durable.
-   */
-  async #inTransaction<T>(
-    batched: boolean,
-    body: (operations: NegotiationStateOperations) => Promise<T>,
-  ): Promise<T> {
-    let changes: NegotiationChange[] = [];
-    const result = await this.#adapter.transaction((executor) => {
-      // A transaction run again (after a PostgreSQL deadlock) starts its changes over.
-      const attempt: NegotiationChange[] = [];
-      changes = attempt;
-      return body(
-        operationsOn(
-          executor,
-          this.#context(batched, (change) => attempt.push(change)),
-        ),
-      );
-    });
-    this.#listeners.deliver(changes);
-    return result;
-  }
-
-  #context(batched: boolean, record: (change: NegotiationChange) => void): OperationsContext {
-    const listeners = this.#listeners;
-    return {
-      clock: this.#clock,
-      keyProblem: this.#adapter.keyProblem?.bind(this.#adapter),
-      batched,
-      changed: (threadId, state, kind) => {
-        if (listeners.active) record({ threadId, state, kind });
-      },
-    };
-  }
-
   #ensureOpen(): void {
     if (this.#closing) {
       throw new StorageError("The negotiation store is closed", { code: "STORAGE_CLOSED" });
     }
   }
+}
+
+/**
+ * What a store's calls run on: its adapter (the store that writes), or another context's
+ * store (a second tab's, which forwards its calls to the writer).
+ *
+ * @internal
+ */
+export interface StoreBackend {
+  /** The operations outside a transaction: a change is durable once its call resolves. */
+  readonly operations: NegotiationStateOperations;
+  /**
+   * Runs `body` as one durable unit, its changes told once it is durable.
+   *
+   * @param batched - A caller's `transaction` (its changes are journaled together), not the
+   *   store's own unit of a read and a write (`update`, `putRow`).
+   */
+  transaction<T>(
+    batched: boolean,
+    body: (operations: NegotiationStateOperations) => Promise<T>,
+  ): Promise<T>;
+  /** Stops the backend; what the store's `close()` returns. */
+  close(): Promise<void>;
+}
+
+/** Set while {@link storeOverBackend} builds a store: the backend it is to use. */
+let givenBackend: ((listeners: ChangeListeners) => StoreBackend) | undefined;
+
+/**
+ * A store whose calls run on the backend `make` returns; `make` gets the store's listeners.
+ *
+ * @internal
+ */
+export function storeOverBackend(
+  make: (listeners: ChangeListeners) => StoreBackend,
+): NegotiationStateStore {
+  givenBackend = make;
+  try {
+    // The public constructor takes an adapter; the backend stands in for it.
+    return new NegotiationStateStore(undefined as unknown as StorageAdapter);
+  } finally {
+    givenBackend = undefined;
+  }
+}
+
+/**
+ * The backend of a store on an adapter: the operations run on it, and each change is told
+ * (`deliver`) once it is durable.
+ *
+ * @internal
+ */
+export function adapterBackend(
+  adapter: StorageAdapter,
+  options: {
+    readonly clock: () => Date;
+    readonly ownsAdapter: boolean;
+    readonly deliver: (changes: readonly NegotiationChange[]) => void;
+    /** Whether changes are wanted at all; always by default. */
+    readonly listening?: () => boolean;
+  },
+): StoreBackend {
+  const { clock, ownsAdapter, deliver, listening = () => true } = options;
+  const context = (batched: boolean, record: (change: NegotiationChange) => void) => ({
+    clock,
+    keyProblem: adapter.keyProblem?.bind(adapter),
+    batched,
+    changed: (
+      threadId: string,
+      state: NegotiationState | null,
+      kind: NegotiationChange["kind"],
+    ) => {
+      if (listening()) record({ threadId, state, kind });
+    },
+  });
+  return {
+    // Outside a transaction, a change is durable once its statement resolves.
+    operations: operationsOn(
+      adapter,
+      context(false, (change) => deliver([change])),
+    ),
+    async transaction(batched, body) {
+      let changes: NegotiationChange[] = [];
+      const result = await adapter.transaction((executor) => {
+        // A transaction run again (after a PostgreSQL deadlock) starts its changes over.
+        const attempt: NegotiationChange[] = [];
+        changes = attempt;
+        return body(
+          operationsOn(
+            executor,
+            context(batched, (change) => attempt.push(change)),
+          ),
+        );
+      });
+      if (changes.length > 0) deliver(changes);
+      return result;
+    },
+    close: () => (ownsAdapter ? adapter.close() : Promise.resolve()),
+  };
 }
 
 /** What the operations need beside their executor. */
@@ -521,11 +581,7 @@ function operationsOn(
     (await executor.all<NegotiationStateRow & Record<string, SqlValue>>(sql, params)).sort(
       oldestFirst,
     );
-  const restored = (found: readonly NegotiationStateRow[]) => {
-    const { restored, failures } = rebuildRows(found);
-    if (failures.length > 0) throw new RestoreError(TABLE, restored, failures);
-    return restored;
-  };
+
   const write = async (sql: string, params: readonly SqlValue[], row: NegotiationStateRow) => {
     try {
       await executor.run(sql, params);
@@ -541,11 +597,7 @@ function operationsOn(
       );
     }
   };
-  const rebuilt = (row: NegotiationStateRow) => {
-    const negotiation = rowToNegotiation(row);
-    if (Array.isArray(negotiation)) throw new RestoreError(TABLE, [], negotiation);
-    return negotiation;
-  };
+
   const saveRow = async (negotiation: NegotiationInput) => {
     const row = negotiationToRow(negotiation, formatTimestamp(clock()));
     storableThread(row.thread_id);
@@ -563,11 +615,11 @@ function operationsOn(
     },
     loadActive: () => rows(SQL.selectActive, TERMINAL),
     async restoreActive() {
-      return restored(await rows(SQL.selectActive, TERMINAL));
+      return rebuiltNegotiations(await rows(SQL.selectActive, TERMINAL));
     },
     loadAll: () => rows(SQL.selectAll),
     async restoreAll() {
-      return restored(await rows(SQL.selectAll));
+      return rebuiltNegotiations(await rows(SQL.selectAll));
     },
     async loadRow(threadId) {
       const [row] = await executor.all<NegotiationStateRow & Record<string, SqlValue>>(
@@ -578,32 +630,20 @@ function operationsOn(
     },
     async load(threadId) {
       const row = await operations.loadRow(threadId);
-      return row === null ? null : rebuilt(row);
+      return row === null ? null : rebuiltNegotiation(row);
     },
     async update(threadId, fn) {
       const thread = storableThread(threadId);
       // Where transactions run side by side, this one owns the thread until it ends.
       await executor.lock?.(`${TABLE}:${thread}`);
-      const before = await operations.loadRow(thread);
-      const change = await fn(before === null ? null : rebuilt(before));
-      // `fn` may have changed what it was given: what is stored is rebuilt again.
-      if (change === null || change === undefined) return before === null ? null : rebuilt(before);
-      if ((change as { delete?: unknown }).delete === true) {
-        const { changes } = await executor.run(SQL.deleteOne, [thread]);
-        if (changes > 0) changed(thread, null, "delete");
-        return null;
-      }
-      const negotiation = change as Exclude<NegotiationUpdate, { delete: true } | null | undefined>;
-      if (negotiation.threadId !== undefined && negotiation.threadId !== thread) {
-        throw new ValidationError(
-          "threadId",
-          `must be the updated thread ${JSON.stringify(thread)}, got ${describeValue(negotiation.threadId)}`,
-        );
-      }
-      const row = await saveRow({ ...negotiation, threadId: thread });
-      changed(thread, row.state as NegotiationState, "save");
-      // The upsert kept the first save's created_at; the thread is this update's alone.
-      return rebuilt({ ...row, created_at: before?.created_at ?? row.created_at });
+      return applyUpdate(thread, await operations.loadRow(thread), fn, {
+        async save(negotiation) {
+          const row = await saveRow(negotiation);
+          changed(thread, row.state as NegotiationState, "save");
+          return row;
+        },
+        remove: () => operations.delete(thread),
+      });
     },
     async putRow(given) {
       const row = checkedRow(given);
@@ -625,6 +665,69 @@ function operationsOn(
     },
   };
   return operations;
+}
+
+/**
+ * What `update` does once it has read the thread's row (`before`) within its unit: runs
+ * `fn` on the negotiation rebuilt from it, then saves or deletes what `fn` asks for.
+ *
+ * @returns The negotiation as it now stands, rebuilt from what is stored; `null` once absent.
+ * @internal
+ */
+export async function applyUpdate(
+  thread: string,
+  before: NegotiationStateRow | null,
+  fn: (current: RestoredNegotiation | null) => NegotiationUpdate | Promise<NegotiationUpdate>,
+  write: {
+    /** Saves the negotiation; resolves to the row as stored. */
+    readonly save: (negotiation: NegotiationInput) => Promise<NegotiationStateRow>;
+    readonly remove: () => Promise<unknown>;
+  },
+): Promise<RestoredNegotiation | null> {
+  const change = await fn(before === null ? null : rebuiltNegotiation(before));
+  // `fn` may have changed what it was given: what is stored is rebuilt again.
+  if (change === null || change === undefined) {
+    return before === null ? null : rebuiltNegotiation(before);
+  }
+  if ((change as { delete?: unknown }).delete === true) {
+    await write.remove();
+    return null;
+  }
+  const negotiation = change as Exclude<NegotiationUpdate, { delete: true } | null | undefined>;
+  if (negotiation.threadId !== undefined && negotiation.threadId !== thread) {
+    throw new ValidationError(
+      "threadId",
+      `must be the updated thread ${JSON.stringify(thread)}, got ${describeValue(negotiation.threadId)}`,
+    );
+  }
+  const row = await write.save({ ...negotiation, threadId: thread });
+  // The upsert kept the first save's created_at; the thread is this update's alone.
+  return rebuiltNegotiation({ ...row, created_at: before?.created_at ?? row.created_at });
+}
+
+/**
+ * The negotiation a row holds.
+ *
+ * @throws `RestoreError` naming the thread and column of what cannot be rebuilt.
+ * @internal
+ */
+export function rebuiltNegotiation(row: NegotiationStateRow): RestoredNegotiation {
+  const negotiation = rowToNegotiation(row);
+  if (Array.isArray(negotiation)) throw new RestoreError(TABLE, [], negotiation);
+  return negotiation;
+}
+
+/**
+ * The negotiations rows hold, every one of them.
+ *
+ * @throws `RestoreError` naming each thread and column that cannot be rebuilt, with the
+ *   negotiations that could.
+ * @internal
+ */
+export function rebuiltNegotiations(rows: readonly NegotiationStateRow[]): RestoredNegotiation[] {
+  const { restored, failures } = rebuildRows(rows);
+  if (failures.length > 0) throw new RestoreError(TABLE, restored, failures);
+  return restored;
 }
 
 function oldestFirst(a: NegotiationStateRow, b: NegotiationStateRow): number {

@@ -10,6 +10,7 @@ import type {
   NegotiationStateStoreOptions,
 } from "./negotiation-state-store.js";
 import { initNegotiationStateTable, TABLE } from "./negotiation-state-table.js";
+import { openSharedStore } from "./shared-store.js";
 import { storeOwningAdapter } from "./store-owning-adapter.js";
 
 /** What {@link openNegotiationStore} needs: where the database lives, and store options. */
@@ -20,6 +21,13 @@ export interface OpenNegotiationStoreOptions
 /**
  * Opens a `SqlJsAdapter` on a persistence target, creates the table if needed and returns
  * a store that owns the adapter: `store.close()` flushes and releases it.
+ *
+ * Where several contexts open the same place at once (`indexedDbPersistence` in a browser:
+ * tabs, dedicated workers, extension pages), the first to open it writes, and every other one
+ * gets a store all the same, whose calls go to the writer and resolve as the writer's do; when
+ * the writer's context goes away, the next one in line takes over from what is durable, and
+ * a call in flight then is rejected with `WriterChangedError` (it may or may not have been
+ * applied). `subscribe` hears every context's changes.
  *
  * On a read-only target (`filePersistence(path, { readOnly: true })`, whose `readOnly` is
  * `true`) nothing is created: the table must exist. Such a store reads (`load`,
@@ -42,6 +50,12 @@ export interface OpenNegotiationStoreOptions
 export async function openNegotiationStore(
   options: OpenNegotiationStoreOptions,
 ): Promise<NegotiationStateStore> {
+  const shared = options.persistence.shared?.();
+  if (shared !== undefined) {
+    return openSharedStore(shared, (persistence) => openSqlJsAdapter({ ...options, persistence }), {
+      ...(options.clock && { clock: options.clock }),
+    });
+  }
   return storeOwningAdapter(
     await openSqlJsAdapter(options),
     options.persistence.readOnly ? requireTable : initNegotiationStateTable,

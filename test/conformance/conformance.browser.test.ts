@@ -22,7 +22,9 @@ for (const [subject, api, indexedDb] of subjects) {
   describe(`chromium · ${subject}`, () => {
     defineConformanceSuite({ test: (name, body) => test(name, body) }, subject, api, [
       memoryTarget(api),
-      indexedDbTarget(api.openNegotiationStore, indexedDb.indexedDbPersistence),
+      indexedDbTarget(api.openNegotiationStore, indexedDb.indexedDbPersistence, "indexeddb", {
+        forwardsToWriter: true,
+      }),
     ]);
   });
 }

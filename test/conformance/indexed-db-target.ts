@@ -7,7 +7,8 @@ type IndexedDbPersistence = (name: string, options?: IndexedDbPersistenceOptions
 let placeCount = 0;
 
 /**
- * The IndexedDB target (Chromium, or fake-indexeddb elsewhere): each place is a new IndexedDB database. A crash copy
+ * The IndexedDB target (Chromium, where a second store forwards to the writer, or
+ * fake-indexeddb elsewhere): each place is a new IndexedDB database. A crash copy
  * reads every object store of the database through a second connection, as the browser
  * would find it after the tab died, and writes it to a new database.
  */
@@ -15,6 +16,7 @@ export function indexedDbTarget(
   openNegotiationStore: OpenNegotiationStore,
   indexedDbPersistence: IndexedDbPersistence,
   name = "indexeddb",
+  { forwardsToWriter = false } = {},
 ): Target {
   const place = (name: string): Place =>
     persistencePlace(
@@ -30,6 +32,7 @@ export function indexedDbTarget(
     name,
     durable: true,
     exclusiveWriter: true,
+    forwardsToWriter,
     journal: true,
     fresh: async () => place(uniqueName()),
   };

@@ -152,7 +152,41 @@ export function defineConformanceSuite(
       await reopened.close();
     });
 
-    if (target.exclusiveWriter) {
+    if (target.forwardsToWriter) {
+      test("a second store forwards to the writer, hears its changes, and takes over when it closes", async (place) => {
+        const writer = await open(place);
+        await writer.save(negotiation(api, "held"));
+        const follower = await open(place);
+        const heard: Api.NegotiationChange[] = [];
+        follower.subscribe((change) => heard.push(change));
+        await writer.save(negotiation(api, "from-writer", ["send_offer", "receive_reply"]));
+        await follower.save(negotiation(api, "from-follower"));
+        assertEqual(
+          (await writer.loadActive()).map((row) => row.thread_id).sort(),
+          ["from-follower", "from-writer", "held"],
+          "the writer sees the follower's save",
+        );
+        const restored = await follower.load("from-writer");
+        assertEqual(restored?.stateMachine.state, "counter_received", "the follower's load");
+        assertTrue(restored?.cpmTracker instanceof api.CampaignCPMTracker, "rebuilt objects");
+        assertEqual(
+          heard,
+          [
+            { threadId: "from-writer", state: "counter_received", kind: "save" },
+            { threadId: "from-follower", state: "awaiting_reply", kind: "save" },
+          ],
+          "the follower hears both contexts' changes",
+        );
+        await writer.close();
+        await follower.save(negotiation(api, "after-handover"));
+        assertEqual(
+          (await follower.loadActive()).map((row) => row.thread_id).sort(),
+          ["after-handover", "from-follower", "from-writer", "held"],
+          "the follower took over from what was durable",
+        );
+        await follower.close();
+      });
+    } else if (target.exclusiveWriter) {
       test("a second writer is refused while the database is open", async (place) => {
         const first = await open(place);
         await first.save(negotiation(api, "held"));

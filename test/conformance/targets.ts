@@ -30,10 +30,15 @@ export interface Target {
   /** Whether its places keep what was acknowledged through a crash (every `Place` has `crashCopy`). */
   readonly durable: boolean;
   /**
-   * Whether a place has one writer at a time (a second open is refused while a store holds
-   * it: the file lock, Web Locks), rather than many stores writing side by side (a server).
+   * Whether a place has one writer at a time (the file lock, Web Locks), rather than many
+   * stores writing side by side (a server).
    */
   readonly exclusiveWriter: boolean;
+  /**
+   * Whether, with one writer at a time, a second store on the place forwards its calls to
+   * the writer (IndexedDB in a browser) rather than being refused.
+   */
+  readonly forwardsToWriter?: boolean;
   /** Whether a place keeps a journal that is folded into its snapshot past `checkpointBytes`. */
   readonly journal: boolean;
   /** A new, empty place. */

@@ -111,7 +111,7 @@ describe("two processes on one file", () => {
 });
 
 describe("two browser tabs on one IndexedDB name", () => {
-  it("refuses the second tab, lets it wait, and hands over when the first tab closes", async () => {
+  it("keeps a second writer out; the second tab's store forwards to the first, and takes over when it closes", async () => {
     const site = join(folder, "site");
     await bundlePage(TAB_PAGE, site);
     const server = await serveFolder(site);
@@ -134,16 +134,24 @@ describe("two browser tabs on one IndexedDB name", () => {
 
       expect(await call(first, "open", 0)).toBe("open");
       await call(first, "save", "first-tab");
-      expect(await call(second, "open", 0)).toBe(
+      expect(await call(second, "openWriter", 0)).toBe(
         "refused DATABASE_LOCKED: Database indexeddb:tabs is locked: another tab, worker or page of this origin has it open",
       );
+      expect(await call(second, "openWriter", 300)).toContain("still had it open after 300 ms");
 
-      const waiting = call(second, "open", 10_000);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      // Closing the tab, without closing the store, is what lets the lock go.
+      expect(await call(second, "open", 0)).toBe("open");
+      await call(second, "save", "second-tab");
+      expect(await call(first, "threads")).toEqual(["first-tab", "second-tab"]);
+      // Closing the tab, without closing the store, is what lets the lock go. A read made
+      // meanwhile waits for the next writer: this tab.
       await first?.close();
-      expect(await waiting).toBe("open");
-      expect(await call(second, "threads")).toEqual(["first-tab"]);
+      expect(await call(second, "threads")).toEqual(["first-tab", "second-tab"]);
+      await call(second, "save", "after-handover");
+      expect(((await call(second, "threads")) as string[]).sort()).toEqual([
+        "after-handover",
+        "first-tab",
+        "second-tab",
+      ]);
     } finally {
       await browser.close();
       await server.close();

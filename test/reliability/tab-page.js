@@ -1,9 +1,10 @@
 // The page of the two-tab lock test, bundled by esbuild: it exposes the store to the test
-// as `window.tab`, one call per step.
+// as `window.tab`, one call per step, and `openWriter`, the target opened alone.
 import {
   CampaignCPMTracker,
   NegotiationStateMachine,
   openNegotiationStore,
+  openSqlJsAdapter,
 } from "negotiation-state";
 import { indexedDbPersistence } from "negotiation-state/indexeddb";
 import { negotiationInput } from "../support/negotiation-fixture.mjs";
@@ -16,6 +17,18 @@ window.tab = {
       store = await openNegotiationStore({
         persistence: indexedDbPersistence("tabs", { lockTimeout }),
       });
+      return "open";
+    } catch (error) {
+      return `refused ${error.code}: ${error.message}`;
+    }
+  },
+  /** Opens the IndexedDB target alone, as a second writer would: what its lock allows. */
+  async openWriter(lockTimeout) {
+    try {
+      const adapter = await openSqlJsAdapter({
+        persistence: indexedDbPersistence("tabs", { lockTimeout }),
+      });
+      await adapter.close();
       return "open";
     } catch (error) {
       return `refused ${error.code}: ${error.message}`;

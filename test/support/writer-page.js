@@ -43,6 +43,10 @@ const calls = {
     );
     return "saved";
   },
+  /** The threads the store holds, as this context reads them. */
+  async threads() {
+    return (await store.loadActive()).map((row) => row.thread_id).sort();
+  },
   /** The IndexedDB databases of this origin, by name: what opening left behind. */
   async databases() {
     return (await indexedDB.databases()).map((database) => database.name).sort();
