@@ -330,7 +330,68 @@ async function finish() {
   profiled = undefined;
 }
 
+/**
+ * One tab's part in the two-tab scenario: a store on a name that another tab of the same
+ * origin opens too (the first to open it writes, the other forwards its saves to it), and
+ * when each change was heard here, on the clock every tab shares (`timeOrigin + now`).
+ */
+let tab;
+
+const shared = {
+  async open({ name, size }) {
+    const store = await openNegotiationStore({ persistence: indexedDbPersistence(name) });
+    const heard = new Map();
+    store.subscribe(({ threadId }) =>
+      heard.set(threadId, performance.timeOrigin + performance.now()),
+    );
+    if (size > 0) {
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < size; i++) await tx.save(negotiationInput(i));
+      });
+    }
+    tab = { store, heard, next: seededRandom(size + 1), size };
+  },
+  /**
+   * Saves row `index` (a new thread) or, without it, an existing thread one round further;
+   * gives its time in ms and its thread.
+   */
+  async save({ k, index }) {
+    const input =
+      index === undefined
+        ? negotiationInput(Math.floor(tab.next() * tab.size), k + 1)
+        : negotiationInput(index);
+    const start = performance.now();
+    await tab.store.save(input);
+    return { ms: performance.now() - start, threadId: input.threadId };
+  },
+  /**
+   * A bare BroadcastChannel round trip to the other tab (which answers each `ping` at once),
+   * in ms: the floor under a forwarded call.
+   */
+  async ping() {
+    tab.pings ??= new BroadcastChannel("bench-ping");
+    const start = performance.now();
+    await new Promise((resolve) => {
+      tab.pings.onmessage = ({ data }) => data === "pong" && resolve();
+      tab.pings.postMessage("ping");
+    });
+    return performance.now() - start;
+  },
+  /** Answers the other tab's pings. */
+  answerPings() {
+    tab.pings = new BroadcastChannel("bench-ping");
+    tab.pings.onmessage = ({ data }) => data === "ping" && tab.pings.postMessage("pong");
+  },
+  /** When each of `threadIds` was heard here. */
+  heardAt: ({ threadIds }) => threadIds.map((id) => tab.heard.get(id) ?? null),
+  close: () => {
+    tab.pings?.close();
+    return tab.store.close();
+  },
+};
+
 globalThis.bench = {
+  shared,
   measure: ({ names, size, warmup, samples }) =>
     withContenders(names, size, async (cells) => {
       const results = await measurePostgresSaves({ cells, size, warmup, samples, log });

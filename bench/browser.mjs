@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
+import { latencySummary } from "./postgres-save-latency.mjs";
 import { count, machineInfo, ms, ratio, table, writeRunResults } from "./report.mjs";
 import { saveRatios } from "./save-latency.mjs";
 import { longRunTable, saveLatencyTable } from "./tables.mjs";
@@ -42,6 +43,9 @@ const CONFIG = quick
       samples: 300,
       profileSaves: 300,
       longRunSaves: 600,
+      tabsSize: 100,
+      tabsWarmup: 20,
+      tabsSamples: 100,
     }
   : {
       sizes: [100, 1_000, 10_000],
@@ -51,6 +55,9 @@ const CONFIG = quick
       profileSaves: 2_000,
       // Rows of about 4 KB: past the IndexedDB target's 16 MiB checkpoint threshold.
       longRunSaves: 12_000,
+      tabsSize: 1_000,
+      tabsWarmup: 200,
+      tabsSamples: 1_000,
     };
 const GOAL = 1.3;
 /** The profiler's sampling interval, in µs. */
@@ -96,6 +103,64 @@ async function chromiumToDrive(folder) {
     );
   }
   return { executablePath, args: CHROMIUM_ARGS };
+}
+
+/**
+ * The two-tab scenario: `page` opens the name first (the writer), a second tab of the same
+ * context (origin) opens it next and forwards to it. The tabs save in turn, each save timed
+ * in its own tab; for the writer's saves, the gap between the writer tab hearing the change
+ * (once durable) and the other tab hearing it, on the clock both share.
+ */
+async function twoTabs(context, page, url) {
+  const other = await context.newPage();
+  try {
+    await other.goto(url);
+    await other.waitForFunction(() => globalThis.bench !== undefined);
+    const call = (tab, step, options) =>
+      tab.evaluate(([step, options]) => globalThis.bench.shared[step](options), [step, options]);
+    await call(page, "open", { name: "tabs", size: CONFIG.tabsSize });
+    await call(other, "open", { name: "tabs", size: 0 });
+    await call(page, "answerPings");
+    const times = { writer: [], forwarded: [], ping: [] };
+    const writerThreads = [];
+    let index = CONFIG.tabsSize;
+    const contenders = ["writer", "forwarded", "ping"];
+    for (let k = 0; k < CONFIG.tabsWarmup + CONFIG.tabsSamples; k++) {
+      const fresh = k % 2 === 0 ? [index++, index++] : [undefined, undefined];
+      for (let turn = 0; turn < contenders.length; turn++) {
+        const which = contenders[(turn + k) % contenders.length];
+        if (which === "ping") {
+          const ms = await call(other, "ping");
+          if (k >= CONFIG.tabsWarmup) times.ping.push(ms);
+          continue;
+        }
+        const tab = which === "writer" ? page : other;
+        const saved = await call(tab, "save", { k, index: fresh[which === "writer" ? 0 : 1] });
+        if (k < CONFIG.tabsWarmup) continue;
+        times[which].push(saved.ms);
+        if (which === "writer") writerThreads.push(saved.threadId);
+      }
+    }
+    const [here, there] = await Promise.all(
+      [page, other].map((tab) => call(tab, "heardAt", { threadIds: writerThreads })),
+    );
+    const gaps = here.map((at, i) => there[i] - at).filter((gap) => Number.isFinite(gap));
+    await call(other, "close");
+    await call(page, "close");
+    return {
+      writer: latencySummary(times.writer),
+      forwarded: latencySummary(times.forwarded),
+      ping: latencySummary(times.ping),
+      eventLatency: latencySummary(gaps),
+    };
+  } finally {
+    await other.close();
+  }
+}
+
+/** p50, p95, p99, worst (ms) and n of a latency summary, as table cells. */
+function percentileCells(summary) {
+  return [...["p50", "p95", "p99", "max"].map((key) => ms(summary[key])), count(summary.n)];
 }
 
 /**
@@ -356,6 +421,31 @@ const results = await withTempFolder(async (folder) => {
         : `A started ${count(beside?.checkpointWorkers ?? 0)} checkpoint worker(s) and made no save while one ran`,
     );
 
+    log(`two tabs at ${count(CONFIG.tabsSize)} rows`);
+    const tabs = await twoTabs(context, page, site.url);
+    section(
+      `Two tabs of one origin on one name at ${count(CONFIG.tabsSize)} rows: the first tab writes, the second forwards its saves to it; ${count(CONFIG.tabsWarmup)} unmeasured saves each, then ${count(CONFIG.tabsSamples)} each, half of them new rows, the tabs in turn save by save with a bare channel round trip, order rotated every round (ms)`,
+      table(
+        ["", "p50", "p95", "p99", "worst", "n"],
+        [
+          ["save in the writer tab", ...percentileCells(tabs.writer)],
+          ["save forwarded from the other tab", ...percentileCells(tabs.forwarded)],
+          [
+            "forwarded / writer",
+            ...["p50", "p95", "p99", "max"].map((key) =>
+              ratio(tabs.forwarded[key] / tabs.writer[key]),
+            ),
+            "",
+          ],
+          ["a bare BroadcastChannel round trip between the tabs", ...percentileCells(tabs.ping)],
+          [
+            "event: heard in the writer tab → in the other tab",
+            ...percentileCells(tabs.eventLatency),
+          ],
+        ],
+      ),
+    );
+
     const overGoal = ratios.bySize.some(({ vs }) => vs[B.name].p50 > GOAL);
     let profiles = null;
     if (overGoal || forceProfile) {
@@ -374,7 +464,7 @@ const results = await withTempFolder(async (folder) => {
       // The long tail of rarely sampled functions says nothing.
       for (const p of profiles) p.functions = p.functions.slice(0, KEPT_FUNCTIONS);
     }
-    return { saves, saveRatios: ratios, inProcessShare, phases, longRun, profiles };
+    return { saves, saveRatios: ratios, inProcessShare, phases, longRun, tabs, profiles };
   } finally {
     // The browser first: the server's close waits for the connections it keeps alive.
     await context?.close();

@@ -451,6 +451,21 @@ export class NegotiationStateStore implements NegotiationStateOperations {
 }
 
 /**
+ * The operations as a backend gives them: the public ones, and what another context's
+ * forwarded save needs.
+ *
+ * @internal
+ */
+export interface StoreOperations extends NegotiationStateOperations {
+  /**
+   * Saves a row that a save made in another context (its `created_at` kept only for a new
+   * thread, as a save keeps it): checked as `putRow` checks a row, then written as `save`
+   * writes one.
+   */
+  saveRow(row: NegotiationStateRow): Promise<void>;
+}
+
+/**
  * What a store's calls run on: its adapter (the store that writes), or another context's
  * store (a second tab's, which forwards its calls to the writer).
  *
@@ -458,17 +473,14 @@ export class NegotiationStateStore implements NegotiationStateOperations {
  */
 export interface StoreBackend {
   /** The operations outside a transaction: a change is durable once its call resolves. */
-  readonly operations: NegotiationStateOperations;
+  readonly operations: StoreOperations;
   /**
    * Runs `body` as one durable unit, its changes told once it is durable.
    *
    * @param batched - A caller's `transaction` (its changes are journaled together), not the
    *   store's own unit of a read and a write (`update`, `putRow`).
    */
-  transaction<T>(
-    batched: boolean,
-    body: (operations: NegotiationStateOperations) => Promise<T>,
-  ): Promise<T>;
+  transaction<T>(batched: boolean, body: (operations: StoreOperations) => Promise<T>): Promise<T>;
   /** Stops the backend; what the store's `close()` returns. */
   close(): Promise<void>;
 }
@@ -570,7 +582,7 @@ interface OperationsContext {
 function operationsOn(
   executor: SqlExecutor,
   { clock, keyProblem, batched, changed }: OperationsContext,
-): NegotiationStateOperations {
+): StoreOperations {
   const storableThread = (threadId: unknown, path = "threadId") => {
     const thread = checkedThreadId(threadId, path);
     const problem = keyProblem?.(thread);
@@ -608,9 +620,19 @@ function operationsOn(
     );
     return row;
   };
-  const operations: NegotiationStateOperations = {
+  const operations: StoreOperations = {
     async save(negotiation) {
       const row = await saveRow(negotiation);
+      changed(row.thread_id, row.state as NegotiationState, "save");
+    },
+    async saveRow(given) {
+      const row = checkedRow(given);
+      storableThread(row.thread_id, "thread_id");
+      await write(
+        SQL.upsert,
+        NEGOTIATION_STATE_COLUMNS.map((column) => row[column]),
+        row,
+      );
       changed(row.thread_id, row.state as NegotiationState, "save");
     },
     loadActive: () => rows(SQL.selectActive, TERMINAL),

@@ -22,12 +22,12 @@ import { checkedRow, negotiationToRow } from "./negotiation-row.js";
 import {
   adapterBackend,
   applyUpdate,
-  type NegotiationStateOperations,
   type NegotiationStateStore,
   type NegotiationStateStoreOptions,
   rebuiltNegotiation,
   rebuiltNegotiations,
   type StoreBackend,
+  type StoreOperations,
   storeOverBackend,
 } from "./negotiation-state-store.js";
 import { initNegotiationStateTable, type NegotiationStateRow } from "./negotiation-state-table.js";
@@ -87,7 +87,7 @@ interface PendingCall {
 
 /** A transaction the writer holds open for a follower. */
 interface Session {
-  readonly operations: NegotiationStateOperations;
+  readonly operations: StoreOperations;
   finish(commit: boolean): void;
   readonly done: Promise<void>;
 }
@@ -146,7 +146,7 @@ class SharedContext implements StoreBackend {
   #nextSession = 1;
   #closing = false;
   #releaseContextLock: () => void = () => undefined;
-  readonly #forwarded: NegotiationStateOperations;
+  readonly #forwarded: StoreOperations;
 
   constructor(shared: SharedPlace, listeners: ChangeListeners, clock: () => Date) {
     this.#location = shared.name;
@@ -185,13 +185,13 @@ class SharedContext implements StoreBackend {
     await this.#becomeWriter(adapter);
   }
 
-  get operations(): NegotiationStateOperations {
+  get operations(): StoreOperations {
     return this.#writer?.backend.operations ?? this.#forwarded;
   }
 
   async transaction<T>(
     batched: boolean,
-    body: (operations: NegotiationStateOperations) => Promise<T>,
+    body: (operations: StoreOperations) => Promise<T>,
   ): Promise<T> {
     if (this.#writer) return this.#writer.backend.transaction(batched, body);
     const storeCall = batched ? "transaction" : "update";
@@ -205,7 +205,7 @@ class SharedContext implements StoreBackend {
   async #inSession<T>(
     session: number,
     storeCall: string,
-    body: (operations: NegotiationStateOperations) => Promise<T>,
+    body: (operations: StoreOperations) => Promise<T>,
   ): Promise<T> {
     let result: T;
     try {
@@ -488,15 +488,18 @@ class SharedContext implements StoreBackend {
     return session;
   }
 
-  #forwardedOperations(session: number | undefined): NegotiationStateOperations {
+  #forwardedOperations(session: number | undefined): StoreOperations {
     const clock = this.#clock;
     const send = (call: Call, args: readonly unknown[], storeCall: string) =>
       this.#send(call, args, session, storeCall);
     const loadRow = async (threadId: string) =>
       (await send("loadRow", [checkedThreadId(threadId)], "load")) as NegotiationStateRow | null;
-    const operations: NegotiationStateOperations = {
+    const operations: StoreOperations = {
       async save(negotiation) {
-        await send("save", [negotiationToRow(negotiation, formatTimestamp(clock()))], "save");
+        await operations.saveRow(negotiationToRow(negotiation, formatTimestamp(clock())));
+      },
+      async saveRow(row) {
+        await send("save", [row], "save");
       },
       loadRow,
       async load(threadId) {
@@ -539,14 +542,14 @@ class SharedContext implements StoreBackend {
 
 /** Runs one forwarded operation on the writer's operations. */
 async function runOperation(
-  operations: NegotiationStateOperations,
+  operations: StoreOperations,
   call: Call,
   args: readonly unknown[],
 ): Promise<unknown> {
   const [arg] = args;
   switch (call) {
     case "save":
-      return operations.save(rebuiltNegotiation(checkedRow(arg)));
+      return operations.saveRow(arg as NegotiationStateRow);
     case "delete":
       return operations.delete(arg as string);
     case "putRow":
