@@ -142,6 +142,11 @@ class SharedContext implements StoreBackend {
   #writer: { readonly backend: StoreBackend } | undefined;
   /** The writer this context forwards to, once one has said so. */
   #writerId: string | undefined;
+  /**
+   * Whether another context of the place was ever heard from: until then, a lone writer
+   * tells no one else of its changes.
+   */
+  #othersSeen = false;
   #nextCall = 1;
   #nextSession = 1;
   #closing = false;
@@ -178,6 +183,9 @@ class SharedContext implements StoreBackend {
       adapter = await open();
     } catch (error) {
       if (!isNegotiationError(error, "DATABASE_LOCKED")) throw error;
+      // Others are there; once this context writes, they hear its changes. The first
+      // writer learns of the others as they ask who writes.
+      this.#othersSeen = true;
       this.#post({ kind: "who" });
       void this.#waitToWrite(open);
       return;
@@ -265,8 +273,9 @@ class SharedContext implements StoreBackend {
         ownsAdapter: true,
         deliver: (changes) => {
           this.#listeners.deliver(changes);
-          this.#post({ kind: "changes", changes });
+          if (this.#othersSeen) this.#post({ kind: "changes", changes });
         },
+        listening: () => this.#othersSeen || this.#listeners.active,
       }),
     };
     this.#writerChanged(this.#id);
@@ -275,6 +284,7 @@ class SharedContext implements StoreBackend {
 
   #receive(message: Message): void {
     if (message.kind === "who") {
+      this.#othersSeen = true;
       if (this.#writer && !this.#closing) this.#post({ kind: "writer", writer: this.#id });
     } else if (message.kind === "writer") {
       if (!this.#writer) this.#writerChanged(message.writer);

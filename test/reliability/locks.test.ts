@@ -110,6 +110,16 @@ describe("two processes on one file", () => {
   });
 });
 
+/** Runs a step of tab-page.js's `window.tab` in the tab. */
+const call = (page: Page | undefined, step: string, argument?: unknown) =>
+  (page as Page).evaluate(
+    ([name, value]) =>
+      (window as unknown as { tab: Record<string, (value: unknown) => unknown> }).tab[
+        name as string
+      ]?.(value),
+    [step, argument] as const,
+  );
+
 describe("two browser tabs on one IndexedDB name", () => {
   it("keeps a second writer out; the second tab's store forwards to the first, and takes over when it closes", async () => {
     const site = join(folder, "site");
@@ -123,14 +133,6 @@ describe("two browser tabs on one IndexedDB name", () => {
         await tab?.goto(server.url);
         await tab?.waitForFunction(() => "tab" in window);
       }
-      const call = (page: Page | undefined, step: string, argument?: unknown) =>
-        (page as Page).evaluate(
-          ([name, value]) =>
-            (window as unknown as { tab: Record<string, (value: unknown) => unknown> }).tab[
-              name as string
-            ]?.(value),
-          [step, argument] as const,
-        );
 
       expect(await call(first, "open", 0)).toBe("open");
       await call(first, "save", "first-tab");
@@ -152,6 +154,52 @@ describe("two browser tabs on one IndexedDB name", () => {
         "first-tab",
         "second-tab",
       ]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+
+  it("the writer tab's renderer killed mid-burst: the other tab takes over, keeps every acknowledged save, and says which calls are in doubt", async () => {
+    const site = join(folder, "site");
+    await bundlePage(TAB_PAGE, site);
+    const server = await serveFolder(site);
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+    try {
+      const context = await browser.newContext();
+      const [writer, follower] = await Promise.all([context.newPage(), context.newPage()]);
+      for (const tab of [writer, follower]) {
+        await tab.goto(server.url);
+        await tab.waitForFunction(() => "tab" in window);
+      }
+      expect(await call(writer, "open", 0)).toBe("open");
+      expect(await call(follower, "open", 0)).toBe("open");
+      await call(follower, "save", "before");
+
+      const cdp = await context.newCDPSession(writer);
+      const crashed = new Promise((resolve) => writer.once("crash", resolve));
+      let burstOver = false;
+      const burst = (call(follower, "burst", ["burst", 300]) as Promise<string[]>).finally(() => {
+        burstOver = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      // Page.crash never answers: the renderer it would answer from is gone.
+      void cdp.send("Page.crash").catch(() => undefined);
+      await crashed;
+      expect(burstOver, "the renderer died while the burst went on").toBe(false);
+      const outcomes = await burst;
+      expect(outcomes).toHaveLength(300);
+      expect(
+        outcomes.filter((outcome) => outcome !== "ok" && outcome !== "WRITER_CHANGED"),
+      ).toEqual([]);
+      // The lanes went on past the crash: their last saves went to the next writer.
+      expect(outcomes.slice(-3)).toEqual(["ok", "ok", "ok"]);
+      const threads = new Set((await call(follower, "threads")) as string[]);
+      const acknowledged = outcomes.flatMap((outcome, i) =>
+        outcome === "ok" ? [`burst-${i}`] : [],
+      );
+      expect(acknowledged.filter((threadId) => !threads.has(threadId))).toEqual([]);
+      expect(threads.has("before")).toBe(true);
     } finally {
       await browser.close();
       await server.close();

@@ -34,6 +34,23 @@ window.tab = {
       return `refused ${error.code}: ${error.message}`;
     }
   },
+  /**
+   * Saves `count` threads named `<prefix>-<i>`, three at a time; answers each outcome: "ok",
+   * or the code of the error it was refused with.
+   */
+  async burst([prefix, count]) {
+    const outcomes = [];
+    const lane = async (first) => {
+      for (let i = first; i < count; i += 3) {
+        outcomes[i] = await window.tab.save(`${prefix}-${i}`).then(
+          () => "ok",
+          (error) => error.code ?? String(error),
+        );
+      }
+    };
+    await Promise.all([lane(0), lane(1), lane(2)]);
+    return outcomes;
+  },
   async save(threadId) {
     await store.save(negotiationInput({ NegotiationStateMachine, CampaignCPMTracker }, threadId));
   },

@@ -93,6 +93,30 @@ describe("one store shared by several contexts", () => {
     }
   });
 
+  it("a writer alone tells no one of its changes, until another context asks who writes", async () => {
+    const name = freshName();
+    const posted: unknown[] = [];
+    const post = BroadcastChannel.prototype.postMessage;
+    BroadcastChannel.prototype.postMessage = function (this: BroadcastChannel, message: unknown) {
+      posted.push(message);
+      post.call(this, message);
+    };
+    try {
+      const writer = await openHere(name);
+      await writer.store.save(negotiation("alone"));
+      expect(posted.filter((message) => (message as { kind: string }).kind === "changes")).toEqual(
+        [],
+      );
+      const other = await openHere(name);
+      await until(() => posted.some((message) => (message as { kind: string }).kind === "writer"));
+      await writer.store.save(negotiation("heard"));
+      await until(() => other.heard.length === 1);
+      expect(other.heard).toEqual([{ threadId: "heard", state: "awaiting_reply", kind: "save" }]);
+    } finally {
+      BroadcastChannel.prototype.postMessage = post;
+    }
+  });
+
   it("a follower's transaction and update run on the writer; a rollback leaves nothing and is not heard", async () => {
     const name = freshName();
     const writer = await openHere(name);
