@@ -3,7 +3,7 @@ import { isNegotiationError, openNegotiationStore, openSqlJsAdapter } from "../.
 import { indexedDbPersistence } from "../../src/indexeddb.js";
 import type { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
 import { copyDatabase } from "../conformance/indexed-db-target.js";
-import { allEnded, countWorkers, type WorkerRun } from "../support/counted-workers.js";
+import { allEnded, type WorkerRun, withCountedWorkers } from "../support/counted-workers.js";
 import type { WorkerReply, WorkerRequest } from "../support/indexed-db-worker.js";
 import { negotiation } from "../support/negotiations.js";
 
@@ -214,9 +214,8 @@ describe("indexedDbPersistence checkpoints in a dedicated worker", () => {
   const threads = (count: number) =>
     Array.from({ length: count }, (_, i) => `t-${String(i).padStart(3, "0")}`);
 
-  it("writes the snapshot from a worker while saves go on; the page writes only the journal", async () => {
-    const { runs, restore } = countWorkers();
-    try {
+  it("writes the snapshot from a worker while saves go on; the page writes only the journal", async () =>
+    withCountedWorkers(async (runs) => {
       const name = freshName();
       const { store, writes } = await openWatched(name, BUILT_WORKER);
       const acknowledged = await saveAndCrashCopy(store, name, threads(300));
@@ -236,14 +235,10 @@ describe("indexedDbPersistence checkpoints in a dedicated worker", () => {
       expect(stored.journalRecords).toBeLessThan(300);
       expect(await threadsAfterCrash(name)).toEqual(threads(300));
       await store.close();
-    } finally {
-      restore();
-    }
-  });
+    }));
 
-  it("with checkpointInWorker: false, writes the page's image; a crash loses nothing", async () => {
-    const { runs, restore } = countWorkers();
-    try {
+  it("with checkpointInWorker: false, writes the page's image; a crash loses nothing", async () =>
+    withCountedWorkers(async (runs) => {
       const name = freshName();
       const { store, writes } = await openWatched(name, false);
       await saveAndCrashCopy(store, name, threads(300));
@@ -254,14 +249,10 @@ describe("indexedDbPersistence checkpoints in a dedicated worker", () => {
       expect((await storedCounts(name)).journalRecords).toBeLessThan(300);
       expect(await threadsAfterCrash(name)).toEqual(threads(300));
       await store.close();
-    } finally {
-      restore();
-    }
-  });
+    }));
 
-  it("takes the image on the page from then on when the worker cannot start", async () => {
-    const { runs, restore } = countWorkers();
-    try {
+  it("takes the image on the page from then on when the worker cannot start", async () =>
+    withCountedWorkers(async (runs) => {
       const name = freshName();
       const missing = new URL("/no-such-checkpoint-worker.js", location.href);
       const { store, writes } = await openWatched(name, missing);
@@ -273,10 +264,7 @@ describe("indexedDbPersistence checkpoints in a dedicated worker", () => {
       expect((await storedCounts(name)).journalRecords).toBeLessThan(120);
       expect(await threadsAfterCrash(name)).toEqual(threads(120));
       await store.close();
-    } finally {
-      restore();
-    }
-  });
+    }));
 
   it("starts its workers from a dedicated worker too", async () => {
     const name = freshName();

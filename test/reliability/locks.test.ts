@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { filePersistence } from "../../src/file.js";
 import { isNegotiationError, openNegotiationStore } from "../../src/index.js";
@@ -120,20 +120,34 @@ const call = (page: Page | undefined, step: string, argument?: unknown) =>
     [step, argument] as const,
   );
 
-describe("two browser tabs on one IndexedDB name", () => {
-  it("keeps a second writer out; the second tab's store forwards to the first, and takes over when it closes", async () => {
-    const site = join(folder, "site");
-    await bundlePage(TAB_PAGE, site);
-    const server = await serveFolder(site);
-    const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
-    try {
-      const context = await browser.newContext();
-      const [first, second] = await Promise.all([context.newPage(), context.newPage()]);
-      for (const tab of [first, second]) {
-        await tab?.goto(server.url);
-        await tab?.waitForFunction(() => "tab" in window);
-      }
+/**
+ * Serves tab-page.js, opens two tabs of one browser context (one origin's storage) on it,
+ * and runs `body` with them; closes the browser and the server after.
+ */
+async function withTwoTabs(
+  body: (first: Page, second: Page, context: BrowserContext) => Promise<void>,
+): Promise<void> {
+  const site = join(folder, "site");
+  await bundlePage(TAB_PAGE, site);
+  const server = await serveFolder(site);
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  try {
+    const context = await browser.newContext();
+    const [first, second] = await Promise.all([context.newPage(), context.newPage()]);
+    for (const tab of [first, second]) {
+      await tab.goto(server.url);
+      await tab.waitForFunction(() => "tab" in window);
+    }
+    await body(first, second, context);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
 
+describe("two browser tabs on one IndexedDB name", () => {
+  it("keeps a second writer out; the second tab's store forwards to the first, and takes over when it closes", () =>
+    withTwoTabs(async (first, second) => {
       expect(await call(first, "open", 0)).toBe("open");
       await call(first, "save", "first-tab");
       expect(await call(second, "openWriter", 0)).toBe(
@@ -146,7 +160,7 @@ describe("two browser tabs on one IndexedDB name", () => {
       expect(await call(first, "threads")).toEqual(["first-tab", "second-tab"]);
       // Closing the tab, without closing the store, is what lets the lock go. A read made
       // meanwhile waits for the next writer: this tab.
-      await first?.close();
+      await first.close();
       expect(await call(second, "threads")).toEqual(["first-tab", "second-tab"]);
       await call(second, "save", "after-handover");
       expect(((await call(second, "threads")) as string[]).sort()).toEqual([
@@ -154,24 +168,10 @@ describe("two browser tabs on one IndexedDB name", () => {
         "first-tab",
         "second-tab",
       ]);
-    } finally {
-      await browser.close();
-      await server.close();
-    }
-  });
+    }));
 
-  it("the writer tab's renderer killed mid-burst: the other tab takes over, keeps every acknowledged save, and says which calls are in doubt", async () => {
-    const site = join(folder, "site");
-    await bundlePage(TAB_PAGE, site);
-    const server = await serveFolder(site);
-    const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
-    try {
-      const context = await browser.newContext();
-      const [writer, follower] = await Promise.all([context.newPage(), context.newPage()]);
-      for (const tab of [writer, follower]) {
-        await tab.goto(server.url);
-        await tab.waitForFunction(() => "tab" in window);
-      }
+  it("the writer tab's renderer killed mid-burst: the other tab takes over, keeps every acknowledged save, and says which calls are in doubt", () =>
+    withTwoTabs(async (writer, follower, context) => {
       expect(await call(writer, "open", 0)).toBe("open");
       expect(await call(follower, "open", 0)).toBe("open");
       await call(follower, "save", "before");
@@ -200,9 +200,5 @@ describe("two browser tabs on one IndexedDB name", () => {
       );
       expect(acknowledged.filter((threadId) => !threads.has(threadId))).toEqual([]);
       expect(threads.has("before")).toBe(true);
-    } finally {
-      await browser.close();
-      await server.close();
-    }
-  });
+    }));
 });

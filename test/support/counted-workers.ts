@@ -43,3 +43,16 @@ export async function allEnded(runs: readonly WorkerRun[], ms = 20_000): Promise
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * Runs `body` while {@link countWorkers} watches, with the runs so far; restores `Worker`
+ * after, whatever `body` does.
+ */
+export async function withCountedWorkers<T>(body: (runs: WorkerRun[]) => Promise<T>): Promise<T> {
+  const { runs, restore } = countWorkers();
+  try {
+    return await body(runs);
+  } finally {
+    restore();
+  }
+}

@@ -8,7 +8,7 @@
 import { openNegotiationStore } from "../../src/index.js";
 import { indexedDbPersistence } from "../../src/indexeddb.js";
 import type { NegotiationStateStore } from "../../src/store/negotiation-state-store.js";
-import { allEnded, countWorkers } from "./counted-workers.js";
+import { allEnded, withCountedWorkers } from "./counted-workers.js";
 import { negotiation } from "./negotiations.js";
 
 export type WorkerRequest =
@@ -28,9 +28,8 @@ export type WorkerReply =
 
 let store: NegotiationStateStore | undefined;
 
-async function burst(request: Extract<WorkerRequest, { type: "burst" }>): Promise<number> {
-  const { runs, restore } = countWorkers();
-  try {
+function burst(request: Extract<WorkerRequest, { type: "burst" }>): Promise<number> {
+  return withCountedWorkers(async (runs) => {
     const persistence = indexedDbPersistence(request.name, {
       checkpointBytes: 16 * 1024,
       checkpointWorkerScript: new URL(request.script),
@@ -40,9 +39,7 @@ async function burst(request: Extract<WorkerRequest, { type: "burst" }>): Promis
     await allEnded(runs);
     await burstStore.close();
     return runs.length;
-  } finally {
-    restore();
-  }
+  });
 }
 
 self.onmessage = async ({ data }: MessageEvent<WorkerRequest>) => {
