@@ -83,6 +83,8 @@ const before = [
   summary("thread-3-chloé", "initial_offer", "0", "30.00"),
 ];
 
+/** Fred, saved by message and advanced on the page while the worker was stopped. */
+let fredAfter: Summary | undefined;
 const after = [
   summary("<autumn-2@mail.example>", "paused", "0", "25.00"),
   summary("thread-1-ava", "counter_sent", "1", "34.50"),
@@ -171,13 +173,45 @@ describe("the Chrome extension example", { timeout: TIMEOUT }, () => {
     expect(await shownOnPage(page)).toEqual(after);
   });
 
+  it("shows on the page, without a reload, a change another context made, and the page keeps working while Chrome stops the worker", async () => {
+    const { context, page, workerUrl } = requireBrowser();
+    await page.reload();
+    await page.locator('#negotiations[aria-busy="false"]').waitFor();
+    // The side panel runs the same page: a second extension page stands in for it.
+    const panel = await context.newPage();
+    await panel.goto(new URL("assistant.html", workerUrl).href);
+    await panel.locator('#negotiations[aria-busy="false"]').waitFor();
+
+    // A content script's way: a message the service worker answers from the same store.
+    const fred = sentNegotiation("<autumn-3@mail.example>", [], { influencer_name: "Fred" }, 0);
+    await send(page, { type: "save", negotiation: fred });
+    for (const each of [page, panel]) {
+      await expect.poll(() => stateShown(each, "<autumn-3@mail.example>")).toBe("initial_offer");
+    }
+
+    await stopServiceWorker(page, workerUrl);
+    // The page writes now: its button works, and the panel hears the change.
+    await page.locator('tr[data-thread="<autumn-3@mail.example>"] button').click();
+    for (const each of [page, panel]) {
+      await expect.poll(() => stateShown(each, "<autumn-3@mail.example>")).toBe("awaiting_reply");
+    }
+    expect(await page.locator("#status").textContent()).toBe("");
+    // The next message wakes a worker, which answers through the page's store.
+    const listed = await list(page);
+    fredAfter = listed.find(({ threadId }) => threadId === "<autumn-3@mail.example>");
+    expect(fredAfter?.state).toBe("awaiting_reply");
+    expect(listed).toEqual(byThread([...after, fredAfter as Summary]));
+    await panel.close();
+  });
+
   it("finds every negotiation intact after the browser restarts on the same profile", async () => {
     await requireBrowser().context.close();
     browser = undefined;
     browser = await launch();
 
-    expect(await list(browser.page)).toEqual(after);
-    expect(await shownOnPage(browser.page)).toEqual(after);
+    const all = byThread([...after, fredAfter as Summary]);
+    expect(await list(browser.page)).toEqual(all);
+    expect(await shownOnPage(browser.page)).toEqual(all);
   });
 });
 
@@ -237,6 +271,12 @@ async function list(page: Page, type: "list" | "seed" = "list"): Promise<Summary
 
 function byThread(summaries: Summary[]): Summary[] {
   return summaries.toSorted((a, b) => (a.threadId < b.threadId ? -1 : 1));
+}
+
+/** The state the page's table shows for `threadId`; `null` while it shows no such row. */
+async function stateShown(page: Page, threadId: string): Promise<string | null> {
+  const row = page.locator(`tr[data-thread="${threadId}"] td`);
+  return (await row.count()) > 0 ? row.nth(1).textContent() : null;
 }
 
 /** Reloads the page and reads its table as the worker's summaries. */

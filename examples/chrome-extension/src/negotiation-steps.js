@@ -163,3 +163,42 @@ function askOf(context, round) {
   const asks = context.asks ?? [];
   return asks[Math.min(round, asks.length) - 1] ?? context.next_cpm;
 }
+
+/** The store every context of the extension opens: the same name, the WASM it ships. */
+export function storeOptions(indexedDbPersistence) {
+  return {
+    persistence: indexedDbPersistence("negotiations"),
+    sqlJs: { locateFile: () => chrome.runtime.getURL("sql-wasm.wasm") },
+  };
+}
+
+/** Adds the demo campaign's negotiations when the store has no unfinished one. */
+export function seed(store) {
+  return store.transaction(async (tx) => {
+    if ((await tx.loadActive()).length > 0) return;
+    for (const negotiation of demoNegotiations()) await tx.save(negotiation);
+  });
+}
+
+/**
+ * Applies the next event to the negotiation on `threadId`; its new summary. Read and written
+ * in one transaction, so that two clicks at once (in two contexts, even) cannot both start
+ * from the same rows and one overwrite the other's tracker.
+ */
+export function advanceThread(store, threadId) {
+  return store.transaction(async (tx) => {
+    const active = await tx.restoreActive();
+    const negotiation = active.find((each) => each.threadId === threadId);
+    if (negotiation === undefined) {
+      throw new Error(`No unfinished negotiation on thread ${JSON.stringify(threadId)}`);
+    }
+    const changed = advance(negotiation, active);
+    for (const each of changed) await tx.save(each);
+    return summarize(changed[0]);
+  });
+}
+
+/** The unfinished negotiations, summarized, oldest first. */
+export async function list(store) {
+  return (await store.restoreActive()).map(summarize);
+}

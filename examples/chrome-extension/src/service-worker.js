@@ -1,10 +1,13 @@
-// The extension's service worker: it owns the negotiation store (SQLite in IndexedDB) and
-// answers the assistant page's messages. Chrome stops it after 30 s without events and
-// starts it again on the next one, so nothing here may live only in memory: every change
-// is saved (durably) before it is answered, and the store is reopened on the first event.
+// The extension's service worker: the writer of the negotiation store (SQLite in IndexedDB)
+// while it lives, and the answerer of messages from contexts that cannot open the store
+// themselves (a content script runs in a web page's origin). The assistant page and the
+// side panel open the same store and forward their calls to it. Chrome stops the worker
+// after 30 s without events and starts it again on the next one, so nothing here may live
+// only in memory: every change is saved (durably) before it is answered, and the store is
+// reopened on the first event, as the writer, or forwarding to the page that took over.
 import { openNegotiationStore } from "negotiation-state";
 import { indexedDbPersistence } from "negotiation-state/indexeddb";
-import { advance, demoNegotiations, fromMessage, summarize } from "./negotiation-steps.js";
+import { advanceThread, fromMessage, list, seed, storeOptions } from "./negotiation-steps.js";
 
 // Which run of the worker answers, so a restart can be seen from outside (`status`).
 const startedAt = new Date().toISOString();
@@ -13,12 +16,7 @@ let messagesHandled = 0;
 let storePromise;
 
 function openStore() {
-  storePromise ??= openNegotiationStore({
-    // Chrome frees a stopped worker's lock as it ends it: wait, rather than fail, should the
-    // next worker start before that is done.
-    persistence: indexedDbPersistence("negotiations", { lockTimeout: 5000 }),
-    sqlJs: { locateFile: () => chrome.runtime.getURL("sql-wasm.wasm") },
-  }).catch((error) => {
+  storePromise ??= openNegotiationStore(storeOptions(indexedDbPersistence)).catch((error) => {
     // The next event tries again rather than keep a failed open for the worker's life.
     storePromise = undefined;
     throw error;
@@ -47,39 +45,21 @@ async function handle(message) {
   if (message?.type === "status") return { startedAt, messagesHandled };
   const store = await openStore();
   switch (message?.type) {
+    case "open":
+      return null;
     case "list":
       return list(store);
     case "seed":
-      await store.transaction(async (tx) => {
-        if ((await tx.loadActive()).length > 0) return;
-        for (const negotiation of demoNegotiations()) await tx.save(negotiation);
-      });
+      await seed(store);
       return list(store);
     case "save":
       await store.save(fromMessage(message.negotiation));
       return list(store);
     case "advance":
-      // Read and write in one transaction, so that two clicks at once cannot both start
-      // from the same rows and one overwrite the other's tracker.
-      return store.transaction(async (tx) => {
-        const active = await tx.restoreActive();
-        const negotiation = active.find(({ threadId }) => threadId === message.threadId);
-        if (negotiation === undefined) {
-          throw new Error(
-            `No unfinished negotiation on thread ${JSON.stringify(message.threadId)}`,
-          );
-        }
-        const changed = advance(negotiation, active);
-        for (const each of changed) await tx.save(each);
-        return summarize(changed[0]);
-      });
+      return advanceThread(store, message.threadId);
     default:
       throw new Error(`Unknown message type ${JSON.stringify(message?.type)}`);
   }
-}
-
-async function list(store) {
-  return (await store.restoreActive()).map(summarize);
 }
 
 function describeError(error) {
