@@ -2,6 +2,7 @@
 // bundled by esbuild with the built package. Loaded by a page, it exposes `window.writer`
 // (its calls run in the page) and `window.inWorker(name, argument)` (the same calls, run in
 // a dedicated worker started from this same script); loaded as a worker, it answers them.
+// The shared-tabs test (test/reliability/shared-tabs.test.ts) drives it too.
 // Each call answers plain data.
 import {
   CampaignCPMTracker,
@@ -13,6 +14,8 @@ import { negotiationInput } from "./negotiation-fixture.mjs";
 
 const NAME = "writers";
 let store;
+/** The thread of each change this context heard, in order. */
+const heard = [];
 
 const calls = {
   /** What the context is: a secure one or not, with Web Locks or not. */
@@ -24,6 +27,7 @@ const calls = {
   async open() {
     try {
       store = await openNegotiationStore({ persistence: indexedDbPersistence(NAME) });
+      store.subscribe(({ threadId }) => heard.push(threadId));
       return { opened: true };
     } catch (error) {
       return {
@@ -43,6 +47,19 @@ const calls = {
     );
     return "saved";
   },
+  /** Saves `<prefix>-0` to `<prefix>-<count - 1>`, all at once; each outcome: "ok" or a code. */
+  saveMany([prefix, count]) {
+    return Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        calls.save(`${prefix}-${i}`).then(
+          () => "ok",
+          (error) => error.code ?? String(error),
+        ),
+      ),
+    );
+  },
+  /** The threads of the changes this context heard, in order. */
+  heard: () => heard,
   /** The threads the store holds, as this context reads them. */
   async threads() {
     return (await store.loadActive()).map((row) => row.thread_id).sort();

@@ -1,0 +1,127 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundlePage } from "../support/bundled-page.js";
+import { CHROMIUM_ARGS, chromiumPath } from "../support/chromium.js";
+import { type StaticServer, serveFolder } from "../support/static-server.js";
+
+/*
+ * DESIGN §3 "Several browser contexts, one store", with real tabs: three tabs of one origin
+ * and a dedicated worker of the first open one IndexedDB name (the first tab writes, the
+ * others forward to it) and save at once; then the writer's tab is closed, taking its
+ * worker with it, and the others go on.
+ */
+
+const PAGE = fileURLToPath(new URL("../support/writer-page.js", import.meta.url));
+const PER_CONTEXT = 25;
+
+let folder: string;
+let server: StaticServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), "negotiation-state-tabs-"));
+  await bundlePage(PAGE, folder);
+  server = await serveFolder(folder);
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await rm(folder, { recursive: true, force: true });
+});
+
+type Calls = Record<string, (argument?: unknown) => Promise<unknown>>;
+
+/** A context of the test: a tab, or the dedicated worker of a tab. */
+interface Context {
+  readonly name: string;
+  call(step: string, argument?: unknown): Promise<unknown>;
+}
+
+function inTab(tab: Page, name: string, where: "page" | "worker" = "page"): Context {
+  return {
+    name,
+    call: (step, argument) =>
+      tab.evaluate(
+        ([step, where, argument]) => {
+          const page = window as unknown as {
+            writer: Calls;
+            inWorker: (name: string, argument?: unknown) => Promise<unknown>;
+          };
+          return where === "page"
+            ? page.writer[step as string]?.(argument)
+            : page.inWorker(step as string, argument);
+        },
+        [step, where, argument] as const,
+      ),
+  };
+}
+
+const threadsOf = (prefix: string) =>
+  Array.from({ length: PER_CONTEXT }, (_, i) => `${prefix}-${i}`);
+
+async function until(ready: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`not ready after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("three tabs and a dedicated worker on one IndexedDB name (Chromium)", () => {
+  it("save at once: every save lands, every context reads and hears the others', and the writer's tab closing hands over", async () => {
+    const context = await browser.newContext();
+    const tabs: Page[] = [];
+    for (let i = 0; i < 3; i++) {
+      const tab = await context.newPage();
+      await tab.goto(server.url);
+      await tab.waitForFunction(() => "writer" in window);
+      tabs.push(tab);
+    }
+    const [first, second, third] = tabs as [Page, Page, Page];
+    const contexts = [
+      inTab(first, "tab-1"),
+      inTab(first, "worker-1", "worker"),
+      inTab(second, "tab-2"),
+      inTab(third, "tab-3"),
+    ];
+    for (const each of contexts)
+      expect(await each.call("open"), each.name).toEqual({ opened: true });
+
+    const outcomes = await Promise.all(
+      contexts.map((each) => each.call("saveMany", [each.name, PER_CONTEXT])),
+    );
+    expect(outcomes.flat()).toEqual(Array(contexts.length * PER_CONTEXT).fill("ok"));
+
+    const every = contexts.flatMap((each) => threadsOf(each.name)).sort();
+    for (const each of contexts) expect(await each.call("threads"), each.name).toEqual(every);
+    for (const each of contexts) {
+      await until(async () => ((await each.call("heard")) as string[]).length >= every.length);
+    }
+    const heardByWriter = (await contexts[0]?.call("heard")) as string[];
+    expect([...heardByWriter].sort()).toEqual(every);
+    for (const each of contexts.slice(1)) {
+      expect(
+        await each.call("heard"),
+        `${each.name} hears every change once, in one order`,
+      ).toEqual(heardByWriter);
+    }
+
+    // The writer's tab closes without closing its store; its worker ends with it.
+    await first.close();
+    const [, , secondTab, thirdTab] = contexts as [Context, Context, Context, Context];
+    expect(await secondTab.call("threads")).toEqual(every);
+    expect(await thirdTab.call("saveMany", ["after", 5])).toEqual(Array(5).fill("ok"));
+    await until(
+      async () => ((await secondTab.call("heard")) as string[]).length >= every.length + 5,
+    );
+    const afterwards = [...every, ...Array.from({ length: 5 }, (_, i) => `after-${i}`)].sort();
+    expect(await secondTab.call("threads")).toEqual(afterwards);
+    await context.close();
+  });
+});
