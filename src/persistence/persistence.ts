@@ -105,9 +105,12 @@ export interface SharedPlace {
   /** The place's name, the same in every context: what they meet under. */
   readonly name: string;
   /**
-   * The same target again, for a context that would be the writer: its `open` takes the
-   * writer lock only when it is free, refusing with `DatabaseLockedError` at once otherwise;
-   * given `waitUntil`, it waits for the lock, and refuses once `waitUntil` aborts.
+   * The same target again, for a context that would be the writer.
+   *
+   * @param waitUntil - Absent: `open` takes the writer lock only when it is free, refusing
+   *   with `DatabaseLockedError` at once otherwise. Given: `open` waits for the lock, and
+   *   refuses once the signal aborts.
+   * @returns A persistence on the same place, not yet open.
    */
   forWriter(waitUntil?: AbortSignal): Persistence;
 }

@@ -14,6 +14,8 @@ export interface NegotiationChange {
  * Called with each change once it is durable, in commit order. What it throws does not undo
  * or fail the change, nor keep other listeners from being called: it is reported as an
  * uncaught error (`reportError` where the platform has it).
+ *
+ * @param change - The thread, the state saved (`null` for a delete) and the kind of change.
  */
 export type NegotiationChangeListener = (change: NegotiationChange) => void;
 
