@@ -231,7 +231,12 @@ class SharedContext implements StoreBackend {
     this.#closing = true;
     this.#waitingToWrite.abort();
     try {
-      await Promise.all(this.#served);
+      // Calls under way, and transactions open for followers, end first: the latter go on
+      // being served meanwhile.
+      while (this.#served.size > 0 || this.#sessions.size > 0) {
+        const ending = [...this.#served, ...[...this.#sessions.values()].map(({ done }) => done)];
+        await Promise.all(ending.map((each) => each.catch(() => undefined)));
+      }
       // Before the lock frees: the next writer must not find calls in doubt that never ran.
       if (this.#writer) this.#channel.postMessage({ kind: "leaving", writer: this.#id });
       await this.#writer?.backend.close();
@@ -259,7 +264,9 @@ class SharedContext implements StoreBackend {
       await adapter.close().catch(() => undefined);
       return;
     }
-    await this.#becomeWriter(adapter);
+    // A place that cannot be made a store here (its table refused) is closed again, freeing
+    // the lock for the next context in line; this one goes on forwarding.
+    await this.#becomeWriter(adapter).catch(() => undefined);
   }
 
   async #becomeWriter(adapter: SqlJsAdapter): Promise<void> {
@@ -342,12 +349,21 @@ class SharedContext implements StoreBackend {
     }
   }
 
-  /** The writer closed: what it left unanswered waits for the next one. */
+  /**
+   * The writer closed: what it left unanswered never ran, and waits for the next one; a
+   * transaction it held open (it ends them before it leaves) cannot go on.
+   */
   #writerLeft(): void {
     const left = this.#writerId;
     this.#writerId = undefined;
-    for (const pending of this.#pending.values()) {
-      if (pending.sentTo === left) pending.sentTo = undefined;
+    for (const [id, pending] of this.#pending) {
+      if (pending.sentTo !== left) continue;
+      if (pending.session === undefined) {
+        pending.sentTo = undefined;
+      } else {
+        this.#pending.delete(id);
+        pending.reject(new WriterChangedError(this.#location, pending.storeCall));
+      }
     }
   }
 
@@ -426,7 +442,8 @@ class SharedContext implements StoreBackend {
   #serve(message: Extract<Message, { kind: "call" }>): void {
     const answer = (result: Omit<Extract<Message, { kind: "result" }>, "kind" | "id" | "to">) =>
       this.#post({ kind: "result", id: message.id, to: message.from, ...result });
-    if (this.#closing) {
+    // A transaction already open goes on to its end, which the closing waits for.
+    if (this.#closing && message.session === undefined) {
       answer({ notRun: true });
       return;
     }

@@ -196,6 +196,35 @@ describe("one store shared by several contexts", () => {
     expect((await follower.store.load("after-handover"))?.threadId).toBe("after-handover");
   });
 
+  it("a writer that closes lets a follower's open transaction end first, then hands over", async () => {
+    const name = freshName();
+    const writer = await openHere(name);
+    const follower = await openHere(name);
+    let goOn: () => void = () => undefined;
+    const closing = new Promise<void>((resolve) => {
+      goOn = resolve;
+    });
+    let firstSaved: () => void = () => undefined;
+    const saved = new Promise<void>((resolve) => {
+      firstSaved = resolve;
+    });
+    const transaction = follower.store.transaction(async (tx) => {
+      await tx.save(negotiation("first"));
+      firstSaved();
+      await closing;
+      await tx.save(negotiation("second"));
+    });
+    await saved;
+    const closed = writer.store.close();
+    goOn();
+    await transaction;
+    await closed;
+    expect((await follower.store.loadActive()).map((row) => row.thread_id).sort()).toEqual([
+      "first",
+      "second",
+    ]);
+  });
+
   it("a follower that goes away in the middle of its transaction is rolled back, and the writer goes on", async () => {
     const name = freshName();
     const writer = await openHere(name);
