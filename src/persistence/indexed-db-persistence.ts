@@ -10,7 +10,12 @@ import {
 import { encodeJournalEntries } from "./journal-codec.js";
 import { JournaledTarget, type WriterLock } from "./journaled-target.js";
 import type { Persistence, SharedPlace, StoredDatabase } from "./persistence.js";
-import { acquireWebLock, type LockRequester, writerLockRequester } from "./web-lock.js";
+import {
+  acquireWebLock,
+  isServerRuntime,
+  type LockRequester,
+  writerLockRequester,
+} from "./web-lock.js";
 import { type IndexedDbSnapshotWriter, workerSnapshotWriter } from "./worker-snapshot-writer.js";
 
 /** Options of {@link indexedDbPersistence}. */
@@ -213,8 +218,11 @@ export function indexedDbPersistence(
         navigator?: { locks?: unknown };
         BroadcastChannel?: unknown;
       };
-      // Contexts meet only where the browser's own Web Locks and channels reach them all.
-      if (navigator?.locks === undefined || BroadcastChannel === undefined) return undefined;
+      // Contexts meet only where the browser's own IndexedDB, Web Locks and channels reach
+      // them all: Deno has the last two, but its IndexedDB would be a shim of one realm.
+      if (navigator?.locks === undefined || BroadcastChannel === undefined || isServerRuntime()) {
+        return undefined;
+      }
       return {
         name: location,
         forWriter: (waitUntil) =>

@@ -117,12 +117,23 @@ export function writerLockRequester(
 ): LockRequester {
   const locks = scope.navigator?.locks;
   if (locks !== undefined) return locks;
-  const serverRuntime =
+  if (isServerRuntime(scope)) return realmLockRequester();
+  throw new WebLocksUnavailableError(location, scope.isSecureContext, noWebLocksDetail(scope));
+}
+
+/**
+ * Whether this realm is Node, Deno or Bun rather than a browser: there, an IndexedDB is a
+ * shim of this realm alone (fake-indexeddb), which no other context shares.
+ *
+ * @param scope - The realm's globals.
+ * @internal
+ */
+export function isServerRuntime(scope: ScopeSignals = globalThis as ScopeSignals): boolean {
+  return (
     typeof scope.process?.versions?.node === "string" ||
     scope.Deno !== undefined ||
-    scope.Bun !== undefined;
-  if (serverRuntime) return realmLockRequester();
-  throw new WebLocksUnavailableError(location, scope.isSecureContext, noWebLocksDetail(scope));
+    scope.Bun !== undefined
+  );
 }
 
 const WITHOUT_WEB_LOCKS =
