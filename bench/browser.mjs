@@ -14,7 +14,8 @@
 // - D (indexeddb-in-thread): A with `checkpointInWorker: false`, its checkpoints' images
 //   taken on the page (as in an extension's service worker, which cannot start workers),
 // gives the worst saves through the checkpoints, and A's saves while its checkpoint worker
-// ran beside them (the page counts the workers it starts); and when A is over 1.3× a
+// ran beside them (the page counts the workers it starts); so does the issue's own long
+// run, 20,000 saves of A and B at 50,000 rows; and when A is over 1.3× a
 // bare put, A and B run alone under Chromium's sampling profiler (CDP `Profiler`), for the
 // functions that take the page's time. Figures go to bench/results/browser-<date>-<commit>.json
 // (`--name=<name>`; `browser-quick` for a quick run).
@@ -43,6 +44,7 @@ const CONFIG = quick
       samples: 300,
       profileSaves: 300,
       longRunSaves: 600,
+      bigRun: null,
       tabsSize: 100,
       tabsWarmup: 20,
       tabsSamples: 100,
@@ -55,6 +57,9 @@ const CONFIG = quick
       profileSaves: 2_000,
       // Rows of about 4 KB: past the IndexedDB target's 16 MiB checkpoint threshold.
       longRunSaves: 12_000,
+      // The issue's own long run: 20,000 saves at 50,000 rows (a 200 MB database), A and B
+      // alone (D's second whole database on the page would double its memory).
+      bigRun: { size: 50_000, saves: 20_000 },
       tabsSize: 1_000,
       tabsWarmup: 200,
       tabsSamples: 1_000,
@@ -156,6 +161,14 @@ async function twoTabs(context, page, url) {
   } finally {
     await other.close();
   }
+}
+
+/** What A's saves made while a checkpoint worker ran came to, in a long run. */
+function besideWorkersLine(run) {
+  const ours = run.find((r) => r.contender === A.name);
+  return ours?.besideWorkers
+    ? `A started ${count(ours.checkpointWorkers)} checkpoint worker(s); its ${count(ours.besideWorkers.n)} saves while one ran: p50 ${ms(ours.besideWorkers.p50)} ms, p99 ${ms(ours.besideWorkers.p99)} ms, worst ${ms(ours.besideWorkers.max)} ms`
+    : `A started ${count(ours?.checkpointWorkers ?? 0)} checkpoint worker(s) and made no save while one ran`;
 }
 
 /** p50, p95, p99, worst (ms) and n of a latency summary, as table cells. */
@@ -414,12 +427,24 @@ const results = await withTempFolder(async (folder) => {
       `${count(CONFIG.longRunSaves)} saves at ${count(CONFIG.goalSize)} rows right after an open, A, D and B in turn save by save (A's and D's checkpoints included)`,
       longRunTable(longRun, CONTENDERS),
     );
-    const beside = longRun.find((r) => r.contender === A.name);
-    console.log(
-      beside?.besideWorkers
-        ? `A started ${count(beside.checkpointWorkers)} checkpoint worker(s); its ${count(beside.besideWorkers.n)} saves while one ran: p50 ${ms(beside.besideWorkers.p50)} ms, p99 ${ms(beside.besideWorkers.p99)} ms, worst ${ms(beside.besideWorkers.max)} ms`
-        : `A started ${count(beside?.checkpointWorkers ?? 0)} checkpoint worker(s) and made no save while one ran`,
-    );
+    console.log(besideWorkersLine(longRun));
+
+    let bigRun = null;
+    if (CONFIG.bigRun) {
+      const { size, saves } = CONFIG.bigRun;
+      log(`a long run at ${count(size)} rows`);
+      bigRun = await page.evaluate((options) => globalThis.bench.measure(options), {
+        names: [A.page, B.page],
+        size,
+        warmup: 0,
+        samples: saves,
+      });
+      section(
+        `${count(saves)} saves at ${count(size)} rows right after an open, A and B in turn save by save (A's checkpoints included)`,
+        longRunTable(bigRun, CONTENDERS),
+      );
+      console.log(besideWorkersLine(bigRun));
+    }
 
     log(`two tabs at ${count(CONFIG.tabsSize)} rows`);
     const tabs = await twoTabs(context, page, site.url);
@@ -464,7 +489,7 @@ const results = await withTempFolder(async (folder) => {
       // The long tail of rarely sampled functions says nothing.
       for (const p of profiles) p.functions = p.functions.slice(0, KEPT_FUNCTIONS);
     }
-    return { saves, saveRatios: ratios, inProcessShare, phases, longRun, tabs, profiles };
+    return { saves, saveRatios: ratios, inProcessShare, phases, longRun, bigRun, tabs, profiles };
   } finally {
     // The browser first: the server's close waits for the connections it keeps alive.
     await context?.close();
