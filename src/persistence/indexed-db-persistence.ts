@@ -1,3 +1,4 @@
+import { copyWithRoomToGrow } from "./database-room.js";
 import { describeDomException } from "./dom-exception.js";
 import { StorageError } from "./errors.js";
 import {
@@ -160,7 +161,10 @@ export function indexedDbPersistence(
             options.checkpointInWorker === false
               ? undefined
               : workerSnapshotWriter(options.checkpointWorkerScript);
-          return { snapshot: stored.snapshot, journal: stored.journal };
+          // The room spares the first new rows a copy of the whole database (sql.js grows
+          // its file so): copied here, at open, not on a save.
+          const snapshot = stored.snapshot && copyWithRoomToGrow(stored.snapshot);
+          return { snapshot, journal: stored.journal };
         },
         () => {
           database?.close();

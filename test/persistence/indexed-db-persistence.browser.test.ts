@@ -75,19 +75,8 @@ describe("indexedDbPersistence", () => {
   it("writes each commit in one strict readwrite transaction", async () => {
     const opened: { stores: string[]; mode: string | undefined; durability: string | undefined }[] =
       [];
-    const transaction = IDBDatabase.prototype.transaction;
-    vi.spyOn(IDBDatabase.prototype, "transaction").mockImplementation(function (
-      this: IDBDatabase,
-      stores,
-      mode,
-      options,
-    ) {
-      opened.push({
-        stores: typeof stores === "string" ? [stores] : [...stores],
-        mode,
-        durability: options?.durability,
-      });
-      return transaction.call(this, stores, mode, options);
+    watchTransactions((_, stores, mode, options) => {
+      opened.push({ stores, mode, durability: options?.durability });
     });
     const store = await openNegotiationStore({ persistence: indexedDbPersistence(freshName()) });
     opened.length = 0;
@@ -153,16 +142,8 @@ describe("indexedDbPersistence checkpoints in a dedicated worker", () => {
    */
   async function openWatched(name: string, script: URL | false) {
     const writes: string[][] = [];
-    const transaction = IDBDatabase.prototype.transaction;
-    vi.spyOn(IDBDatabase.prototype, "transaction").mockImplementation(function (
-      this: IDBDatabase,
-      stores,
-      mode,
-      options,
-    ) {
-      if (mode === "readwrite" && this.name === name)
-        writes.push(typeof stores === "string" ? [stores] : [...stores]);
-      return transaction.call(this, stores, mode, options);
+    watchTransactions((database, stores, mode) => {
+      if (mode === "readwrite" && database.name === name) writes.push(stores);
     });
     const store = await openNegotiationStore({
       persistence: indexedDbPersistence(
@@ -286,6 +267,27 @@ describe("indexedDbPersistence checkpoints in a dedicated worker", () => {
     }
   });
 });
+
+/** Calls `seen` with each transaction the page opens from now on, before it is opened. */
+function watchTransactions(
+  seen: (
+    database: IDBDatabase,
+    stores: string[],
+    mode: IDBTransactionMode | undefined,
+    options: IDBTransactionOptions | undefined,
+  ) => void,
+): void {
+  const transaction = IDBDatabase.prototype.transaction;
+  vi.spyOn(IDBDatabase.prototype, "transaction").mockImplementation(function (
+    this: IDBDatabase,
+    stores,
+    mode,
+    options,
+  ) {
+    seen(this, typeof stores === "string" ? [stores] : [...stores], mode, options);
+    return transaction.call(this, stores, mode, options);
+  });
+}
 
 /** Whether `name` holds a snapshot, and how many journal records. */
 function storedCounts(name: string): Promise<{ snapshot: boolean; journalRecords: number }> {

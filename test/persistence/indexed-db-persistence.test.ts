@@ -2,6 +2,7 @@ import { IDBDatabase, IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { isNegotiationError, openNegotiationStore } from "../../src/index.js";
 import { indexedDbPersistence } from "../../src/indexeddb.js";
+import { roomToGrow } from "../../src/persistence/database-room.js";
 import type { JournalEntry } from "../../src/persistence/persistence.js";
 import { negotiation } from "../support/negotiations.js";
 
@@ -96,6 +97,22 @@ describe("indexedDbPersistence outside a browser", () => {
     // What open found in the journal is due to be folded in.
     expect(reopened.wantsCheckpoint?.()).toBe(true);
     await reopened.close();
+  });
+
+  it("hands the snapshot over with room to grow, so the first new rows copy nothing", async () => {
+    stubIndexedDb();
+    const store = await openNegotiationStore({ persistence: indexedDbPersistence("room") });
+    await store.save(negotiation("sized"));
+    await store.close();
+
+    const persistence = indexedDbPersistence("room");
+    const { snapshot } = await persistence.open();
+    const image = snapshot as Uint8Array;
+    const view = new DataView(image.buffer, image.byteOffset);
+    const imageBytes = view.getUint16(16) * view.getUint32(28);
+    expect(image.length).toBe(imageBytes + roomToGrow(imageBytes));
+    expect(image.subarray(imageBytes).every((byte) => byte === 0)).toBe(true);
+    await persistence.close();
   });
 
   it("checkpoints on the writer's thread where no worker can start (Node)", async () => {
