@@ -1,5 +1,6 @@
 import { NegotiationError } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
+import { StorageError } from "../persistence/errors.js";
 
 /** The store's errors: rows that could not be rebuilt, contexts JSON cannot hold. */
 
@@ -129,4 +130,13 @@ export class WriterChangedError extends NegotiationError {
     this.location = location;
     this.call = call;
   }
+}
+
+/**
+ * The error of a call on a store that is closed: a `StorageError` of code `STORAGE_CLOSED`.
+ *
+ * @internal
+ */
+export function storeClosedError(): StorageError {
+  return new StorageError("The negotiation store is closed", { code: "STORAGE_CLOSED" });
 }

@@ -3,8 +3,7 @@ import type { SqlExecutor, SqlValue, StorageAdapter } from "../adapter/storage-a
 import type { NegotiationState } from "../domain/vocabulary.js";
 import { describeValue } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
-import { StorageError } from "../persistence/errors.js";
-import { RestoreError } from "./errors.js";
+import { RestoreError, storeClosedError } from "./errors.js";
 import {
   ChangeListeners,
   type NegotiationChange,
@@ -445,7 +444,7 @@ export class NegotiationStateStore implements NegotiationStateOperations {
 
   #ensureOpen(): void {
     if (this.#closing) {
-      throw new StorageError("The negotiation store is closed", { code: "STORAGE_CLOSED" });
+      throw storeClosedError();
     }
   }
 }
@@ -517,11 +516,11 @@ export function adapterBackend(
     readonly clock: () => Date;
     readonly ownsAdapter: boolean;
     readonly deliver: (changes: readonly NegotiationChange[]) => void;
-    /** Whether changes are wanted at all; always by default. */
-    readonly listening?: () => boolean;
+    /** Whether changes are wanted at all: none is made while no one would be told. */
+    readonly listening: () => boolean;
   },
 ): StoreBackend {
-  const { clock, ownsAdapter, deliver, listening = () => true } = options;
+  const { clock, ownsAdapter, deliver, listening } = options;
   const context = (batched: boolean, record: (change: NegotiationChange) => void) => ({
     clock,
     keyProblem: adapter.keyProblem?.bind(adapter),
@@ -610,30 +609,25 @@ function operationsOn(
     }
   };
 
-  const saveRow = async (negotiation: NegotiationInput) => {
-    const row = negotiationToRow(negotiation, formatTimestamp(clock()));
-    storableThread(row.thread_id);
+  /** Writes a row as a save does (a stored `created_at` stays), and records the change. */
+  const upsert = async (row: NegotiationStateRow, path: string) => {
+    storableThread(row.thread_id, path);
     await write(
       SQL.upsert,
       NEGOTIATION_STATE_COLUMNS.map((column) => row[column]),
       row,
     );
+    changed(row.thread_id, row.state as NegotiationState, "save");
     return row;
   };
+  const saveNegotiation = (negotiation: NegotiationInput) =>
+    upsert(negotiationToRow(negotiation, formatTimestamp(clock())), "threadId");
   const operations: StoreOperations = {
     async save(negotiation) {
-      const row = await saveRow(negotiation);
-      changed(row.thread_id, row.state as NegotiationState, "save");
+      await saveNegotiation(negotiation);
     },
     async saveRow(given) {
-      const row = checkedRow(given);
-      storableThread(row.thread_id, "thread_id");
-      await write(
-        SQL.upsert,
-        NEGOTIATION_STATE_COLUMNS.map((column) => row[column]),
-        row,
-      );
-      changed(row.thread_id, row.state as NegotiationState, "save");
+      await upsert(checkedRow(given), "thread_id");
     },
     loadActive: () => rows(SQL.selectActive, TERMINAL),
     async restoreActive() {
@@ -659,11 +653,7 @@ function operationsOn(
       // Where transactions run side by side, this one owns the thread until it ends.
       await executor.lock?.(`${TABLE}:${thread}`);
       return applyUpdate(thread, await operations.loadRow(thread), fn, {
-        async save(negotiation) {
-          const row = await saveRow(negotiation);
-          changed(thread, row.state as NegotiationState, "save");
-          return row;
-        },
+        save: saveNegotiation,
         remove: () => operations.delete(thread),
       });
     },

@@ -16,7 +16,7 @@ import { isNegotiationError } from "../errors/negotiation-error.js";
 import { StorageError } from "../persistence/errors.js";
 import type { Persistence, SharedPlace } from "../persistence/persistence.js";
 import type { LockRequester } from "../persistence/web-lock.js";
-import { WriterChangedError } from "./errors.js";
+import { storeClosedError, WriterChangedError } from "./errors.js";
 import type { ChangeListeners, NegotiationChange } from "./negotiation-change.js";
 import { checkedRow, negotiationToRow } from "./negotiation-row.js";
 import {
@@ -241,9 +241,7 @@ class SharedContext implements StoreBackend {
       if (this.#writer) this.#channel.postMessage({ kind: "leaving", writer: this.#id });
       await this.#writer?.backend.close();
     } finally {
-      const closed = new StorageError("The negotiation store is closed", {
-        code: "STORAGE_CLOSED",
-      });
+      const closed = storeClosedError();
       for (const pending of this.#pending.values()) pending.reject(closed);
       this.#pending.clear();
       this.#channel.close();
@@ -310,7 +308,7 @@ class SharedContext implements StoreBackend {
   #writerChanged(writer: string): void {
     if (writer === this.#writerId) return;
     this.#writerId = writer;
-    this.#inDoubtUnless(writer);
+    this.#unanswered((sentTo) => sentTo !== writer, { ranNothing: false });
     for (const [id, pending] of this.#pending) {
       if (pending.sentTo === undefined) this.#dispatch(id, pending);
     }
@@ -328,37 +326,27 @@ class SharedContext implements StoreBackend {
   #writerGone(writer: string): void {
     if (this.#writerId !== writer) return;
     this.#writerId = undefined;
-    this.#inDoubtUnless(undefined);
+    this.#unanswered(() => true, { ranNothing: false });
   }
 
-  /**
-   * Settles what was sent to a writer other than `writer` and left unanswered: a read goes
-   * again to the next writer (it changed nothing); a change may or may not have been made,
-   * and is rejected with {@link WriterChangedError}, as is every call of a transaction, which
-   * that writer held open.
-   */
-  #inDoubtUnless(writer: string | undefined): void {
-    for (const [id, pending] of this.#pending) {
-      if (pending.sentTo === undefined || pending.sentTo === writer) continue;
-      if (pending.session === undefined && READS.has(pending.call)) {
-        pending.sentTo = undefined;
-      } else {
-        this.#pending.delete(id);
-        pending.reject(new WriterChangedError(this.#location, pending.storeCall));
-      }
-    }
-  }
-
-  /**
-   * The writer closed: what it left unanswered never ran, and waits for the next one; a
-   * transaction it held open (it ends them before it leaves) cannot go on.
-   */
+  /** The writer closed, having run nothing it left unanswered (it says so as it leaves). */
   #writerLeft(): void {
     const left = this.#writerId;
     this.#writerId = undefined;
+    this.#unanswered((sentTo) => sentTo === left, { ranNothing: true });
+  }
+
+  /**
+   * Settles what was sent to writers that no longer serve (those `gone` names) and left
+   * unanswered. A call of a transaction cannot go on, since that writer held it open: it is
+   * rejected with {@link WriterChangedError}. Any other goes again to the next writer when
+   * it changed nothing: a read, or any call when the writer ran nothing more (`ranNothing`);
+   * otherwise it may or may not have been made, and is rejected likewise.
+   */
+  #unanswered(gone: (sentTo: string) => boolean, { ranNothing }: { ranNothing: boolean }): void {
     for (const [id, pending] of this.#pending) {
-      if (pending.sentTo !== left) continue;
-      if (pending.session === undefined) {
+      if (pending.sentTo === undefined || !gone(pending.sentTo)) continue;
+      if (pending.session === undefined && (ranNothing || READS.has(pending.call))) {
         pending.sentTo = undefined;
       } else {
         this.#pending.delete(id);
@@ -374,9 +362,7 @@ class SharedContext implements StoreBackend {
     storeCall: string,
   ): Promise<unknown> {
     if (this.#closing) {
-      return Promise.reject(
-        new StorageError("The negotiation store is closed", { code: "STORAGE_CLOSED" }),
-      );
+      return Promise.reject(storeClosedError());
     }
     return new Promise((resolve, reject) => {
       const id = this.#nextCall++;
