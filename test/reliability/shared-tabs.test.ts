@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundlePage } from "../support/bundled-page.js";
 import { CHROMIUM_ARGS, chromiumPath } from "../support/chromium.js";
 import { type StaticServer, serveFolder } from "../support/static-server.js";
+import { until } from "../support/until.js";
 
 /*
  * DESIGN §3 "Several browser contexts, one store", with real tabs: three tabs of one origin
@@ -17,6 +18,8 @@ import { type StaticServer, serveFolder } from "../support/static-server.js";
 
 const PAGE = fileURLToPath(new URL("../support/writer-page.js", import.meta.url));
 const PER_CONTEXT = 25;
+/** How long, and how often, to wait for what other tabs heard: each look is a round trip. */
+const TABS_POLL = { ms: 15_000, everyMs: 50 };
 
 let folder: string;
 let server: StaticServer;
@@ -65,14 +68,6 @@ function inTab(tab: Page, name: string, where: "page" | "worker" = "page"): Cont
 const threadsOf = (prefix: string) =>
   Array.from({ length: PER_CONTEXT }, (_, i) => `${prefix}-${i}`);
 
-async function until(ready: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`not ready after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe("three tabs and a dedicated worker on one IndexedDB name (Chromium)", () => {
   it("save at once: every save lands, every context reads and hears the others', and the writer's tab closing hands over", async () => {
     const context = await browser.newContext();
@@ -101,7 +96,10 @@ describe("three tabs and a dedicated worker on one IndexedDB name (Chromium)", (
     const every = contexts.flatMap((each) => threadsOf(each.name)).sort();
     for (const each of contexts) expect(await each.call("threads"), each.name).toEqual(every);
     for (const each of contexts) {
-      await until(async () => ((await each.call("heard")) as string[]).length >= every.length);
+      await until(
+        async () => ((await each.call("heard")) as string[]).length >= every.length,
+        TABS_POLL,
+      );
     }
     const heardByWriter = (await contexts[0]?.call("heard")) as string[];
     expect([...heardByWriter].sort()).toEqual(every);
@@ -119,6 +117,7 @@ describe("three tabs and a dedicated worker on one IndexedDB name (Chromium)", (
     expect(await thirdTab.call("saveMany", ["after", 5])).toEqual(Array(5).fill("ok"));
     await until(
       async () => ((await secondTab.call("heard")) as string[]).length >= every.length + 5,
+      TABS_POLL,
     );
     const afterwards = [...every, ...Array.from({ length: 5 }, (_, i) => `after-${i}`)].sort();
     expect(await secondTab.call("threads")).toEqual(afterwards);

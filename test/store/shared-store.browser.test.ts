@@ -7,6 +7,7 @@ import {
 import { indexedDbPersistence } from "../../src/indexeddb.js";
 import { negotiation } from "../support/negotiations.js";
 import type { SharedWorkerReply, SharedWorkerRequest } from "../support/shared-store-worker.js";
+import { until } from "../support/until.js";
 
 // DESIGN §3 "Several browser contexts, one store", in Chromium: dedicated workers are
 // contexts of their own (their own channel, locks and IndexedDB connection), and ending one
@@ -53,15 +54,6 @@ async function openHere(name: string) {
 
 const ids = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(2, "0")}`);
-
-/** Polls until `ready()` holds, or fails after `ms`. */
-async function until(ready: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`not ready after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("one store shared by several contexts", () => {
   it("a page and two workers save at once: every save lands, every context hears each change once, in one order", async () => {

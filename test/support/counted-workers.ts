@@ -1,3 +1,5 @@
+import { until } from "./until.js";
+
 /** One worker started while {@link countWorkers} watched: when it started and ended. */
 export interface WorkerRun {
   readonly script: string;
@@ -36,12 +38,12 @@ export function countWorkers(): { runs: WorkerRun[]; restore: () => void } {
 }
 
 /** Resolves once every run has ended, or rejects after `ms`. */
-export async function allEnded(runs: readonly WorkerRun[], ms = 20_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (runs.some((run) => run.ended === undefined)) {
-    if (performance.now() > deadline) throw new Error(`a worker still runs after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+export function allEnded(runs: readonly WorkerRun[], ms = 20_000): Promise<void> {
+  return until(() => runs.every((run) => run.ended !== undefined), {
+    ms,
+    everyMs: 10,
+    what: "every worker's end",
+  });
 }
 
 /**
