@@ -52,6 +52,17 @@ const INDEXED_DB_CHECKPOINT_WORKER: Options = {
   },
 };
 
+/**
+ * The shared worker that hands lines between the contexts of a shared place, started by its
+ * URL beside the other modules as the checkpoint worker is; it imports nothing at run time.
+ */
+const SHARED_PLACE_RELAY_WORKER: Options = {
+  ...SNAPSHOT_WORKER,
+  entry: { "shared-place-relay-worker": "src/shared-place-relay-worker.ts" },
+  platform: "browser",
+  external: [],
+};
+
 /** The entries a consumer imports (or runs: the command line). */
 const ENTRIES = {
   index: "src/index.ts",
@@ -139,5 +150,6 @@ export default defineConfig({
     for (const entry of Object.keys(ENTRIES)) await dropReachedBareImports(`dist/${entry}.js`);
     await build(SNAPSHOT_WORKER);
     await build(INDEXED_DB_CHECKPOINT_WORKER);
+    await build(SHARED_PLACE_RELAY_WORKER);
   },
 });

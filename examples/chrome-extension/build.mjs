@@ -44,4 +44,10 @@ for (const file of ["manifest.json", "assistant.html", "assistant.css"]) {
 }
 // The WASM the package ships, which matches the sql.js it pins and was bundled here.
 await copyFile(require.resolve("negotiation-state/sql-wasm.wasm"), join(outdir, "sql-wasm.wasm"));
+// The relay that gives the extension's pages direct lines to the one of them that writes
+// while the service worker is stopped (esbuild does not emit it).
+await copyFile(
+  require.resolve("negotiation-state/shared-place-relay-worker.js"),
+  join(outdir, "shared-place-relay-worker.js"),
+);
 console.log(`Built the extension in ${outdir}`);

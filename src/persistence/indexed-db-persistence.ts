@@ -11,6 +11,7 @@ import {
 import { encodeJournalEntries } from "./journal-codec.js";
 import { JournaledTarget, type WriterLock } from "./journaled-target.js";
 import type { Persistence, SharedPlace, StoredDatabase } from "./persistence.js";
+import { connectRelay } from "./shared-place-relay.js";
 import {
   acquireWebLock,
   isServerRuntime,
@@ -50,6 +51,13 @@ export interface IndexedDbPersistenceOptions {
    * @internal
    */
   readonly checkpointWorkerScript?: URL;
+  /**
+   * The shared place's relay script (see {@link SharedPlace.relay}); beside this module by
+   * default. A seam for tests, as `checkpointWorkerScript` is.
+   *
+   * @internal
+   */
+  readonly relayScript?: URL;
   /**
    * Wait for the writer lock until this signal aborts, whatever `lockTimeout` says: what
    * {@link SharedPlace.forWriter} opens with.
@@ -235,6 +243,7 @@ export function indexedDbPersistence(
             lockTimeout: 0,
             ...(waitUntil !== undefined && { lockSignal: waitUntil }),
           }),
+        relay: () => connectRelay(location, options.relayScript),
       };
     },
 

@@ -252,19 +252,40 @@ function jsonText(value: unknown, column: string): string {
  * Checks a row to be written as it is (`putRow`): the row contract, every column.
  *
  * @param row - The candidate row.
+ * @param cache - What earlier checks read, for texts rows share; a new one by default.
  * @returns It, typed, when the store would restore it.
  * @throws `ValidationError` at `row` for a value that is not an object; `RestoreError`
  *   (code `RESTORE_INCOMPLETE`) whose `failures` name each column that would not read back
  *   (`restored` is empty, `path` is `negotiation_state["thread-1"].history_json`).
  * @internal
  */
-export function checkedRow(row: unknown): NegotiationStateRow {
+export function checkedRow(row: unknown, cache?: RowReadCache): NegotiationStateRow {
   if (typeof row !== "object" || row === null || Array.isArray(row)) {
     throw new ValidationError("row", `expected a row of ${TABLE}, got ${describeValue(row)}`);
   }
-  const rebuilt = rowToNegotiation(row as NegotiationStateRow);
+  const rebuilt = rowToNegotiation(row as NegotiationStateRow, cache);
   if (Array.isArray(rebuilt)) throw new RestoreError(TABLE, [], rebuilt);
   return row as NegotiationStateRow;
+}
+
+/** How many texts and timestamps a {@link rowChecker} keeps before it starts over. */
+const ROW_CHECKER_HOLDS = 256;
+
+/**
+ * {@link checkedRow} for a writer that checks rows all its life (the rows other contexts
+ * forward to it, `putRow`): the campaign and tracker texts that rows of one campaign share
+ * are read and validated once, not with every row (a save's check then costs a quarter of
+ * what it did). Bounded: past {@link ROW_CHECKER_HOLDS} texts and timestamps, it starts over.
+ *
+ * @returns The checker, with a cache of its own.
+ * @internal
+ */
+export function rowChecker(): (row: unknown) => NegotiationStateRow {
+  let cache = new RowReadCache();
+  return (row) => {
+    if (cache.size >= ROW_CHECKER_HOLDS) cache = new RowReadCache();
+    return checkedRow(row, cache);
+  };
 }
 
 /**

@@ -10,12 +10,12 @@ import {
   type NegotiationChangeListener,
 } from "./negotiation-change.js";
 import {
-  checkedRow,
   largestColumn,
   type NegotiationInput,
   negotiationToRow,
   type RestoredNegotiation,
   rebuildRows,
+  rowChecker,
   rowToNegotiation,
 } from "./negotiation-row.js";
 import { NEGOTIATION_SQL as SQL, TERMINAL } from "./negotiation-state-sql.js";
@@ -521,8 +521,10 @@ export function adapterBackend(
   },
 ): StoreBackend {
   const { clock, ownsAdapter, deliver, listening } = options;
+  const checkRow = rowChecker();
   const context = (batched: boolean, record: (change: NegotiationChange) => void) => ({
     clock,
+    checkRow,
     keyProblem: adapter.keyProblem?.bind(adapter),
     batched,
     changed: (
@@ -562,6 +564,8 @@ export function adapterBackend(
 /** What the operations need beside their executor. */
 interface OperationsContext {
   readonly clock: () => Date;
+  /** Checks a row given to be written as it is (see `rowChecker`). */
+  readonly checkRow: (row: unknown) => NegotiationStateRow;
   /** The adapter's rule for primary keys, when its engine has one. */
   readonly keyProblem: ((key: string) => string | undefined) | undefined;
   /** Whether the executor is a transaction's, whose changes are journaled together (said when a row is too large). */
@@ -580,7 +584,7 @@ interface OperationsContext {
  */
 function operationsOn(
   executor: SqlExecutor,
-  { clock, keyProblem, batched, changed }: OperationsContext,
+  { clock, checkRow, keyProblem, batched, changed }: OperationsContext,
 ): StoreOperations {
   const storableThread = (threadId: unknown, path = "threadId") => {
     const thread = checkedThreadId(threadId, path);
@@ -627,7 +631,7 @@ function operationsOn(
       await saveNegotiation(negotiation);
     },
     async saveRow(given) {
-      await upsert(checkedRow(given), "thread_id");
+      await upsert(checkRow(given), "thread_id");
     },
     loadActive: () => rows(SQL.selectActive, TERMINAL),
     async restoreActive() {
@@ -658,7 +662,7 @@ function operationsOn(
       });
     },
     async putRow(given) {
-      const row = checkedRow(given);
+      const row = checkRow(given);
       storableThread(row.thread_id, "thread_id");
       const existing = await executor.all(SQL.selectExists, [row.thread_id]);
       await write(

@@ -21,6 +21,12 @@ type CachedRead = { readonly json: string; readonly column: SharedColumn } & (
 export class RowReadCache {
   readonly #reads = new Map<number, CachedRead[]>();
   readonly #validTimes = new Set<unknown>();
+  #texts = 0;
+
+  /** How many texts and timestamps it holds: what a long-lived cache is bounded by. */
+  get size(): number {
+    return this.#texts + this.#validTimes.size;
+  }
 
   /**
    * A copy of what a JSON column's text reads as: the text is read once per cache, and
@@ -46,6 +52,7 @@ export class RowReadCache {
         cached = { json, column, error };
       }
       sameLength.push(cached);
+      this.#texts += 1;
     }
     if ("error" in cached) throw cached.error;
     return cached.copy() as T;

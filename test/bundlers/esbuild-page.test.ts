@@ -9,15 +9,16 @@ import {
   closePageTest,
   createPageProject,
   launchChromium,
+  shareBetweenTabs,
   visitTwice,
   watchPage,
 } from "./installed-page.js";
 
 // The page of the Vite test, bundled by esbuild. esbuild leaves
 // `new URL("./sql-wasm.wasm", import.meta.url)` as it is and emits no WASM, nor the
-// IndexedDB checkpoint worker, so the documented step is to copy
-// negotiation-state/sql-wasm.wasm and negotiation-state/indexed-db-checkpoint-worker.js
-// beside the bundle. Without the WASM, the page fails with the package's error naming the
+// IndexedDB checkpoint worker, nor the shared place's relay, so the documented step is to
+// copy negotiation-state/sql-wasm.wasm, negotiation-state/indexed-db-checkpoint-worker.js
+// and negotiation-state/shared-place-relay-worker.js beside the bundle. Without the WASM, the page fails with the package's error naming the
 // missing URL.
 
 let project: string;
@@ -25,7 +26,7 @@ let server: StaticServer;
 let browser: Browser;
 /** The bundle and the page, as esbuild leaves them. */
 let withoutWasm: string;
-/** The same, with the WASM and the checkpoint worker copied beside the bundle. */
+/** The same, with the WASM, the checkpoint worker and the relay copied beside the bundle. */
 let withWasm: string;
 
 beforeAll(async () => {
@@ -47,10 +48,12 @@ beforeAll(async () => {
   );
   expect(wasm).toBe(join(project, "node_modules", "negotiation-state", "dist", "sql-wasm.wasm"));
   await cp(wasm, join(project, "dist-with-wasm", "sql-wasm.wasm"));
-  const worker = createRequire(join(project, "package.json")).resolve(
-    "negotiation-state/indexed-db-checkpoint-worker.js",
-  );
-  await cp(worker, join(project, "dist-with-wasm", "indexed-db-checkpoint-worker.js"));
+  for (const worker of ["indexed-db-checkpoint-worker.js", "shared-place-relay-worker.js"]) {
+    const file = createRequire(join(project, "package.json")).resolve(
+      `negotiation-state/${worker}`,
+    );
+    await cp(file, join(project, "dist-with-wasm", worker));
+  }
   server = await serveFolder(project);
   withoutWasm = new URL("dist/", server.url).href;
   withWasm = new URL("dist-with-wasm/", server.url).href;
@@ -84,5 +87,9 @@ describe("an esbuild-bundled page", () => {
 
   it("with the WASM and the worker copied beside the bundle, saves to IndexedDB and restores after a reload", async () => {
     await visitTwice(browser, withWasm);
+  });
+
+  it("with the relay copied beside the bundle, a second tab forwards to the first over a line", async () => {
+    await shareBetweenTabs(browser, withWasm);
   });
 });

@@ -5,6 +5,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { CHROMIUM_ARGS, chromiumPath } from "../support/chromium.js";
 import type { StaticServer } from "../support/static-server.js";
+import { until } from "../support/until.js";
 
 // What the bundler tests share: a page (test/bundlers/page) that imports the package by
 // name, in a project where the package is installed as npm installs it, and a Chromium
@@ -116,5 +117,50 @@ export async function visitTwice(browser: Browser, url: string): Promise<void> {
     expect(problems).toEqual([]);
   } finally {
     await page.close();
+  }
+}
+
+/**
+ * Opens the page with `?tabs` in two tabs of one browser context: the first writes, the
+ * second forwards to it, over the channel until the package's relay hands it a line to the
+ * first, and over that line from then on. Fails unless the line opens (the bundle came
+ * with the relay, and it ran), and unless every save lands.
+ */
+export async function shareBetweenTabs(browser: Browser, url: string): Promise<void> {
+  const context = await browser.newContext();
+  const problems: string[] = [];
+  try {
+    const tabs = [await context.newPage(), await context.newPage()];
+    for (const tab of tabs) {
+      tab.on("console", (message) => {
+        if (message.type() === "error") problems.push(message.text());
+      });
+      await tab.goto(`${url}${url.includes("?") ? "&" : "?"}tabs`);
+      await tab.waitForFunction(() => "tabs" in window);
+    }
+    const [writer, follower] = tabs as [Page, Page];
+    type Tabs = {
+      save(threadId: string): Promise<void>;
+      threads(): Promise<string[]>;
+      channelCalls(): number;
+    };
+    const onWriter = () =>
+      writer.evaluate(() => (window as unknown as { tabs: Tabs }).tabs.channelCalls());
+    let saved = 0;
+    await onWriter();
+    await until(async () => {
+      await follower.evaluate(
+        (threadId) => (window as unknown as { tabs: Tabs }).tabs.save(threadId),
+        `tab-${saved++}`,
+      );
+      return (await onWriter()) === 0;
+    });
+    const threads = await writer.evaluate(() =>
+      (window as unknown as { tabs: Tabs }).tabs.threads(),
+    );
+    expect(threads.sort()).toEqual(Array.from({ length: saved }, (_, i) => `tab-${i}`).sort());
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
   }
 }

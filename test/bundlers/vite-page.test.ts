@@ -4,7 +4,13 @@ import type { Browser } from "playwright-core";
 import { build, createServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StaticServer, serveFolder } from "../support/static-server.js";
-import { closePageTest, createPageProject, launchChromium, visitTwice } from "./installed-page.js";
+import {
+  closePageTest,
+  createPageProject,
+  launchChromium,
+  shareBetweenTabs,
+  visitTwice,
+} from "./installed-page.js";
 
 // A page that imports the package by name, as an installed dependency, with no WASM
 // configuration, built by Vite and served as static files.
@@ -32,11 +38,16 @@ describe("a Vite-built page", () => {
     await visitTwice(browser, server.url);
   });
 
+  it("emits the shared place's relay: a second tab forwards to the first over a line", async () => {
+    await shareBetweenTabs(browser, server.url);
+  });
+
   it("runs under Vite's dev server as well, with no configuration", async () => {
     const dev = await createServer({ root: project, logLevel: "silent", server: { port: 0 } });
     await dev.listen();
     try {
       await visitTwice(browser, dev.resolvedUrls?.local[0] as string);
+      await shareBetweenTabs(browser, dev.resolvedUrls?.local[0] as string);
     } finally {
       await dev.close();
     }

@@ -4,7 +4,13 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import webpack, { type Configuration, type Stats } from "webpack";
 import { type StaticServer, serveFolder } from "../support/static-server.js";
-import { closePageTest, createPageProject, launchChromium, visitTwice } from "./installed-page.js";
+import {
+  closePageTest,
+  createPageProject,
+  launchChromium,
+  shareBetweenTabs,
+  visitTwice,
+} from "./installed-page.js";
 
 // The page of the Vite test, built by webpack 5 with no WASM configuration: webpack emits
 // the WASM by itself, as an asset, from `new URL("./sql-wasm.wasm", import.meta.url)` in
@@ -71,5 +77,9 @@ describe("a webpack-built page", () => {
 
   it("loads the WASM by itself, saves to IndexedDB, and restores after a reload", async () => {
     await visitTwice(browser, server.url);
+  });
+
+  it("emits the shared place's relay: a second tab forwards to the first over a line", async () => {
+    await shareBetweenTabs(browser, server.url);
   });
 });

@@ -24,12 +24,15 @@ import { pack } from "./packed.js";
 // writer and reader, the exact measure of a large record, and the reader of the earlier
 // JSON records kept beside them; budget 5,600. Checkpoints written by a worker, beside saves
 // (issue 15), added 0.7 KB, 5,801: starting the worker, and the journal read and cut a few
-// records per transaction; budget 6,200.
+// records per transaction; budget 6,200. Several contexts on one store (issue 16) added
+// 3.8 KB to the main entry, 44,479: the shared store (the writer's election, forwarded calls,
+// hand-over, direct lines between tabs), errors rebuilt from the wire, `subscribe`, and a
+// writer's cache of the rows it checks; budget 49,000.
 
 const BUDGETS: Record<string, { contents: string; gzipBytes: number }> = {
   "the main entry, whole": {
     contents: 'export * from "negotiation-state";',
-    gzipBytes: 44_000,
+    gzipBytes: 49_000,
   },
   "NegotiationStateMachine alone": {
     contents: 'export { NegotiationStateMachine } from "negotiation-state";',

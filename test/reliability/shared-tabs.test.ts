@@ -13,7 +13,8 @@ import { until } from "../support/until.js";
  * DESIGN §3 "Several browser contexts, one store", with real tabs: three tabs of one origin
  * and a dedicated worker of the first open one IndexedDB name (the first tab writes, the
  * others forward to it) and save at once; then the writer's tab is closed, taking its
- * worker with it, and the others go on.
+ * worker with it, and the others go on. Tabs forward over direct lines the place's relay
+ * hands them; a site without the relay's script still works, over the channel alone.
  */
 
 const PAGE = fileURLToPath(new URL("../support/writer-page.js", import.meta.url));
@@ -23,18 +24,23 @@ const TABS_POLL = { ms: 15_000, everyMs: 50 };
 
 let folder: string;
 let server: StaticServer;
+/** The same site without the relay's script. */
+let withoutRelay: StaticServer;
 let browser: Browser;
 
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), "negotiation-state-tabs-"));
-  await bundlePage(PAGE, folder);
-  server = await serveFolder(folder);
+  await bundlePage(PAGE, join(folder, "site"));
+  await bundlePage(PAGE, join(folder, "without-relay"), ["shared-place-relay-worker.js"]);
+  server = await serveFolder(join(folder, "site"));
+  withoutRelay = await serveFolder(join(folder, "without-relay"));
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 });
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await withoutRelay?.close();
   await rm(folder, { recursive: true, force: true });
 });
 
@@ -68,17 +74,34 @@ function inTab(tab: Page, name: string, where: "page" | "worker" = "page"): Cont
 const threadsOf = (prefix: string) =>
   Array.from({ length: PER_CONTEXT }, (_, i) => `${prefix}-${i}`);
 
+/** `count` tabs of one new browser context (one origin's storage) on `site`. */
+async function openTabs(site: StaticServer, count: number): Promise<Page[]> {
+  const context = await browser.newContext();
+  const tabs: Page[] = [];
+  for (let i = 0; i < count; i++) {
+    const tab = await context.newPage();
+    await tab.goto(site.url);
+    await tab.waitForFunction(() => "writer" in window);
+    tabs.push(tab);
+  }
+  return tabs;
+}
+
+/**
+ * Waits until the calls of `followers` no longer cross the channel `writer` listens on:
+ * each has a line to the writer open. Fails if one never does.
+ */
+async function untilLinesOpen(writer: Context, followers: readonly Context[]): Promise<void> {
+  await writer.call("channelCalls");
+  await until(async () => {
+    for (const follower of followers) await follower.call("threads");
+    return (await writer.call("channelCalls")) === 0;
+  }, TABS_POLL);
+}
+
 describe("three tabs and a dedicated worker on one IndexedDB name (Chromium)", () => {
   it("save at once: every save lands, every context reads and hears the others', and the writer's tab closing hands over", async () => {
-    const context = await browser.newContext();
-    const tabs: Page[] = [];
-    for (let i = 0; i < 3; i++) {
-      const tab = await context.newPage();
-      await tab.goto(server.url);
-      await tab.waitForFunction(() => "writer" in window);
-      tabs.push(tab);
-    }
-    const [first, second, third] = tabs as [Page, Page, Page];
+    const [first, second, third] = (await openTabs(server, 3)) as [Page, Page, Page];
     const contexts = [
       inTab(first, "tab-1"),
       inTab(first, "worker-1", "worker"),
@@ -87,11 +110,21 @@ describe("three tabs and a dedicated worker on one IndexedDB name (Chromium)", (
     ];
     for (const each of contexts)
       expect(await each.call("open"), each.name).toEqual({ opened: true });
+    const [writerTab, writerWorker, secondTab, thirdTab] = contexts as [
+      Context,
+      Context,
+      Context,
+      Context,
+    ];
+    await untilLinesOpen(writerTab, [secondTab, thirdTab]);
 
     const outcomes = await Promise.all(
       contexts.map((each) => each.call("saveMany", [each.name, PER_CONTEXT])),
     );
     expect(outcomes.flat()).toEqual(Array(contexts.length * PER_CONTEXT).fill("ok"));
+    // Only the worker's saves crossed the channel: a dedicated worker cannot reach the
+    // relay (no SharedWorker there), the tabs went over their lines.
+    expect(await writerTab.call("channelCalls"), writerWorker.name).toBe(PER_CONTEXT);
 
     const every = contexts.flatMap((each) => threadsOf(each.name)).sort();
     for (const each of contexts) expect(await each.call("threads"), each.name).toEqual(every);
@@ -112,7 +145,6 @@ describe("three tabs and a dedicated worker on one IndexedDB name (Chromium)", (
 
     // The writer's tab closes without closing its store; its worker ends with it.
     await first.close();
-    const [, , secondTab, thirdTab] = contexts as [Context, Context, Context, Context];
     expect(await secondTab.call("threads")).toEqual(every);
     expect(await thirdTab.call("saveMany", ["after", 5])).toEqual(Array(5).fill("ok"));
     await until(
@@ -121,6 +153,41 @@ describe("three tabs and a dedicated worker on one IndexedDB name (Chromium)", (
     );
     const afterwards = [...every, ...Array.from({ length: 5 }, (_, i) => `after-${i}`)].sort();
     expect(await secondTab.call("threads")).toEqual(afterwards);
-    await context.close();
+    await second.context().close();
+  });
+
+  it("the writer closes its store while a tab saves over its line: none is in doubt, the rest go on to the next writer", async () => {
+    const [first, second] = (await openTabs(server, 2)) as [Page, Page];
+    const writer = inTab(first, "tab-1");
+    const follower = inTab(second, "tab-2");
+    for (const each of [writer, follower])
+      expect(await each.call("open")).toEqual({ opened: true });
+    await untilLinesOpen(writer, [follower]);
+
+    const burst = follower.call("saveInTurn", ["burst", 200]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await writer.call("close")).toBe("closed");
+    // The saves that reached the writer as it closed were answered as not run, on the
+    // line: nothing is in doubt, and the rest went on to the next writer, this tab.
+    expect(await burst).toEqual(Array(200).fill("ok"));
+    expect(await follower.call("threads")).toEqual(
+      Array.from({ length: 200 }, (_, i) => `burst-${i}`).sort(),
+    );
+    await first.context().close();
+  });
+
+  it("a site without the relay's script: tabs forward over the channel, and every save lands", async () => {
+    const [first, second] = (await openTabs(withoutRelay, 2)) as [Page, Page];
+    const writer = inTab(first, "tab-1");
+    const follower = inTab(second, "tab-2");
+    for (const each of [writer, follower])
+      expect(await each.call("open")).toEqual({ opened: true });
+    await writer.call("channelCalls");
+    expect(await follower.call("saveMany", ["channel", PER_CONTEXT])).toEqual(
+      Array(PER_CONTEXT).fill("ok"),
+    );
+    expect(await writer.call("channelCalls")).toBe(PER_CONTEXT);
+    expect(await writer.call("threads")).toEqual(threadsOf("channel").sort());
+    await first.context().close();
   });
 });

@@ -4,6 +4,10 @@
 // a dedicated worker started from this same script); loaded as a worker, it answers them.
 // The shared-tabs test (test/reliability/shared-tabs.test.ts) drives it too.
 // Each call answers plain data.
+//
+// A page also listens on the store's channel, as one more context of it would, and counts
+// the calls that cross it: calls between tabs go over a direct line instead, once the
+// writer has opened it.
 import {
   CampaignCPMTracker,
   NegotiationStateMachine,
@@ -13,7 +17,9 @@ import { indexedDbPersistence } from "negotiation-state/indexeddb";
 import { negotiationInput } from "./negotiation-fixture.mjs";
 
 const NAME = "writers";
+const CHANNEL = "negotiation-state:indexeddb:writers";
 let store;
+let channelCalls = 0;
 /** The thread of each change this context heard, in order. */
 const heard = [];
 
@@ -58,11 +64,35 @@ const calls = {
       ),
     );
   },
+  /** Saves `<prefix>-0` to `<prefix>-<count - 1>`, one after another; each outcome as above. */
+  async saveInTurn([prefix, count]) {
+    const outcomes = [];
+    for (let i = 0; i < count; i++) {
+      outcomes.push(
+        await calls.save(`${prefix}-${i}`).then(
+          () => "ok",
+          (error) => error.code ?? String(error),
+        ),
+      );
+    }
+    return outcomes;
+  },
   /** The threads of the changes this context heard, in order. */
   heard: () => heard,
   /** The threads the store holds, as this context reads them. */
   async threads() {
     return (await store.loadActive()).map((row) => row.thread_id).sort();
+  },
+  /** Closes the store (the tab stays). */
+  async close() {
+    await store.close();
+    return "closed";
+  },
+  /** The calls other contexts sent over the channel since the last look. */
+  channelCalls() {
+    const seen = channelCalls;
+    channelCalls = 0;
+    return seen;
   },
   /** The IndexedDB databases of this origin, by name: what opening left behind. */
   async databases() {
@@ -83,6 +113,9 @@ if (typeof document === "undefined") {
   let nextId = 0;
   const pending = new Map();
   window.writer = calls;
+  new BroadcastChannel(CHANNEL).onmessage = ({ data }) => {
+    if (data.kind === "call") channelCalls += 1;
+  };
   window.inWorker = (name, argument) => {
     if (worker === undefined) {
       worker = new Worker(import.meta.url, { type: "module" });
