@@ -3,19 +3,23 @@
  * timestamps found valid are not checked again; yet every negotiation gets objects of its
  * own, and every row gets every check it would get alone.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { serializeCampaign } from "../../src/domain/campaign.js";
 import type { CpmTrackerDict } from "../../src/domain/campaign-cpm-tracker.js";
-import type { RowFailure } from "../../src/store/errors.js";
+import { RestoreError, type RowFailure } from "../../src/store/errors.js";
 import {
+  checkedRow,
   negotiationToRow,
   type RestoredNegotiation,
   rebuildRows,
   restoreNegotiationRows,
+  rowChecker,
   rowToNegotiation,
 } from "../../src/store/negotiation-row.js";
 import type { NegotiationStateRow } from "../../src/store/negotiation-state-table.js";
+import { RowReadCache } from "../../src/store/row-read-cache.js";
 import { campaignInput, negotiation } from "../support/negotiations.js";
+import { thrownBy } from "../support/thrown-by.js";
 
 /** A row of campaign `campaignId` as `save` writes it, with columns overridden. */
 function row(
@@ -132,3 +136,58 @@ describe("a restore of many rows of one campaign", () => {
     ).toThrow('negotiation_state["b"].created_at');
   });
 });
+
+describe("a writer's row checker (rows forwarded to it, putRow)", () => {
+  it("reads a campaign text once over many rows, and still refuses what checkedRow refuses", () => {
+    const check = rowChecker();
+    const campaignText = row("t-1").campaign_json;
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      check(row("t-1"));
+      check(row("t-2"));
+      check(row("t-3"));
+      expect(parse.mock.calls.filter(([text]) => text === campaignText)).toHaveLength(1);
+    } finally {
+      parse.mockRestore();
+    }
+    // The same campaign text, another column wrong: refused, naming that column.
+    const badHistory = row("t-4", "camp-1", { history_json: '[["nonsense","x","y"]]' });
+    expect(failuresOf(() => check(badHistory)).map(({ column }) => column)).toEqual([
+      "history_json",
+    ]);
+    expect(thrownBy(() => check(badHistory))).toEqual(thrownBy(() => checkedRow(badHistory)));
+    // A campaign text found wrong stays wrong, every time it comes.
+    const badCampaign = row("t-5", "camp-1", { campaign_json: '{"campaign_id":"camp-1"}' });
+    for (let i = 0; i < 2; i++) {
+      const failure = failuresOf(() => check(badCampaign));
+      expect(failure).toEqual(failuresOf(() => checkedRow(badCampaign)));
+      expect(failure.map(({ column }) => column)).toEqual(["campaign_json"]);
+    }
+  });
+
+  it("past what it holds, it starts over and checks as well as before", () => {
+    const check = rowChecker();
+    const cache = new RowReadCache();
+    for (let i = 0; i < 600; i++) {
+      const stamp = new Date(Date.UTC(2026, 2, 1, 10, 0, i)).toISOString().replace(".000", "");
+      const each = row(`t-${i}`, `camp-${i % 3}`, { created_at: stamp, updated_at: stamp });
+      expect(check(each)).toBe(each);
+      rowToNegotiation(each, cache);
+    }
+    // What one cache for all would hold: the campaign and tracker texts, 600 timestamps.
+    expect(cache.size).toBeGreaterThan(600);
+    const late = row("t-late", "camp-1", { round_count: -1 });
+    expect(failuresOf(() => check(late)).map(({ column }) => column)).toEqual(["round_count"]);
+  });
+});
+
+/** The failures of the RestoreError `check` throws. */
+function failuresOf(check: () => unknown): readonly RowFailure[] {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof RestoreError) return error.failures;
+    throw error;
+  }
+  throw new Error("expected the row to be refused");
+}
