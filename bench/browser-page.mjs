@@ -331,8 +331,8 @@ async function finish() {
 }
 
 /**
- * One tab's part in the two-tab scenario: a store on a name that another tab of the same
- * origin opens too (the first to open it writes, the other forwards its saves to it), and
+ * One tab's part in the tabs scenario: a store on a name that other tabs of the same
+ * origin open too (the first to open it writes, the others forward their saves to it), and
  * when each change was heard here, on the clock every tab shares (`timeOrigin + now`).
  */
 let tab;
@@ -349,7 +349,18 @@ const shared = {
         for (let i = 0; i < size; i++) await tx.save(negotiationInput(i));
       });
     }
-    tab = { store, heard, next: seededRandom(size + 1), size };
+    // Listening as one more context would: the calls other tabs send over the channel.
+    const channel = new BroadcastChannel(`negotiation-state:indexeddb:${name}`);
+    tab = { store, heard, next: seededRandom(size + 1), size, channel, channelCalls: 0 };
+    channel.onmessage = ({ data }) => {
+      if (data.kind === "call") tab.channelCalls += 1;
+    };
+  },
+  /** The calls other tabs sent over the channel since the last look. */
+  channelCalls() {
+    const seen = tab.channelCalls;
+    tab.channelCalls = 0;
+    return seen;
   },
   /**
    * Saves row `index` (a new thread) or, without it, an existing thread one round further;
@@ -386,6 +397,7 @@ const shared = {
   heardAt: ({ threadIds }) => threadIds.map((id) => tab.heard.get(id) ?? null),
   close: () => {
     tab.pings?.close();
+    tab.channel.close();
     return tab.store.close();
   },
 };
