@@ -87,6 +87,15 @@ async function openTabs(site: StaticServer, count: number): Promise<Page[]> {
   return tabs;
 }
 
+/** Two tabs on `site` with the store open, the first writing; `close` ends them. */
+async function writerAndFollower(site: StaticServer) {
+  const [first, second] = (await openTabs(site, 2)) as [Page, Page];
+  const writer = inTab(first, "tab-1");
+  const follower = inTab(second, "tab-2");
+  for (const each of [writer, follower]) expect(await each.call("open")).toEqual({ opened: true });
+  return { writer, follower, close: () => first.context().close() };
+}
+
 /**
  * Waits until the calls of `followers` no longer cross the channel `writer` listens on:
  * each has a line to the writer open. Fails if one never does.
@@ -157,11 +166,7 @@ describe("three tabs and a dedicated worker on one IndexedDB name (Chromium)", (
   });
 
   it("the writer closes its store while a tab saves over its line: none is in doubt, the rest go on to the next writer", async () => {
-    const [first, second] = (await openTabs(server, 2)) as [Page, Page];
-    const writer = inTab(first, "tab-1");
-    const follower = inTab(second, "tab-2");
-    for (const each of [writer, follower])
-      expect(await each.call("open")).toEqual({ opened: true });
+    const { writer, follower, close } = await writerAndFollower(server);
     await untilLinesOpen(writer, [follower]);
 
     const burst = follower.call("saveInTurn", ["burst", 200]);
@@ -173,21 +178,17 @@ describe("three tabs and a dedicated worker on one IndexedDB name (Chromium)", (
     expect(await follower.call("threads")).toEqual(
       Array.from({ length: 200 }, (_, i) => `burst-${i}`).sort(),
     );
-    await first.context().close();
+    await close();
   });
 
   it("a site without the relay's script: tabs forward over the channel, and every save lands", async () => {
-    const [first, second] = (await openTabs(withoutRelay, 2)) as [Page, Page];
-    const writer = inTab(first, "tab-1");
-    const follower = inTab(second, "tab-2");
-    for (const each of [writer, follower])
-      expect(await each.call("open")).toEqual({ opened: true });
+    const { writer, follower, close } = await writerAndFollower(withoutRelay);
     await writer.call("channelCalls");
     expect(await follower.call("saveMany", ["channel", PER_CONTEXT])).toEqual(
       Array(PER_CONTEXT).fill("ok"),
     );
     expect(await writer.call("channelCalls")).toBe(PER_CONTEXT);
     expect(await writer.call("threads")).toEqual(threadsOf("channel").sort());
-    await first.context().close();
+    await close();
   });
 });
