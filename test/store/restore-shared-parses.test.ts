@@ -168,14 +168,24 @@ describe("a writer's row checker (rows forwarded to it, putRow)", () => {
   it("past what it holds, it starts over and checks as well as before", () => {
     const check = rowChecker();
     const cache = new RowReadCache();
-    for (let i = 0; i < 600; i++) {
-      const stamp = new Date(Date.UTC(2026, 2, 1, 10, 0, i)).toISOString().replace(".000", "");
-      const each = row(`t-${i}`, `camp-${i % 3}`, { created_at: stamp, updated_at: stamp });
-      expect(check(each)).toBe(each);
-      rowToNegotiation(each, cache);
+    const campaignText = row("t-0").campaign_json;
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      // One campaign, 600 timestamps: a cache for all would grow with every row.
+      for (let i = 0; i < 600; i++) {
+        const stamp = new Date(Date.UTC(2026, 2, 1, 10, 0, i)).toISOString().replace(".000", "");
+        const each = row(`t-${i}`, "camp-1", { created_at: stamp, updated_at: stamp });
+        expect(check(each)).toBe(each);
+        rowToNegotiation(each, cache);
+      }
+      expect(cache.size).toBeGreaterThan(600);
+      // Read by the checker a few times (once per start), and once by the cache for all.
+      const reads = parse.mock.calls.filter(([text]) => text === campaignText).length - 1;
+      expect(reads).toBeGreaterThan(1);
+      expect(reads).toBeLessThan(6);
+    } finally {
+      parse.mockRestore();
     }
-    // What one cache for all would hold: the campaign and tracker texts, 600 timestamps.
-    expect(cache.size).toBeGreaterThan(600);
     const late = row("t-late", "camp-1", { round_count: -1 });
     expect(failuresOf(() => check(late)).map(({ column }) => column)).toEqual(["round_count"]);
   });
