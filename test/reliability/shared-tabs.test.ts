@@ -93,7 +93,7 @@ async function writerAndFollower(site: StaticServer) {
   const writer = inTab(first, "tab-1");
   const follower = inTab(second, "tab-2");
   for (const each of [writer, follower]) expect(await each.call("open")).toEqual({ opened: true });
-  return { writer, follower, close: () => first.context().close() };
+  return { writer, follower, writerTab: first, close: () => first.context().close() };
 }
 
 /**
@@ -179,6 +179,33 @@ describe("three tabs and a dedicated worker on one IndexedDB name (Chromium)", (
       Array.from({ length: 200 }, (_, i) => `burst-${i}`).sort(),
     );
     await close();
+  });
+
+  it("the writer's tab closed in the middle of a tab's burst over its line: the follower takes over, keeps every acknowledged save, and says which call was in doubt", async () => {
+    const { writer, follower, writerTab } = await writerAndFollower(server);
+    await untilLinesOpen(writer, [follower]);
+
+    let burstOver = false;
+    const burst = (follower.call("saveInTurn", ["burst", 300]) as Promise<string[]>).finally(() => {
+      burstOver = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The tab goes without closing its store: no word to the follower but its lock freeing.
+    await writerTab.close();
+    expect(burstOver, "the tab closed while the burst went on").toBe(false);
+    const outcomes = await burst;
+    expect(outcomes.filter((outcome) => outcome !== "ok" && outcome !== "WRITER_CHANGED")).toEqual(
+      [],
+    );
+    // At most the one save in flight was in doubt; the ones after went to the new writer.
+    expect(outcomes.filter((outcome) => outcome === "WRITER_CHANGED").length).toBeLessThanOrEqual(
+      1,
+    );
+    expect(outcomes.slice(-3)).toEqual(["ok", "ok", "ok"]);
+    const threads = new Set((await follower.call("threads")) as string[]);
+    const acknowledged = outcomes.flatMap((outcome, i) => (outcome === "ok" ? [`burst-${i}`] : []));
+    expect(acknowledged.filter((threadId) => !threads.has(threadId))).toEqual([]);
+    await writerTab.context().close();
   });
 
   it("a site without the relay's script: tabs forward over the channel, and every save lands", async () => {
