@@ -263,8 +263,7 @@ export function checkedRow(row: unknown, cache?: RowReadCache): NegotiationState
   if (typeof row !== "object" || row === null || Array.isArray(row)) {
     throw new ValidationError("row", `expected a row of ${TABLE}, got ${describeValue(row)}`);
   }
-  const rebuilt = rowToNegotiation(row as NegotiationStateRow, cache);
-  if (Array.isArray(rebuilt)) throw new RestoreError(TABLE, [], rebuilt);
+  rebuiltNegotiation(row as NegotiationStateRow, cache);
   return row as NegotiationStateRow;
 }
 
@@ -309,6 +308,39 @@ export function rebuildRows(rows: readonly NegotiationStateRow[]): {
     else restored.push(rebuilt);
   }
   return { restored, failures };
+}
+
+/**
+ * The negotiation a row holds.
+ *
+ * @param row - A row, as stored.
+ * @param cache - What earlier reads read, for texts rows share; a new one by default.
+ * @returns The negotiation.
+ * @throws `RestoreError` naming the thread and column of what cannot be rebuilt.
+ * @internal
+ */
+export function rebuiltNegotiation(
+  row: NegotiationStateRow,
+  cache?: RowReadCache,
+): RestoredNegotiation {
+  const negotiation = rowToNegotiation(row, cache);
+  if (Array.isArray(negotiation)) throw new RestoreError(TABLE, [], negotiation);
+  return negotiation;
+}
+
+/**
+ * The negotiations rows hold, every one of them.
+ *
+ * @param rows - Rows, as stored.
+ * @returns The negotiations, in order.
+ * @throws `RestoreError` naming each thread and column that cannot be rebuilt, with the
+ *   negotiations that could.
+ * @internal
+ */
+export function rebuiltNegotiations(rows: readonly NegotiationStateRow[]): RestoredNegotiation[] {
+  const { restored, failures } = rebuildRows(rows);
+  if (failures.length > 0) throw new RestoreError(TABLE, restored, failures);
+  return restored;
 }
 
 /**

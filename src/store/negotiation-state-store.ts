@@ -3,7 +3,7 @@ import type { SqlExecutor, SqlValue, StorageAdapter } from "../adapter/storage-a
 import type { NegotiationState } from "../domain/vocabulary.js";
 import { describeValue } from "../errors/negotiation-error.js";
 import { ValidationError } from "../errors/validation-error.js";
-import { RestoreError, storeClosedError } from "./errors.js";
+import { storeClosedError } from "./errors.js";
 import {
   ChangeListeners,
   type NegotiationChange,
@@ -14,9 +14,9 @@ import {
   type NegotiationInput,
   negotiationToRow,
   type RestoredNegotiation,
-  rebuildRows,
+  rebuiltNegotiation,
+  rebuiltNegotiations,
   rowChecker,
-  rowToNegotiation,
 } from "./negotiation-row.js";
 import { NEGOTIATION_SQL as SQL, TERMINAL } from "./negotiation-state-sql.js";
 import {
@@ -719,31 +719,6 @@ export async function applyUpdate(
   const row = await write.save({ ...negotiation, threadId: thread });
   // The upsert kept the first save's created_at; the thread is this update's alone.
   return rebuiltNegotiation({ ...row, created_at: before?.created_at ?? row.created_at });
-}
-
-/**
- * The negotiation a row holds.
- *
- * @throws `RestoreError` naming the thread and column of what cannot be rebuilt.
- * @internal
- */
-export function rebuiltNegotiation(row: NegotiationStateRow): RestoredNegotiation {
-  const negotiation = rowToNegotiation(row);
-  if (Array.isArray(negotiation)) throw new RestoreError(TABLE, [], negotiation);
-  return negotiation;
-}
-
-/**
- * The negotiations rows hold, every one of them.
- *
- * @throws `RestoreError` naming each thread and column that cannot be rebuilt, with the
- *   negotiations that could.
- * @internal
- */
-export function rebuiltNegotiations(rows: readonly NegotiationStateRow[]): RestoredNegotiation[] {
-  const { restored, failures } = rebuildRows(rows);
-  if (failures.length > 0) throw new RestoreError(TABLE, restored, failures);
-  return restored;
 }
 
 function oldestFirst(a: NegotiationStateRow, b: NegotiationStateRow): number {

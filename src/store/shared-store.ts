@@ -24,14 +24,17 @@ import type { RelayedLine, RelayRequest } from "../persistence/shared-place-rela
 import type { LockRequester } from "../persistence/web-lock.js";
 import { storeClosedError, WriterChangedError } from "./errors.js";
 import type { ChangeListeners, NegotiationChange } from "./negotiation-change.js";
-import { checkedRow, negotiationToRow } from "./negotiation-row.js";
+import {
+  checkedRow,
+  negotiationToRow,
+  rebuiltNegotiation,
+  rebuiltNegotiations,
+} from "./negotiation-row.js";
 import {
   adapterBackend,
   applyUpdate,
   type NegotiationStateStore,
   type NegotiationStateStoreOptions,
-  rebuiltNegotiation,
-  rebuiltNegotiations,
   type StoreBackend,
   type StoreOperations,
   storeOverBackend,
@@ -450,13 +453,11 @@ class SharedContext implements StoreBackend {
    * otherwise it may or may not have been made, and is rejected likewise.
    */
   #unanswered(
-    gone: (pending: PendingCall & { sentTo: string }) => boolean,
+    gone: (pending: PendingCall) => boolean,
     { ranNothing }: { ranNothing: boolean },
   ): void {
     for (const [id, pending] of this.#pending) {
-      if (pending.sentTo === undefined || !gone(pending as PendingCall & { sentTo: string })) {
-        continue;
-      }
+      if (pending.sentTo === undefined || !gone(pending)) continue;
       if (pending.session === undefined && (ranNothing || READS.has(pending.call))) {
         pending.sentTo = undefined;
         pending.route = undefined;
