@@ -9,6 +9,7 @@
 //   around `run`.
 import { memoryPersistence, openNegotiationStore, serializeCpmTracker } from "negotiation-state";
 import { indexedDbPersistence } from "negotiation-state/indexeddb";
+import { countChannelCalls } from "../test/support/channel-calls.mjs";
 import { seededRandom } from "../test/support/seeded-random.mjs";
 import { latencySummary, measurePostgresSaves } from "./postgres-save-latency.mjs";
 import { negotiationInput } from "./rows.mjs";
@@ -349,19 +350,11 @@ const shared = {
         for (let i = 0; i < size; i++) await tx.save(negotiationInput(i));
       });
     }
-    // Listening as one more context would: the calls other tabs send over the channel.
-    const channel = new BroadcastChannel(`negotiation-state:indexeddb:${name}`);
-    tab = { store, heard, next: seededRandom(size + 1), size, channel, channelCalls: 0 };
-    channel.onmessage = ({ data }) => {
-      if (data.kind === "call") tab.channelCalls += 1;
-    };
+    const channelCalls = countChannelCalls(name);
+    tab = { store, heard, next: seededRandom(size + 1), size, channelCalls };
   },
   /** The calls other tabs sent over the channel since the last look. */
-  channelCalls() {
-    const seen = tab.channelCalls;
-    tab.channelCalls = 0;
-    return seen;
-  },
+  channelCalls: () => tab.channelCalls.take(),
   /**
    * Saves row `index` (a new thread) or, without it, an existing thread one round further;
    * gives its time in ms and its thread.
@@ -397,7 +390,7 @@ const shared = {
   heardAt: ({ threadIds }) => threadIds.map((id) => tab.heard.get(id) ?? null),
   close: () => {
     tab.pings?.close();
-    tab.channel.close();
+    tab.channelCalls.close();
     return tab.store.close();
   },
 };

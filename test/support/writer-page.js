@@ -14,12 +14,13 @@ import {
   openNegotiationStore,
 } from "negotiation-state";
 import { indexedDbPersistence } from "negotiation-state/indexeddb";
+import { countChannelCalls } from "./channel-calls.mjs";
 import { negotiationInput } from "./negotiation-fixture.mjs";
 
 const NAME = "writers";
-const CHANNEL = "negotiation-state:indexeddb:writers";
 let store;
-let channelCalls = 0;
+/** In a page: the calls other contexts send over the store's channel. */
+let channelCalls;
 /** The thread of each change this context heard, in order. */
 const heard = [];
 
@@ -89,11 +90,7 @@ const calls = {
     return "closed";
   },
   /** The calls other contexts sent over the channel since the last look. */
-  channelCalls() {
-    const seen = channelCalls;
-    channelCalls = 0;
-    return seen;
-  },
+  channelCalls: () => channelCalls.take(),
   /** The IndexedDB databases of this origin, by name: what opening left behind. */
   async databases() {
     return (await indexedDB.databases()).map((database) => database.name).sort();
@@ -113,9 +110,7 @@ if (typeof document === "undefined") {
   let nextId = 0;
   const pending = new Map();
   window.writer = calls;
-  new BroadcastChannel(CHANNEL).onmessage = ({ data }) => {
-    if (data.kind === "call") channelCalls += 1;
-  };
+  channelCalls = countChannelCalls(NAME);
   window.inWorker = (name, argument) => {
     if (worker === undefined) {
       worker = new Worker(import.meta.url, { type: "module" });

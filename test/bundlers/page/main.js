@@ -20,6 +20,8 @@ if (new URLSearchParams(location.search).has("tabs")) {
 /** The page's calls in `?tabs` mode: a save, and the calls this tab saw cross the channel. */
 async function shareWithOtherTabs() {
   const store = await openNegotiationStore({ persistence: indexedDbPersistence("tabs-page") });
+  // As test/support/channel-calls.mjs counts them (this page is copied into a project of
+  // its own, out of that module's reach).
   let channelCalls = 0;
   new BroadcastChannel("negotiation-state:indexeddb:tabs-page").onmessage = ({ data }) => {
     if (data.kind === "call") channelCalls += 1;
