@@ -522,10 +522,11 @@ export function adapterBackend(
 ): StoreBackend {
   const { clock, ownsAdapter, deliver, listening } = options;
   const checkRow = rowChecker();
+  const keyProblem = adapter.keyProblem?.bind(adapter);
   const context = (batched: boolean, record: (change: NegotiationChange) => void) => ({
     clock,
     checkRow,
-    keyProblem: adapter.keyProblem?.bind(adapter),
+    keyProblem,
     batched,
     changed: (
       threadId: string,
